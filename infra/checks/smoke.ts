@@ -1,0 +1,53 @@
+// SmokeTest: runs after provisioning and again whenever anything on the server changed (its
+// triggers are the step hashes). A failure fails `pulumi up` with expected vs found and the
+// server's diagnostics.
+import * as pulumi from "@pulumi/pulumi";
+import { loadImpl } from "../runner/load-impl";
+import type { ConnectionArgs } from "../runner/remote-step";
+
+const IMPL = "dist/infra/checks/smoke-impl.js";
+const provider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs) {
+    return loadImpl(IMPL).create(inputs);
+  },
+  async update(id, olds, news) {
+    return loadImpl(IMPL).update(id, olds, news);
+  },
+  async diff(id, olds, news) {
+    return loadImpl(IMPL).diff(id, olds, news);
+  },
+};
+
+export interface SmokeTestArgs {
+  domain: string;
+  connectTo?: pulumi.Input<string>;
+  trust: pulumi.Input<string>;
+  timeoutSeconds: number;
+  connection: pulumi.Input<ConnectionArgs>;
+  redact?: pulumi.Input<pulumi.Input<string>[]>;
+  triggers: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export class SmokeTest extends pulumi.dynamic.Resource {
+  public readonly status!: pulumi.Output<number>;
+  public readonly body!: pulumi.Output<string>;
+  public readonly seconds!: pulumi.Output<number>;
+
+  constructor(name: string, args: SmokeTestArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      {
+        ...args,
+        connectTo: args.connectTo ?? null,
+        connection: pulumi.secret(args.connection),
+        redact: pulumi.secret(args.redact ?? []),
+        status: undefined,
+        body: undefined,
+        seconds: undefined,
+        attempts: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ["connection", "redact"] },
+    );
+  }
+}

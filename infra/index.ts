@@ -1,0 +1,37 @@
+// aistudio-infra: the WeChat mini program backend at https://<domain>.
+//
+//   1. config     read once, validated (infra/config.ts)
+//   2. cloud      Alibaba Cloud network, security group, ECS, EIP, DNS (infra/components/cloud.ts);
+//                 the local stack uses a test host instead
+//   3. server     packages, firewall, TLS, app, nginx over SSH, then the smoke test
+//                 (infra/components/server.ts, steps in provision/)
+//   4. outputs    URLs for config.js, request合法域名 for the WeChat console, SSH command
+import * as path from "node:path";
+import { readConfig } from "./read-config";
+import { readAppDir, projectRoot } from "./app-source";
+import { ServerProvisioning } from "./components/server";
+import { AlicloudServer } from "./components/cloud";
+import { miniProgramUrls, requestDomains } from "./outputs";
+
+const cfg = readConfig();
+const appFiles = cfg.app.source.kind === "dir" ? readAppDir(path.resolve(projectRoot(), cfg.app.source.location)) : [];
+
+const cloud = cfg.target === "alicloud" ? new AlicloudServer("aistudio", { config: cfg, hostPrivateKey: cfg.cloud?.hostPrivateKey }) : undefined;
+const host = cloud ? cloud.publicIp : cfg.server.host;
+
+const server = new ServerProvisioning("aistudio", {
+  config: cfg,
+  host,
+  hostKey: cfg.server.hostKey,
+  appFiles,
+  connectTo: cfg.smoke.connectTo ?? (cfg.target === "local" ? cfg.server.host : undefined),
+}, cloud ? { dependsOn: [cloud] } : undefined);
+
+export const domain = cfg.domain;
+export const publicIp = host;
+export const urls = miniProgramUrls(cfg.domain);
+export const wechatRequestDomains = requestDomains(cfg.domain);
+export const sshCommand = cloud ? cloud.publicIp.apply((ip) => `ssh ${cfg.server.user}@${ip}`) : `ssh -p ${cfg.server.port} ${cfg.server.user}@${cfg.server.host}`;
+export const securityGroupId = cloud ? cloud.securityGroupId : "(local stack: no security group)";
+export const smokeTest = { status: server.smoke.status, body: server.smoke.body, seconds: server.smoke.seconds };
+export const stepHashes = server.stepHashes;

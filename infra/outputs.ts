@@ -1,0 +1,17 @@
+// What a person needs after a deploy: the URLs for the mini program's config.js and the exact
+// request domain list for the WeChat console.
+export function miniProgramUrls(domain: string) {
+  const base = `https://${domain}`;
+  return {
+    baseUrl: base,
+    apiBaseUrl: `${base}/api/miniprogram`,
+    apiUrl: `${base}/api`,
+    staticUrl: `${base}/static`,
+    mediaUrl: `${base}/media`,
+  };
+}
+
+/** 微信公众平台 → 开发 → 开发管理 → 开发设置 → 服务器域名 → request合法域名 */
+export function requestDomains(domain: string): string[] {
+  return [`https://${domain}`];
+}

@@ -1,0 +1,110 @@
+// The dynamic provider behind RemoteStep. Loaded by the provider process from the compiled project
+// (see remote-step.ts), so the state never holds a serialized copy of this code or any secret.
+// One SSH connection per host is kept for the life of the provider process: all reads of a refresh
+// share it.
+import type { NodeSSH } from "node-ssh";
+import { Connection, connect, redact, runScript, tail } from "./ssh";
+import { splitProbe } from "./script";
+
+export interface RemoteStepInputs {
+  connection: Connection;
+  stepId: string;
+  description: string;
+  /** Content hash of the step: the trigger. */
+  hash: string;
+  /** The apply script (secret when the step carries secret files). */
+  script: string;
+  /** The probe script (never secret). */
+  probeScript: string;
+  /** Values to scrub from any output (secret). */
+  redact: string[];
+  /** Paths of the files this step manages, for drift reports. */
+  paths: string[];
+}
+
+export interface RemoteStepOutputs extends RemoteStepInputs {
+  /** Probe output right after the last successful apply: the state we own. */
+  expected: string;
+  /** Probe output at the last read (refresh) or apply. */
+  observed: string;
+}
+
+const pool = new Map<string, Promise<NodeSSH>>();
+
+function key(c: Connection): string {
+  return `${c.user}@${c.host}:${c.port}#${c.hostKey}`;
+}
+
+export async function session(c: Connection): Promise<NodeSSH> {
+  const k = key(c);
+  let p = pool.get(k);
+  if (!p) {
+    p = connect(c, {
+      onRetry: (n, e) => console.error(`[aistudio] waiting for sshd on ${c.host}:${c.port} (attempt ${n}: ${e.message})`),
+    });
+    pool.set(k, p);
+    p.catch(() => pool.delete(k));
+  }
+  const ssh = await p;
+  if (!ssh.isConnected()) {
+    pool.delete(k);
+    return session(c);
+  }
+  return ssh;
+}
+
+export function closeAll(): void {
+  for (const p of pool.values()) p.then((s) => s.dispose()).catch(() => undefined);
+  pool.clear();
+}
+
+async function apply(i: RemoteStepInputs): Promise<RemoteStepOutputs> {
+  const ssh = await session(i.connection);
+  const r = await runScript(ssh, i.connection.user, i.script);
+  if (r.code !== 0) {
+    const out = redact(`${r.stdout}\n${r.stderr}`, i.redact);
+    throw new Error(
+      `step "${i.stepId}" failed on ${i.connection.host} (exit ${r.code}) / 部署步骤失败: ${i.description}\n` +
+        tail(out, 40),
+    );
+  }
+  const { probe } = splitProbe(r.stdout);
+  return { ...i, expected: probe, observed: probe };
+}
+
+export async function create(i: RemoteStepInputs) {
+  const outs = await apply(i);
+  return { id: `${i.connection.host}/${i.stepId}`, outs };
+}
+
+export async function update(_id: string, _olds: RemoteStepOutputs, news: RemoteStepInputs) {
+  return { outs: await apply(news) };
+}
+
+export async function read(id: string, props: RemoteStepOutputs) {
+  const ssh = await session(props.connection);
+  const r = await runScript(ssh, props.connection.user, props.probeScript);
+  const observed = r.code === 0 ? splitProbe(r.stdout).probe : `probe failed (exit ${r.code}): ${tail(redact(r.stderr, props.redact), 5)}`;
+  return { id, props: { ...props, observed } };
+}
+
+export interface DiffResult {
+  changes: boolean;
+  replaces: string[];
+  stables: string[];
+  deleteBeforeReplace: boolean;
+}
+
+export function diff(_id: string, olds: RemoteStepOutputs, news: RemoteStepInputs): DiffResult {
+  const changed: string[] = [];
+  if (olds.hash !== news.hash) changed.push("hash");
+  const oc = olds.connection, nc = news.connection;
+  if (!oc || oc.host !== nc.host || oc.port !== nc.port || oc.user !== nc.user) changed.push("connection");
+  // drift: what a refresh found differs from what the last apply left
+  if ((olds.observed ?? "") !== (olds.expected ?? "")) changed.push("observed");
+  return { changes: changed.length > 0, replaces: [], stables: ["stepId"], deleteBeforeReplace: false };
+}
+
+export async function deleteStep(): Promise<void> {
+  // Nothing is removed from the server on destroy: the server (or the test host) is destroyed as a whole.
+}

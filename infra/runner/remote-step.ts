@@ -1,0 +1,69 @@
+// RemoteStep: one provisioning Step executed on one server, as a Pulumi resource.
+//  - trigger: the step's content hash (nothing changed -> nothing runs, nothing restarts)
+//  - the SSH host key is pinned; the private key, secret files and secret values stay secret in state
+//  - refresh re-runs the step's probe over SSH, so hand edits on the server show up as drift
+// The provider object serialized into the state is a shim that loads the compiled implementation
+// from the project (dist/), so no code closure and no secret is captured in the state.
+import * as pulumi from "@pulumi/pulumi";
+import { loadImpl } from "./load-impl";
+import { Step } from "../../provision/step";
+import { applyScript, hasSecrets, probeScript, stepHash } from "./script";
+import type { Connection } from "./ssh";
+
+export type ConnectionArgs = { [K in keyof Connection]: pulumi.Input<Connection[K]> };
+
+const IMPL = "dist/infra/runner/remote-step-impl.js";
+
+const provider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs) {
+    return loadImpl(IMPL).create(inputs);
+  },
+  async update(id, olds, news) {
+    return loadImpl(IMPL).update(id, olds, news);
+  },
+  async read(id, props) {
+    return loadImpl(IMPL).read(id, props);
+  },
+  async diff(id, olds, news) {
+    return loadImpl(IMPL).diff(id, olds, news);
+  },
+  async delete() {
+    /* the server is destroyed as a whole; nothing to undo step by step */
+  },
+};
+
+export interface RemoteStepArgs {
+  connection: pulumi.Input<ConnectionArgs>;
+  step: Step;
+  /** Secret values to scrub from any output of this step. */
+  redact?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export class RemoteStep extends pulumi.dynamic.Resource {
+  public readonly hash!: pulumi.Output<string>;
+  public readonly expected!: pulumi.Output<string>;
+  public readonly observed!: pulumi.Output<string>;
+  public readonly stepId!: pulumi.Output<string>;
+
+  constructor(name: string, args: RemoteStepArgs, opts?: pulumi.CustomResourceOptions) {
+    const s = args.step;
+    const script = applyScript(s);
+    super(
+      provider,
+      name,
+      {
+        connection: pulumi.secret(args.connection),
+        stepId: s.id,
+        description: s.description,
+        hash: stepHash(s),
+        script: hasSecrets(s) ? pulumi.secret(script) : script,
+        probeScript: probeScript(s),
+        redact: pulumi.secret(args.redact ?? []),
+        paths: s.files.map((f) => f.path),
+        expected: undefined,
+        observed: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ["connection", "script", "redact"] },
+    );
+  }
+}

@@ -1,0 +1,40 @@
+// Reads a test host's record (written by scripts/testhost.sh) so the local stack can target it:
+// address, pinned host key and the SSH key that the test host trusts.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export interface TesthostRecord {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  hostKey: string;
+  privateKeyPath: string;
+  root: string;
+}
+
+export function testhostStateDir(): string {
+  return process.env.AISTUDIO_TESTHOST_STATE ?? "/var/lib/aistudio-testhost";
+}
+
+export function testhostCacheDir(): string {
+  return path.join(process.env.AISTUDIO_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "aistudio-infra"), "testhost");
+}
+
+export function readTesthost(name: string): TesthostRecord {
+  const dir = path.join(testhostStateDir(), "hosts", name);
+  if (!fs.existsSync(path.join(dir, "ip"))) {
+    throw new Error(`aistudio:testhost: no test host named "${name}" (looked in ${dir}). Boot it with \`npm run testhost -- up ${name}\`.`);
+  }
+  const pub = fs.readFileSync(path.join(dir, "root/etc/ssh/ssh_host_ed25519_key.pub"), "utf8").trim().split(/\s+/);
+  return {
+    name,
+    host: fs.readFileSync(path.join(dir, "ip"), "utf8").trim(),
+    port: 22,
+    user: "root",
+    hostKey: `${pub[0]} ${pub[1]}`,
+    privateKeyPath: path.join(testhostCacheDir(), "id_ed25519"),
+    root: path.join(dir, "root"),
+  };
+}

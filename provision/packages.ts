@@ -1,0 +1,35 @@
+// Packages and base: exactly what the server needs, installed unattended on Debian 12 and
+// Ubuntu 22.04/24.04 (the Alibaba Cloud images).
+import { Step } from "./step";
+import { words } from "./shell";
+
+/** Debian/Ubuntu package names the other steps rely on. */
+export const PACKAGES = [
+  "nginx",        // reverse proxy + TLS termination
+  "certbot",      // ACME client (tls.mode acme); Debian ships certbot.timer for renewal
+  "openssl",      // self-signed bootstrap certificate, certificate checks
+  "ufw",          // host firewall
+  "python3-venv", // the app's virtualenv
+  "gunicorn",     // WSGI server; the venv sees it through --system-site-packages when no PyPI is reachable
+  "ca-certificates",
+  "git",          // app.git sources
+] as const;
+
+export function packagesStep(): Step {
+  const pkgs = words(...PACKAGES);
+  return {
+    id: "packages",
+    description: "install nginx, certbot, ufw, python3-venv, gunicorn",
+    files: [],
+    apply: `
+missing=""
+for p in ${pkgs}; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  echo "installing:$missing"
+  apt-get update -q -o Dpkg::Use-Pty=0
+  apt-get install -y -q -o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends ${pkgs}
+fi
+`,
+    probe: `dpkg-query -W -f='package \${Package} \${Status}\\n' ${pkgs} 2>&1 | sort`,
+  };
+}

@@ -1,0 +1,46 @@
+// A provisioning step is pure data: the files one concern needs on the server and the script that
+// puts them in place. Builders in provision/*.ts return Steps; infra/runner executes them over SSH.
+import { createHash } from "node:crypto";
+
+export interface FileSpec {
+  /** Absolute path on the server. */
+  path: string;
+  content: string;
+  /** Octal mode, e.g. "0644". */
+  mode: string;
+  owner?: string;
+  group?: string;
+  /** Secret files are never shown: state and drift reports carry only their sha256. */
+  secret?: boolean;
+}
+
+export interface Step {
+  /** Short id, unique per server: used in resource names (`${server}-${id}`). */
+  id: string;
+  /** One line for humans: what this step does. */
+  description: string;
+  /** Files staged on the server as `${path}.aistudio-new` before `apply` runs. */
+  files: FileSpec[];
+  /** Bash run as root after staging; uses the helpers of provision/prelude.ts. Must be idempotent. */
+  apply: string;
+  /**
+   * Bash whose stdout describes the live state this step is responsible for (digests, service
+   * states, firewall rules). Recorded after apply; compared again on refresh to detect drift.
+   * Must not print secrets.
+   */
+  probe: string;
+}
+
+export function sha256(s: string | Buffer): string {
+  return createHash("sha256").update(s).digest("hex");
+}
+
+/** Content hash of a step: changes whenever anything the server would receive changes. */
+export function stepHash(step: Step): string {
+  const h = createHash("sha256");
+  h.update(step.id + "\0" + step.apply + "\0" + step.probe + "\0");
+  for (const f of step.files) {
+    h.update([f.path, f.mode, f.owner ?? "", f.group ?? "", sha256(f.content)].join("\0") + "\0");
+  }
+  return h.digest("hex");
+}

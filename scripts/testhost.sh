@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# Disposable Debian 12 test servers: real systemd as PID 1, booted with systemd-nspawn from a cached
+# debootstrap'ed root, each on its own veth link (attached to the bridge aist0, 198.18.0.1/24 on this
+# machine) with its own address in 198.18.0.0/24, sshd with a generated key and a pinned host key.
+# The servers reach Debian's mirror only through an HTTP proxy (tinyproxy) on 198.18.0.1:3128.
+#
+#   testhost.sh image                 build the cached root tarball if missing
+#   testhost.sh up NAME [--ip IP]     boot a fresh server (prints its JSON record)
+#   testhost.sh boot NAME             boot an existing (powered-off) server again, keeping its disk
+#   testhost.sh poweroff NAME         power the server off, keeping its disk
+#   testhost.sh ls [--json]           list servers
+#   testhost.sh ssh NAME [CMD...]     run a command (or a shell) on the server as root
+#   testhost.sh down NAME|--all       stop and delete (clean: no container, link, proxy left over)
+#   testhost.sh check                 exit 0 when this machine can host test servers
+#
+# Progress goes to stderr; machine-readable output (JSON) to stdout.
+set -euo pipefail
+
+CACHE=${AISTUDIO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/aistudio-infra}/testhost
+STATE=${AISTUDIO_TESTHOST_STATE:-/var/lib/aistudio-testhost}
+BRIDGE=aist0
+BRIDGE_IP=198.18.0.1
+PREFIX=24
+PROXY_PORT=3128
+MIRROR=${AISTUDIO_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+IMAGE=$CACHE/debian12.tar
+KEY=$CACHE/id_ed25519
+BOOT_TIMEOUT=${AISTUDIO_BOOT_TIMEOUT:-90}
+
+say() { printf '[testhost] %s\n' "$*" >&2; }
+die() { printf '[testhost] ERROR: %s\n' "$*" >&2; exit 1; }
+
+check() {
+  [ "$(id -u)" = 0 ] || { echo "not root: test servers need root (systemd-nspawn, veth, bridge)"; return 1; }
+  for t in systemd-nspawn debootstrap tinyproxy ip ssh ssh-keygen tar; do
+    command -v "$t" >/dev/null 2>&1 || { echo "missing $t (apt-get install systemd-container debootstrap tinyproxy iproute2 openssh-client)"; return 1; }
+  done
+  return 0
+}
+
+image() {
+  [ -f "$IMAGE" ] && return 0
+  check >/dev/null || die "$(check)"
+  mkdir -p "$CACHE"
+  local build=$CACHE/rootfs-build
+  if [ ! -f "$build/.debootstrap-ok" ]; then
+    say "debootstrap Debian 12 (bookworm) into $build (first time only; ~3 min)"
+    rm -rf "$build"
+    debootstrap --variant=minbase \
+      --include=systemd,systemd-sysv,dbus,openssh-server,iproute2,ca-certificates,python3,curl,procps,sudo,gnupg \
+      bookworm "$build" "$MIRROR" >&2
+    touch "$build/.debootstrap-ok"
+  fi
+  say "customising the root (networkd, sshd, apt proxy) and caching it as $IMAGE"
+  cat >"$build/etc/apt/sources.list" <<EOF
+deb $MIRROR bookworm main
+deb $MIRROR bookworm-updates main
+deb ${MIRROR%/debian}/debian-security bookworm-security main
+EOF
+  # Like a cloud image: the mirror is reached through a proxy, no prompts, no recommends bloat.
+  echo "Acquire::http::Proxy \"http://$BRIDGE_IP:$PROXY_PORT\";" >"$build/etc/apt/apt.conf.d/01aistudio-proxy"
+  printf 'APT::Install-Recommends "false";\n' >"$build/etc/apt/apt.conf.d/02no-recommends"
+  mkdir -p "$build/etc/systemd/system/multi-user.target.wants" "$build/etc/ssh/sshd_config.d"
+  ln -sf /lib/systemd/system/systemd-networkd.service "$build/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
+  printf 'PermitRootLogin prohibit-password\nPasswordAuthentication no\nUseDNS no\n' >"$build/etc/ssh/sshd_config.d/aistudio-testhost.conf"
+  : >"$build/etc/machine-id"
+  rm -f "$build"/etc/ssh/ssh_host_*
+  rm -f "$IMAGE.tmp"
+  tar --numeric-owner --xattrs -C "$build" -cf "$IMAGE.tmp" --exclude=./.debootstrap-ok .
+  mv "$IMAGE.tmp" "$IMAGE"
+}
+
+ensure_key() {
+  [ -f "$KEY" ] && return 0
+  mkdir -p "$CACHE"
+  ssh-keygen -q -t ed25519 -N '' -C aistudio-testhost -f "$KEY"
+}
+
+ensure_network() {
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    say "creating bridge $BRIDGE ($BRIDGE_IP/$PREFIX)"
+    ip link add "$BRIDGE" type bridge
+    ip addr add "$BRIDGE_IP/$PREFIX" dev "$BRIDGE"
+    ip link set "$BRIDGE" up
+  fi
+  local pidf=$STATE/tinyproxy.pid
+  if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then return 0; fi
+  say "starting the apt proxy (tinyproxy) on $BRIDGE_IP:$PROXY_PORT"
+  mkdir -p "$STATE"
+  cat >"$STATE/tinyproxy.conf" <<EOF
+Port $PROXY_PORT
+Listen $BRIDGE_IP
+Timeout 600
+MaxClients 100
+Allow 198.18.0.0/15
+ConnectPort 443
+PidFile "$pidf"
+LogFile "$STATE/tinyproxy.log"
+LogLevel Warning
+EOF
+  tinyproxy -c "$STATE/tinyproxy.conf"
+  for _ in $(seq 50); do [ -f "$pidf" ] && return 0; sleep 0.1; done
+  die "tinyproxy did not start; see $STATE/tinyproxy.log"
+}
+
+teardown_network_if_idle() {
+  [ -n "$(ls -A "$STATE/hosts" 2>/dev/null)" ] && return 0
+  if [ -f "$STATE/tinyproxy.pid" ]; then
+    kill "$(cat "$STATE/tinyproxy.pid")" 2>/dev/null || true
+    rm -f "$STATE/tinyproxy.pid"
+  fi
+  ip link del "$BRIDGE" 2>/dev/null || true
+  say "no test server left: proxy stopped, bridge $BRIDGE removed"
+}
+
+hostdir() { echo "$STATE/hosts/$1"; }
+
+next_ip() {
+  local used n
+  used=$(cat "$STATE"/hosts/*/ip 2>/dev/null || true)
+  for n in $(seq 11 250); do
+    grep -qx "198.18.0.$n" <<<"$used" || { echo "198.18.0.$n"; return 0; }
+  done
+  die "no free address left in 198.18.0.0/24"
+}
+
+running_pid() { # pid of the nspawn process of NAME, if running
+  local f; f=$(hostdir "$1")/nspawn.pid
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"
+}
+
+record() { # JSON record of one host
+  local d; d=$(hostdir "$1")
+  local ip hk state=stopped
+  ip=$(cat "$d/ip"); hk=$(cut -d' ' -f1,2 "$d/root/etc/ssh/ssh_host_ed25519_key.pub")
+  running_pid "$1" >/dev/null && state=running
+  printf '{"name":"%s","host":"%s","port":22,"user":"root","privateKeyPath":"%s","hostKey":"%s","knownHostsLine":"%s %s","state":"%s","root":"%s"}\n' \
+    "$1" "$ip" "$KEY" "$hk" "$ip" "$hk" "$state" "$d/root"
+}
+
+boot() {
+  local name=$1 d; d=$(hostdir "$1")
+  [ -d "$d/root" ] || die "no test server named $name; create it with: testhost.sh up $name"
+  running_pid "$name" >/dev/null && { say "$name is already running"; return 0; }
+  ensure_network
+  local ip; ip=$(cat "$d/ip")
+  say "booting $name ($ip) with systemd-nspawn"
+  setsid systemd-nspawn -D "$d/root" -b --register=no --keep-unit --network-bridge="$BRIDGE" \
+    -M "$name" --console=passive >"$d/console.log" 2>&1 </dev/null &
+  echo $! >"$d/nspawn.pid"
+  local t0=$SECONDS
+  until timeout 2 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; do
+    kill -0 "$(cat "$d/nspawn.pid")" 2>/dev/null || { tail -20 "$d/console.log" >&2; die "$name exited while booting (log: $d/console.log)"; }
+    [ $((SECONDS - t0)) -ge "$BOOT_TIMEOUT" ] && { tail -20 "$d/console.log" >&2; die "$name: sshd did not answer on $ip:22 within ${BOOT_TIMEOUT}s (log: $d/console.log)"; }
+    sleep 0.5
+  done
+  say "$name is up: ssh answers on $ip:22 after $((SECONDS - t0))s"
+}
+
+up() {
+  local name=$1; shift
+  local ip=""
+  while [ $# -gt 0 ]; do case $1 in --ip) ip=$2; shift 2 ;; *) die "unknown option $1" ;; esac; done
+  [[ $name =~ ^[a-z][a-z0-9-]{0,10}$ ]] || die "host name '$name' must be 1-11 chars of [a-z0-9-] (it names a network link)"
+  check >/dev/null || die "$(check)"
+  local d; d=$(hostdir "$name")
+  [ -e "$d" ] && die "$name already exists; remove it first with: testhost.sh down $name"
+  image; ensure_key
+  mkdir -p "$STATE/hosts"
+  [ -n "$ip" ] || ip=$(next_ip)
+  [[ $ip =~ ^198\.18\.0\.([0-9]+)$ ]] || die "--ip must be in 198.18.0.0/24"
+  mkdir -p "$d/root"; echo "$ip" >"$d/ip"
+  say "unpacking Debian 12 root for $name"
+  tar --numeric-owner --xattrs -C "$d/root" -xf "$IMAGE"
+  echo "$name" >"$d/root/etc/hostname"
+  printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$name" >"$d/root/etc/hosts"
+  cat >"$d/root/etc/systemd/network/80-aistudio.network" <<EOF
+[Match]
+Name=host0
+
+[Network]
+Address=$ip/$PREFIX
+Gateway=$BRIDGE_IP
+EOF
+  ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$d/root/etc/ssh/ssh_host_ed25519_key"
+  ssh-keygen -q -t rsa -b 3072 -N '' -C "$name" -f "$d/root/etc/ssh/ssh_host_rsa_key"
+  install -d -m 0700 "$d/root/root/.ssh"
+  install -m 0600 "$KEY.pub" "$d/root/root/.ssh/authorized_keys"
+  boot "$name"
+  record "$name"
+}
+
+poweroff_host() {
+  local name=$1 pid
+  pid=$(running_pid "$name") || { say "$name is not running"; return 0; }
+  say "powering off $name"
+  kill -TERM "$pid" 2>/dev/null || true   # nspawn forwards this as a clean poweroff to systemd
+  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then say "$name did not stop in 30s; killing it"; kill -KILL "$pid" 2>/dev/null || true; sleep 1; fi
+  rm -f "$(hostdir "$name")/nspawn.pid"
+}
+
+down() {
+  local names=()
+  if [ "${1:-}" = --all ]; then
+    for d in "$STATE"/hosts/*/; do [ -d "$d" ] && names+=("$(basename "$d")"); done
+  else
+    names=("$1")
+  fi
+  for name in "${names[@]}"; do
+    [ -d "$(hostdir "$name")" ] || { say "no test server named $name"; continue; }
+    poweroff_host "$name"
+    rm -rf "$(hostdir "$name")"
+    say "$name removed"
+  done
+  teardown_network_if_idle
+}
+
+ls_hosts() {
+  local first=1
+  if [ "${1:-}" = --json ]; then
+    printf '['
+    for d in "$STATE"/hosts/*/; do
+      [ -d "$d" ] || continue
+      [ $first = 1 ] || printf ','; first=0
+      record "$(basename "$d")" | tr -d '\n'
+    done
+    printf ']\n'
+  else
+    printf '%-12s %-14s %s\n' NAME ADDRESS STATE
+    for d in "$STATE"/hosts/*/; do
+      [ -d "$d" ] || continue
+      local n; n=$(basename "$d")
+      printf '%-12s %-14s %s\n' "$n" "$(cat "$d/ip")" "$(running_pid "$n" >/dev/null && echo running || echo stopped)"
+    done
+  fi
+}
+
+ssh_host() {
+  local name=$1; shift
+  local d; d=$(hostdir "$name")
+  [ -d "$d" ] || die "no test server named $name"
+  local ip; ip=$(cat "$d/ip")
+  local kh=$d/known_hosts
+  echo "$ip $(cut -d' ' -f1,2 "$d/root/etc/ssh/ssh_host_ed25519_key.pub")" >"$kh"
+  exec ssh -i "$KEY" -o UserKnownHostsFile="$kh" -o StrictHostKeyChecking=yes -o HostKeyAlgorithms=ssh-ed25519 \
+    -o BatchMode=yes -o ConnectTimeout=10 "root@$ip" "$@"
+}
+
+cmd=${1:-}; shift || true
+case $cmd in
+  check) check ;;
+  image) image ;;
+  up) [ $# -ge 1 ] || die "usage: testhost.sh up NAME [--ip 198.18.0.N]"; up "$@" ;;
+  boot) [ $# -ge 1 ] || die "usage: testhost.sh boot NAME"; boot "$1"; record "$1" ;;
+  poweroff) [ $# -ge 1 ] || die "usage: testhost.sh poweroff NAME"; poweroff_host "$1" ;;
+  ls) ls_hosts "$@" ;;
+  ssh) [ $# -ge 1 ] || die "usage: testhost.sh ssh NAME [CMD...]"; ssh_host "$@" ;;
+  down) [ $# -ge 1 ] || die "usage: testhost.sh down NAME|--all"; down "$1" ;;
+  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+esac
