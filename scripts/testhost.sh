@@ -145,7 +145,10 @@ boot() {
   ensure_network
   local ip; ip=$(cat "$d/ip")
   say "booting $name ($ip) with systemd-nspawn"
+  # .deb files are cached across hosts (like a warm local mirror); everything else is per host
+  mkdir -p "$CACHE/apt-archives/partial"
   setsid systemd-nspawn -D "$d/root" -b --register=no --keep-unit --network-bridge="$BRIDGE" \
+    --bind="$CACHE/apt-archives:/var/cache/apt/archives" \
     -M "$name" --console=passive >"$d/console.log" 2>&1 </dev/null &
   echo $! >"$d/nspawn.pid"
   local t0=$SECONDS

@@ -1,0 +1,50 @@
+// Walking skeleton on a real host: `pulumi up` provisions a fresh Debian 12 test host, the smoke
+// test passes over HTTPS through nginx, and a second `pulumi up` changes and restarts nothing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireHosts } from "../support/capability";
+import { bootHost, hostCmd, localConfig, TestStack } from "../support/hosts";
+import { visit } from "../../infra/checks/visit";
+
+const canRun = requireHosts();
+
+describe.skipIf(!canRun)("walking skeleton: pulumi up on a fresh test host", () => {
+  const HOST = "it-skel";
+  let stack: TestStack;
+  let ip: string;
+
+  beforeAll(async () => {
+    ip = bootHost(HOST).host;
+    stack = new TestStack("itskel", localConfig(HOST));
+    await stack.init();
+  });
+  afterAll(() => stack?.cleanup());
+
+  it("first pulumi up provisions the server and the smoke test passes over HTTPS", async () => {
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const out = await stack.outputs();
+    expect(out.smokeTest.status).toBe(200);
+    expect(JSON.parse(out.smokeTest.body).success).toBe(true);
+    expect(out.wechatRequestDomains).toEqual(["https://photogooo.com"]);
+    console.log(`cold provision: ${r.seconds.toFixed(1)}s`);
+
+    // independent of the program's own smoke test: ask the server ourselves, trusting its certificate
+    const pem = hostCmd(HOST, "cat /etc/aistudio/tls/fullchain.pem");
+    const v = await visit({ domain: "photogooo.com", connectTo: ip, ca: pem }, "it-skel-1");
+    expect(v.problems).toEqual([]);
+    expect(v.ok).toBe(true);
+  });
+
+  it("a second pulumi up changes nothing and restarts nothing", async () => {
+    const before = hostCmd(HOST, "systemctl show -p ActiveEnterTimestampMonotonic --value aistudio nginx");
+    const r = await stack.pulumi("preview", "--expect-no-changes", "--diff");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const u = await stack.up();
+    expect(u.code, u.stdout + u.stderr).toBe(0);
+    expect(u.stdout).toMatch(/\b\d+ unchanged/);
+    expect(u.stdout).not.toMatch(/\b(created|updated|replaced)\b/);
+    const after = hostCmd(HOST, "systemctl show -p ActiveEnterTimestampMonotonic --value aistudio nginx");
+    expect(after).toBe(before);
+    console.log(`no-op re-run: ${u.seconds.toFixed(1)}s`);
+  });
+});
