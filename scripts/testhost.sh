@@ -77,6 +77,8 @@ ensure_key() {
 }
 
 ensure_network() {
+  mkdir -p "$STATE"
+  exec 8>"$STATE/net.lock"; flock 8
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     say "creating bridge $BRIDGE ($BRIDGE_IP/$PREFIX)"
     ip link add "$BRIDGE" type bridge
@@ -84,7 +86,7 @@ ensure_network() {
     ip link set "$BRIDGE" up
   fi
   local pidf=$STATE/tinyproxy.pid
-  if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then return 0; fi
+  if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then flock -u 8; return 0; fi
   say "starting the apt proxy (tinyproxy) on $BRIDGE_IP:$PROXY_PORT"
   mkdir -p "$STATE"
   cat >"$STATE/tinyproxy.conf" <<EOF
@@ -99,11 +101,12 @@ LogFile "$STATE/tinyproxy.log"
 LogLevel Warning
 EOF
   tinyproxy -c "$STATE/tinyproxy.conf"
-  for _ in $(seq 50); do [ -f "$pidf" ] && return 0; sleep 0.1; done
+  for _ in $(seq 50); do [ -f "$pidf" ] && { flock -u 8; return 0; }; sleep 0.1; done
   die "tinyproxy did not start; see $STATE/tinyproxy.log"
 }
 
 teardown_network_if_idle() {
+  exec 8>"$STATE/net.lock"; flock 8
   [ -n "$(ls -A "$STATE/hosts" 2>/dev/null)" ] && return 0
   if [ -f "$STATE/tinyproxy.pid" ]; then
     kill "$(cat "$STATE/tinyproxy.pid")" 2>/dev/null || true
@@ -170,9 +173,13 @@ up() {
   [ -e "$d" ] && die "$name already exists; remove it first with: testhost.sh down $name"
   image; ensure_key
   mkdir -p "$STATE/hosts"
+  # concurrent `up`s must not pick the same address: allocate under a lock
+  exec 9>"$STATE/alloc.lock"; flock 9
   [ -n "$ip" ] || ip=$(next_ip)
+  grep -qx "$ip" <<<"$(cat "$STATE"/hosts/*/ip 2>/dev/null || true)" && die "$ip is already used by another test host"
   [[ $ip =~ ^198\.18\.0\.([0-9]+)$ ]] || die "--ip must be in 198.18.0.0/24"
   mkdir -p "$d/root"; echo "$ip" >"$d/ip"
+  flock -u 9
   say "unpacking Debian 12 root for $name"
   tar --numeric-owner --xattrs -C "$d/root" -xf "$IMAGE"
   echo "$name" >"$d/root/etc/hostname"

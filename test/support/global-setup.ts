@@ -1,6 +1,8 @@
 // Vitest global setup for integration tests: builds the program and the cached test-host image
 // once, and tears down every test host this run started (clean: no container, link or proxy left).
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { hostCapability, REPO } from "./capability";
 
@@ -14,11 +16,17 @@ export default function setup() {
   run(["bash", path.join(REPO, "scripts/testhost.sh"), "image"]);
   console.error("[global-setup] Pulumi toolchain");
   run(["bash", path.join(REPO, "scripts/toolchain.sh")]);
+  // hosts booted by this run are listed in this file (see test/support/hosts.ts) and removed at the end
+  const list = path.join(os.tmpdir(), `aistudio-run-${process.pid}.hosts`);
+  process.env.AISTUDIO_RUN_HOSTS = list;
+  fs.writeFileSync(list, "");
   return () => {
-    // remove only the hosts the tests made (prefix it-), never the user's demo host
-    const out = execFileSync("bash", [path.join(REPO, "scripts/testhost.sh"), "ls", "--json"], { encoding: "utf8" });
-    for (const h of JSON.parse(out) as { name: string }[]) {
-      if (h.name.startsWith("it-")) execFileSync("bash", [path.join(REPO, "scripts/testhost.sh"), "down", h.name], { stdio: "inherit" });
+    const names = new Set(fs.readFileSync(list, "utf8").split("\n").filter(Boolean));
+    for (const n of names) {
+      try {
+        execFileSync("bash", [path.join(REPO, "scripts/testhost.sh"), "down", n], { stdio: "inherit" });
+      } catch { /* already gone */ }
     }
+    fs.rmSync(list, { force: true });
   };
 }

@@ -14,6 +14,7 @@ export function bootHost(name: string, ip?: string): TesthostRecord {
   try {
     execFileSync("bash", [TESTHOST, "down", name], { stdio: "ignore" });
   } catch { /* not there */ }
+  if (process.env.AISTUDIO_RUN_HOSTS) fs.appendFileSync(process.env.AISTUDIO_RUN_HOSTS, name + "\n");
   execFileSync("bash", [TESTHOST, "up", name, ...(ip ? ["--ip", ip] : [])], { stdio: ["ignore", "ignore", "inherit"] });
   return readTesthost(name);
 }
