@@ -53,6 +53,11 @@ export interface AistudioConfig {
     acmeServer?: string;
     /** PEM of the CA that test stacks trust for their certificates (pebble, self-signed). */
     caBundle?: string;
+    /**
+     * PEM of the CA that signs a private ACME server's HTTPS certificate (tls.acmeServer, e.g. a
+     * pebble test server): certbot on the server trusts it (REQUESTS_CA_BUNDLE), also for renewals.
+     */
+    acmeCaBundle?: string;
     certificate?: string;
     privateKey?: string;
   };
@@ -65,6 +70,7 @@ export interface AistudioConfig {
     pipIndexUrl?: string;
   };
   firewall: { adminCidrs: string[]; allowSshFromAnywhere: boolean };
+  nginx: { clientMaxBodySize: string; extraServerConfig: string };
   wechat: { checks: boolean; minCertDays: number; appId?: string; appSecret?: string };
   smoke: { connectTo?: string; timeoutSeconds: number };
   cloud?: CloudConfig;
@@ -215,6 +221,7 @@ export function parseConfig(raw: Raw, stack: string): AistudioConfig {
     email: str(t, "email", "tls.email"),
     acmeServer: str(t, "acmeServer", "tls.acmeServer"),
     caBundle: str(t, "caBundle", "tls.caBundle"),
+    acmeCaBundle: str(t, "acmeCaBundle", "tls.acmeCaBundle"),
     certificate: str(t, "certificate", "tls.certificate"),
     privateKey: str(raw, "tlsPrivateKey", "tlsPrivateKey"),
   };
@@ -242,6 +249,16 @@ export function parseConfig(raw: Raw, stack: string): AistudioConfig {
     if (tls.certificate && tls.privateKey) checkProvidedCert(tls.certificate, tls.privateKey, domain, bad);
   }
   if (tls.caBundle && !tls.caBundle.includes("-----BEGIN CERTIFICATE-----")) bad("tls.caBundle", "must be a PEM bundle of CA certificates");
+  if (tls.acmeCaBundle !== undefined) {
+    const problem = pemBundleProblem(tls.acmeCaBundle);
+    if (problem) {
+      bad("tls.acmeCaBundle", `must be a PEM bundle of the CA certificates that sign the ACME server's HTTPS certificate (${problem}): \`pulumi config set --path aistudio:tls.acmeCaBundle -- "$(cat acme-ca.pem)"\``);
+    } else if (mode !== "acme") {
+      bad("tls.acmeCaBundle", `is only used with tls.mode acme (tls.mode is ${JSON.stringify(mode)}): remove it with \`pulumi config rm --path aistudio:tls.acmeCaBundle\``);
+    } else if (!tls.acmeServer) {
+      bad("tls.acmeCaBundle", "is only for a private ACME server set in tls.acmeServer; Let's Encrypt needs no CA bundle (certbot would trust only this bundle and fail to reach Let's Encrypt): remove it with `pulumi config rm --path aistudio:tls.acmeCaBundle`, or set tls.acmeServer");
+    }
+  }
 
   // app
   const a = obj("app");
@@ -298,6 +315,14 @@ export function parseConfig(raw: Raw, stack: string): AistudioConfig {
     }
   }
 
+  // nginx
+  const ng = obj("nginx");
+  const nginx = {
+    clientMaxBodySize: str(ng, "clientMaxBodySize", "nginx.clientMaxBodySize", "20m") ?? "20m",
+    extraServerConfig: str(ng, "extraServerConfig", "nginx.extraServerConfig", "") ?? "",
+  };
+  if (!/^\d+[kmg]?$/i.test(nginx.clientMaxBodySize)) bad("nginx.clientMaxBodySize", `must be a size like 20m, got ${JSON.stringify(nginx.clientMaxBodySize)}`);
+
   // smoke
   const sm = obj("smoke");
   const smoke = {
@@ -319,7 +344,22 @@ export function parseConfig(raw: Raw, stack: string): AistudioConfig {
   else if (Object.keys(c).length > 0) bad("cloud", "is set but target is local; the local stack never creates Alibaba Cloud resources. Remove the cloud block or set target alicloud");
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { stack, target, domain, server, tls, app, firewall, wechat, smoke, cloud };
+  return { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, cloud };
+}
+
+/** Why text is not a usable PEM bundle of certificates, or undefined when it is. */
+function pemBundleProblem(text: string): string | undefined {
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return "no -----BEGIN CERTIFICATE----- block found";
+  for (const [i, b] of blocks.entries()) {
+    try {
+      new X509Certificate(b);
+    } catch {
+      return `certificate ${i + 1} of ${blocks.length} does not parse`;
+    }
+  }
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return "it contains a private key; only certificates belong here";
+  return undefined;
 }
 
 function checkProvidedCert(certPem: string, keyPem: string, domain: string, bad: (k: string, m: string) => void) {
@@ -362,7 +402,9 @@ function parseCloud(
   if (!adoptAddress) {
     if (!instanceType) bad("cloud.instanceType", "is required to create a server, e.g. ecs.e-c1m2.large (`pulumi config set --path aistudio:cloud.instanceType ecs.e-c1m2.large`)");
     if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+) [A-Za-z0-9+/]+={0,2}/.test(sshPublicKey)) bad("cloud.sshPublicKey", "is required to create a server: the public half of aistudio:sshPrivateKey (`ssh-keygen -y -f key`)");
-    if (firewall.adminCidrs.length === 0) bad("firewall.adminCidrs", "is required for Alibaba Cloud servers: SSH (22) is opened only to these CIDRs in the security group");
+  }
+  if (firewall.adminCidrs.length === 0 && !firewall.allowSshFromAnywhere) {
+    bad("firewall.adminCidrs", "is required for Alibaba Cloud servers (created or adopted): SSH (22) is opened only to these CIDRs in the security group and ufw, e.g. `pulumi config set --path 'aistudio:firewall.adminCidrs[0]' 203.0.113.10/32`");
   }
   const vpcCidr = str(c, "vpcCidr", "cloud.vpcCidr", "172.16.0.0/16") ?? "";
   const vswitchCidr = str(c, "vswitchCidr", "cloud.vswitchCidr", "172.16.1.0/24") ?? "";

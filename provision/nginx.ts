@@ -37,15 +37,19 @@ export interface NginxOptions {
   maxBodySize?: string;
   /** HSTS max-age in seconds; 0 disables the header (test stacks with throwaway certificates). */
   hstsMaxAge?: number;
+  /** Extra directives for the 443 server block (validated by `nginx -t` on the server). */
+  extraServerConfig?: string;
 }
 
 export function nginxSite(o: NginxOptions): string {
   const d = o.domain;
   const hsts = o.hstsMaxAge ?? 31536000;
+  // add_header in a location replaces the server's headers, so the error locations repeat them
+  const hstsLine = hsts > 0 ? `        add_header Strict-Transport-Security "max-age=${hsts}" always;\n` : "";
   const errorPages = API_ERRORS.map(([code]) => `        error_page ${code} = @api_${code};`).join("\n");
   const errorLocations = API_ERRORS.map(
     ([code, err, msg]) =>
-      `    location @api_${code} {\n        default_type application/json;\n        add_header Cache-Control "no-store" always;\n        return ${code} '{"success":false,"error":"${err}","message":"${msg}"}';\n    }`,
+      `    location @api_${code} {\n        default_type application/json;\n        add_header Cache-Control "no-store" always;\n${hstsLine}        add_header X-Content-Type-Options nosniff always;\n        return ${code} '{"success":false,"error":"${err}","message":"${msg}"}';\n    }`,
   ).join("\n\n");
   return `# Managed by aistudio-infra (pulumi). Local edits are reported as drift and reverted by \`pulumi up\`.
 server {
@@ -119,7 +123,7 @@ ${errorLocations}
         default_type application/json;
         return 200 '{"success":true,"service":"aistudio"}';
     }
-}
+${o.extraServerConfig ? "\n    # aistudio:nginx.extraServerConfig\n" + o.extraServerConfig.trim().split("\n").map((l) => "    " + l).join("\n") + "\n" : ""}}
 `;
 }
 

@@ -26,8 +26,16 @@ missing=""
 for p in ${pkgs}; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"; done
 if [ -n "$missing" ]; then
   echo "installing:$missing"
-  apt-get update -q -o Dpkg::Use-Pty=0
-  apt-get install -y -q -o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends ${pkgs}
+  # Fresh Ubuntu images run unattended-upgrades at first boot: wait for the locks (bounded) instead of failing.
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    if apt-get update -q -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=120 \
+       && apt-get install -y -q -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends ${pkgs}; then
+      break
+    fi
+    [ "$attempt" = 10 ] && { echo "apt-get failed 10 times; see the messages above" >&2; exit 1; }
+    echo "apt-get failed (attempt $attempt, often a lock held by another apt); retrying in 6s" >&2
+    sleep 6
+  done
 fi
 `,
     probe: `dpkg-query -W -f='package \${Package} \${Status}\\n' ${pkgs} 2>&1 | sort`,

@@ -60,38 +60,118 @@ put_file ${FULLCHAIN} 0644 root root
   };
 }
 
+/** Where the acme step puts tls.acmeCaBundle: the CA that certbot trusts for a private ACME server. */
+export const ACME_CA_BUNDLE = "/etc/aistudio/acme-ca.pem";
+/** certbot.service drop-in that hands REQUESTS_CA_BUNDLE to the renewals run by certbot.timer. */
+export const CERTBOT_DROPIN = "/etc/systemd/system/certbot.service.d/aistudio-acme-ca.conf";
+export const ACME_DEPLOY_HOOK = "/etc/letsencrypt/renewal-hooks/deploy/aistudio-reload-nginx";
+export const LETSENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
+
+export interface AcmeOptions {
+  domain: string;
+  email: string;
+  /** ACME directory URL; Let's Encrypt production when unset. */
+  server?: string;
+  /**
+   * PEM of the CA that signs the ACME server's HTTPS certificate (a private/test ACME server such
+   * as pebble). Uploaded to /etc/aistudio/acme-ca.pem; certbot then trusts only this bundle.
+   */
+  caBundle?: string;
+  /** A CA bundle already on the server (instead of caBundle). */
+  caBundlePath?: string;
+}
+
 /**
  * ACME (Let's Encrypt or any RFC 8555 server) through certbot's webroot plugin. Runs after the nginx
- * step, which serves ${ACME_WEBROOT} on port 80 and starts with a self-signed bootstrap certificate.
+ * step, which serves /var/www/acme on port 80 and starts with a self-signed bootstrap certificate.
+ *
+ *  - certbot runs only when there is no certificate lineage for the domain yet, or when the lineage
+ *    was issued by another ACME server (then it is replaced; e.g. staging -> production)
+ *  - renewals: Debian's certbot.timer (enabled here) runs `certbot -q renew`; the renewal config
+ *    stores --server and the webroot; the deploy hook reloads nginx after a renewal
+ *  - a private ACME server's CA (caBundle) reaches certbot as REQUESTS_CA_BUNDLE, for the first
+ *    request and, through a certbot.service drop-in, for the timer's renewals. An admin renewing by
+ *    hand uses the same environment. Note that `certbot renew --dry-run` always talks to Let's
+ *    Encrypt's staging server unless --server is given (certbot ignores the renewal config's server
+ *    for dry runs, certbot/certbot#9081), so a dry run against a private ACME server is:
+ *      env $(systemctl show -p Environment --value certbot.service) certbot renew --dry-run --server URL
  */
-export function acmeStep(o: { domain: string; email: string; server?: string; caBundlePath?: string }): Step {
-  const serverArgs = o.server ? ` --server ${q(o.server)}` : "";
-  const env = o.caBundlePath ? `REQUESTS_CA_BUNDLE=${q(o.caBundlePath)} ` : "";
+export function acmeStep(o: AcmeOptions): Step {
+  const caPath = o.caBundle ? ACME_CA_BUNDLE : o.caBundlePath;
+  if (caPath !== undefined && !/^\/[A-Za-z0-9._\/-]+$/.test(caPath)) throw new Error(`acmeStep: unsafe CA bundle path ${JSON.stringify(caPath)}`);
+  const server = o.server ?? LETSENCRYPT_DIRECTORY;
+  const env = caPath ? `REQUESTS_CA_BUNDLE=${q(caPath)} ` : "";
   const live = `/etc/letsencrypt/live/${o.domain}`;
-  const hook = "/etc/letsencrypt/renewal-hooks/deploy/aistudio-reload-nginx";
+  const renewalConf = `/etc/letsencrypt/renewal/${o.domain}.conf`;
+  const hook = ACME_DEPLOY_HOOK;
+  const files: Step["files"] = [
+    { path: hook, content: "#!/bin/sh\n# installed by aistudio-infra: reload nginx after certbot renews the certificate\nsystemctl reload nginx\n", mode: "0755" },
+  ];
+  if (o.caBundle) files.push({ path: ACME_CA_BUNDLE, content: o.caBundle.trim() + "\n", mode: "0644" });
+  if (caPath) {
+    files.push({
+      path: CERTBOT_DROPIN,
+      content: `# installed by aistudio-infra: certbot renewals (certbot.timer) trust the private ACME server's CA\n[Service]\nEnvironment=REQUESTS_CA_BUNDLE=${caPath}\n`,
+      mode: "0644",
+    });
+  }
+  const certbot = `${env}certbot certonly --non-interactive --agree-tos --no-eff-email -m ${q(o.email)} \\
+    --webroot -w ${ACME_WEBROOT} -d ${q(o.domain)} --cert-name ${q(o.domain)} --server ${q(server)}`;
   return {
     id: "acme",
     description: `Let's Encrypt (ACME HTTP-01) certificate for ${o.domain}`,
-    files: [
-      { path: hook, content: "#!/bin/sh\n# installed by aistudio-infra: reload nginx after certbot renews the certificate\nsystemctl reload nginx\n", mode: "0755" },
-    ],
+    files,
     apply: `
 install -d -m 0755 /etc/letsencrypt/renewal-hooks/deploy ${ACME_WEBROOT}
 put_file ${hook} 0755 root root
-if ! [ -f ${q(live + "/fullchain.pem")} ]; then
-  echo "requesting a certificate for ${o.domain}"
-  ${env}certbot certonly --non-interactive --agree-tos --no-eff-email -m ${q(o.email)} \\
-    --webroot -w ${ACME_WEBROOT} -d ${q(o.domain)} --cert-name ${q(o.domain)}${serverArgs} 2>&1
-  CHANGED=1
+${o.caBundle ? `put_file ${ACME_CA_BUNDLE} 0644 root root` : caPath === ACME_CA_BUNDLE ? "" : `rm -f ${ACME_CA_BUNDLE}`}
+units_changed=0
+${caPath
+  ? `install -d -m 0755 ${CERTBOT_DROPIN.slice(0, CERTBOT_DROPIN.lastIndexOf("/"))}
+if ! [ -f ${CERTBOT_DROPIN} ] || ! cmp -s ${CERTBOT_DROPIN}.aistudio-new ${CERTBOT_DROPIN}; then units_changed=1; fi
+put_file ${CERTBOT_DROPIN} 0644 root root`
+  : `if [ -e ${CERTBOT_DROPIN} ]; then rm -f ${CERTBOT_DROPIN}; units_changed=1; CHANGED=1; fi`}
+if [ "$units_changed" = 1 ]; then systemctl daemon-reload; fi
+cert_changed=0
+have_server=$(sed -n 's/^server *= *//p' ${q(renewalConf)} 2>/dev/null || true)
+if ! [ -f ${q(live + "/fullchain.pem")} ] || ! [ -f ${q(renewalConf)} ] || [ "$have_server" != ${q(server)} ]; then
+  force=""
+  if [ -f ${q(live + "/fullchain.pem")} ]; then
+    echo "the certificate for ${o.domain} was issued through another ACME server (\${have_server:-unknown}); replacing it"
+    force=--force-renewal
+  else
+    echo ${q(`requesting a certificate for ${o.domain} from ${server}`)}
+  fi
+  if ! ${certbot} $force 2>&1; then
+    echo ${q(`certbot could not obtain a certificate for ${o.domain} from ${server}: the ACME server must resolve ${o.domain} to this server and reach it on port 80 (http://${o.domain}/.well-known/acme-challenge/ is served from ${ACME_WEBROOT}); see /var/log/letsencrypt/letsencrypt.log on the server`)} >&2
+    exit 1
+  fi
+  cert_changed=1
 fi
-if [ "$(readlink ${FULLCHAIN} || true)" != ${q(live + "/fullchain.pem")} ]; then
+if [ "$(readlink ${FULLCHAIN} || true)" != ${q(live + "/fullchain.pem")} ] || [ "$(readlink ${PRIVKEY} || true)" != ${q(live + "/privkey.pem")} ]; then
   ln -sfn ${q(live + "/fullchain.pem")} ${FULLCHAIN}
   ln -sfn ${q(live + "/privkey.pem")} ${PRIVKEY}
+  cert_changed=1
+fi
+if [ "$cert_changed" = 1 ]; then
+  CHANGED=1
+  nginx -t 2>&1
+  systemctl reload nginx
+fi
+if [ "$(systemctl is-enabled certbot.timer 2>/dev/null || true)" != enabled ] || ! systemctl is-active --quiet certbot.timer; then
+  systemctl enable --now certbot.timer 2>&1
   CHANGED=1
 fi
-if [ "$CHANGED" = 1 ]; then nginx -t 2>&1 && systemctl reload nginx; fi
-systemctl enable --now certbot.timer >/dev/null 2>&1 || true
 `,
-    probe: probe + `\necho "certbot.timer $(systemctl is-enabled certbot.timer 2>/dev/null || true)"`,
+    // Not the certificate's fingerprint or dates: renewals by certbot.timer are expected, not drift.
+    probe: `for f in ${FULLCHAIN} ${PRIVKEY}; do
+  if [ -L "$f" ]; then echo "$f -> $(readlink "$f")"; elif [ -e "$f" ]; then echo "$f is not a link to certbot's live files"; else echo "$f missing"; fi
+done
+if [ -e ${q(live + "/fullchain.pem")} ]; then openssl x509 -in ${q(live + "/fullchain.pem")} -noout -subject -ext subjectAltName 2>&1 | tr -s ' '; else echo ${q(live + "/fullchain.pem")} missing; fi
+echo "renewal server $(sed -n 's/^server *= *//p' ${q(renewalConf)} 2>/dev/null || echo missing)"
+probe_file ${hook}
+probe_file ${ACME_CA_BUNDLE}
+probe_file ${CERTBOT_DROPIN}
+echo "certbot.timer $(systemctl is-enabled certbot.timer 2>/dev/null || true)"`,
   };
 }

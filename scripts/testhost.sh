@@ -184,6 +184,8 @@ up() {
   tar --numeric-owner --xattrs -C "$d/root" -xf "$IMAGE"
   echo "$name" >"$d/root/etc/hostname"
   printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$name" >"$d/root/etc/hosts"
+  # no DNS on test hosts: names resolve only through /etc/hosts (nothing leaves the test network)
+  rm -f "$d/root/etc/resolv.conf"; echo "nameserver 127.0.0.1" >"$d/root/etc/resolv.conf"
   cat >"$d/root/etc/systemd/network/80-aistudio.network" <<EOF
 [Match]
 Name=host0

@@ -41,9 +41,16 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
       pipIndexUrl: cfg.app.pipIndexUrl,
     }),
   );
-  steps.push(nginxStep({ domain: cfg.domain, hstsMaxAge: cfg.tls.mode === "self-signed" ? 0 : 31536000 }));
+  steps.push(nginxStep({
+    domain: cfg.domain,
+    hstsMaxAge: cfg.tls.mode === "self-signed" ? 0 : 31536000,
+    maxBodySize: cfg.nginx.clientMaxBodySize,
+    extraServerConfig: cfg.nginx.extraServerConfig,
+  }));
   if (cfg.tls.mode === "acme") {
-    steps.push(acmeStep({ domain: cfg.domain, email: cfg.tls.email!, server: cfg.tls.acmeServer, caBundlePath }));
+    // tls.acmeCaBundle (a private ACME server's CA, e.g. pebble) is uploaded by the step itself;
+    // caBundlePath names a bundle that is already on the server
+    steps.push(acmeStep({ domain: cfg.domain, email: cfg.tls.email!, server: cfg.tls.acmeServer, caBundle: cfg.tls.acmeCaBundle, caBundlePath }));
   }
   return steps;
 }

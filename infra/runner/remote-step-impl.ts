@@ -99,7 +99,8 @@ export function diff(_id: string, olds: RemoteStepOutputs, news: RemoteStepInput
   const changed: string[] = [];
   if (olds.hash !== news.hash) changed.push("hash");
   const oc = olds.connection, nc = news.connection;
-  if (!oc || oc.host !== nc.host || oc.port !== nc.port || oc.user !== nc.user) changed.push("connection");
+  // a new pinned host key means another machine at the same address (rebuilt server or test host)
+  if (!oc || oc.host !== nc.host || oc.port !== nc.port || oc.user !== nc.user || oc.hostKey !== nc.hostKey) changed.push("connection");
   // drift: what a refresh found differs from what the last apply left
   if ((olds.observed ?? "") !== (olds.expected ?? "")) changed.push("observed");
   return { changes: changed.length > 0, replaces: [], stables: ["stepId"], deleteBeforeReplace: false };

@@ -98,14 +98,19 @@ export async function runScript(ssh: NodeSSH, user: string, script: string): Pro
   return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Replaces every secret value (and its base64 form) in text with ***. */
+/** Replaces every secret value (and its base64 form, and each long line of it) in text with ***. */
 export function redact(text: string, secrets: string[]): string {
-  let out = text;
+  const forms = new Set<string>();
   for (const s of secrets) {
     if (!s || s.length < 4) continue;
-    for (const form of [s, Buffer.from(s).toString("base64")]) out = out.split(form).join("***");
-    for (const line of s.split("\n")) if (line.trim().length >= 16) out = out.split(line).join("***");
+    forms.add(s);
+    forms.add(Buffer.from(s).toString("base64"));
+    // lines trimmed, so a CRLF secret still matches LF output
+    for (const line of s.split("\n")) if (line.trim().length >= 16) forms.add(line.trim());
   }
+  // longest first: a secret that contains another one (a URL with a password) is removed whole
+  let out = text;
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join("***");
   return out;
 }
 

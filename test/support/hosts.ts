@@ -47,6 +47,9 @@ export interface PulumiRun {
 export class TestStack {
   readonly dir: string;
   readonly configFile: string;
+  /** Secret config values, set with `pulumi config set --secret` (stored encrypted, like a user would). */
+  private secrets: Record<string, string> = {};
+
   constructor(readonly name: string, config: Record<string, unknown>) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `aistudio-${name}-`));
     fs.mkdirSync(path.join(this.dir, "state"));
@@ -75,7 +78,10 @@ export class TestStack {
     const t0 = Date.now();
     // `stack …` subcommands take no --config-file
     const cfg = args[0] === "stack" ? [] : ["--config-file", this.configFile];
-    const full = [path.join(REPO, "scripts/pulumi.sh"), ...args, "--stack", this.name, ...cfg, "--non-interactive", "--color", "never"];
+    const flags = ["--stack", this.name, ...cfg, "--non-interactive", "--color", "never"];
+    const dd = args.indexOf("--");
+    const ordered = dd < 0 ? [...args, ...flags] : [...args.slice(0, dd), ...flags, ...args.slice(dd)];
+    const full = [path.join(REPO, "scripts/pulumi.sh"), ...ordered];
     try {
       const r = await pexec("bash", full, { cwd: REPO, env: this.env(), maxBuffer: 64 * 1024 * 1024 });
       return { code: 0, stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - t0) / 1000 };
@@ -101,6 +107,25 @@ export class TestStack {
   }
 
   private salt?: string;
+
+  /** Sets secret config values the way users do; call after init(). Re-applied by setConfig. */
+  async setSecrets(secrets: Record<string, string>) {
+    this.secrets = { ...this.secrets, ...secrets };
+    await this.applySecrets();
+  }
+
+  private async applySecrets() {
+    for (const [k, v] of Object.entries(this.secrets)) {
+      const r = await this.pulumi("config", "set", "--secret", `aistudio:${k}`, "--", v);
+      if (r.code !== 0) throw new Error(`pulumi config set --secret ${k} failed: ${r.stderr}`);
+    }
+  }
+
+  /** Replaces the plain config and re-applies the secrets. */
+  async reconfigure(config: Record<string, unknown>) {
+    this.setConfig(config);
+    await this.applySecrets();
+  }
 
   async up(...extra: string[]) {
     return this.pulumi("up", "--yes", "--skip-preview", ...extra);

@@ -1,0 +1,65 @@
+/**
+ * `aistudio`: the command dispatcher. Each subcommand is one entry in `commands`;
+ * adding one is a one-line change.
+ */
+import { runLintMiniprogram } from "./lint-miniprogram";
+
+export interface Command {
+  /** One line for `aistudio --help`. */
+  summary: string;
+  /** Runs with the arguments after the subcommand name; resolves to the exit code. */
+  run: (argv: string[]) => Promise<number>;
+}
+
+export const commands: Record<string, Command> = {
+  "lint-miniprogram": {
+    summary: "check the mini program's config.js, hard-coded URLs and urlCheck / 检查小程序 config.js、硬编码 URL 和 urlCheck",
+    run: (argv) => runLintMiniprogram(argv),
+  },
+};
+
+export function helpText(): string {
+  const names = Object.keys(commands);
+  const width = Math.max(...names.map((n) => n.length));
+  const lines = names.map((n) => `  ${n.padEnd(width)}  ${commands[n].summary}`);
+  return [
+    "Usage: aistudio <command> [options]",
+    "用法：aistudio <命令> [选项]",
+    "",
+    "Commands / 命令:",
+    ...lines,
+    "",
+    "Run `aistudio <command> --help` for a command's options.",
+    "",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stderr.write(helpText());
+    return 2;
+  }
+  if (name === "-h" || name === "--help" || name === "help") {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  const command = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    process.stderr.write(`aistudio: unknown command '${name}'\n\n${helpText()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`aistudio: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

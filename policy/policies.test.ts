@@ -1,0 +1,230 @@
+// Each policy called directly, as the policy host would call it: a fake args object and a
+// reportViolation spy. Every test checks the exact violations (message and urn).
+import { describe, expect, it, vi } from "vitest";
+import type { PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import {
+  INSTANCE, SECURITY_GROUP, SECURITY_GROUP_RULE, RuleProps,
+  encryptedSystemDisk, httpsOpen, noAppPort, noSshFromWorld, parsePortRange, policies, portRangeContains,
+} from "./policies";
+
+const urn = (type: string, name: string) => `urn:pulumi:prod::aistudio::aistudio:cloud:AlicloudServer$${type}::${name}`;
+
+/** A resource as validateResource sees it. */
+function resourceArgs(type: string, name: string, props: Record<string, unknown>): ResourceValidationArgs {
+  return {
+    type,
+    name,
+    props,
+    urn: urn(type, name),
+    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+    stackTags: new Map(),
+    isType: () => false,
+    asType: () => undefined,
+    getConfig: <T extends object>() => ({}) as T,
+    notApplicable: (reason?: string): never => {
+      throw new Error(`not applicable: ${reason}`);
+    },
+  };
+}
+
+/** Runs a resource policy and returns the messages it reported. */
+function violations(policy: { validateResource?: ResourceValidation | ResourceValidation[] }, args: ResourceValidationArgs): string[] {
+  const report = vi.fn<ReportViolation>();
+  const fns = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
+  for (const f of fns) f(args, report);
+  return report.mock.calls.map((c) => c[0]);
+}
+
+const rule = (name: string, props: RuleProps) => resourceArgs(SECURITY_GROUP_RULE, name, props as Record<string, unknown>);
+const ours = (port: number, cidrIp: string): RuleProps => ({
+  type: "ingress", ipProtocol: "tcp", nicType: "intranet", policy: "accept", portRange: `${port}/${port}`, priority: 1, cidrIp,
+} as RuleProps);
+
+// ---- stack resources for validateStack -----------------------------------------------------------
+function stackResource(type: string, name: string, props: Record<string, unknown>, deps: Record<string, PolicyResource[]> = {}): PolicyResource {
+  return {
+    type,
+    name,
+    props,
+    urn: urn(type, name),
+    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+    dependencies: Object.values(deps).flat(),
+    propertyDependencies: deps,
+    isType: () => false,
+    asType: () => undefined,
+  };
+}
+function stackArgs(resources: PolicyResource[]): StackValidationArgs {
+  return {
+    resources,
+    stackTags: new Map(),
+    getConfig: <T extends object>() => ({}) as T,
+    notApplicable: (reason?: string): never => {
+      throw new Error(`not applicable: ${reason}`);
+    },
+  };
+}
+async function stackViolations(resources: PolicyResource[]): Promise<[string, string | undefined][]> {
+  const report = vi.fn<ReportViolation>();
+  await httpsOpen.validateStack(stackArgs(resources), report);
+  return report.mock.calls.map((c) => [c[0], c[1]]);
+}
+
+const sg = stackResource(SECURITY_GROUP, "aistudio-sg", { securityGroupName: "aistudio-web", vpcId: "vpc-1" });
+/** A rule of `group` (wired as the engine reports it: securityGroupId depends on the group). */
+const sgRule = (name: string, props: RuleProps, group: PolicyResource = sg) =>
+  stackResource(SECURITY_GROUP_RULE, name, { ...props, securityGroupId: undefined }, { securityGroupId: [group] });
+
+describe("the pack", () => {
+  it("has the four policies, the network ones mandatory", () => {
+    expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
+      ["https-open", "mandatory"],
+      ["no-ssh-from-world", "mandatory"],
+      ["no-app-port", "mandatory"],
+      ["encrypted-system-disk", "mandatory"],
+    ]);
+  });
+
+  it("reads port ranges like Alibaba Cloud writes them", () => {
+    expect(parsePortRange("443/443")).toEqual({ from: 443, to: 443 });
+    expect(parsePortRange("-1/-1")).toEqual({ from: 1, to: 65535 });
+    expect(parsePortRange("22")).toBeUndefined();
+    expect(portRangeContains("7000/9000", 8000)).toBe(true);
+    expect(portRangeContains("1/65535", 22)).toBe(true);
+    expect(portRangeContains("8001/8080", 8000)).toBe(false);
+    expect(portRangeContains(undefined, 8000)).toBe(true); // unreadable: fails closed
+  });
+});
+
+describe("https-open (stack)", () => {
+  it("passes the component's rules: 443 and 80 from the world, 22 from an admin CIDR", async () => {
+    expect(await stackViolations([sg, sgRule("in-443", ours(443, "0.0.0.0/0")), sgRule("in-80", ours(80, "0.0.0.0/0")), sgRule("in-22", ours(22, "203.0.113.10/32"))])).toEqual([]);
+  });
+
+  it("passes when there is no security group at all (the local stack)", async () => {
+    const step = stackResource("pulumi-nodejs:dynamic:Resource", "aistudio-nginx", { stepId: "nginx" });
+    expect(await stackViolations([step])).toEqual([]);
+    expect(await stackViolations([])).toEqual([]);
+  });
+
+  it("rejects a group without 443 (only 80 and 22): the guide's first failure", async () => {
+    expect(await stackViolations([sg, sgRule("in-80", ours(80, "0.0.0.0/0")), sgRule("in-22", ours(22, "203.0.113.10/32"))])).toEqual([
+      [
+        "security group aistudio-sg has no ingress rule allowing tcp 443 from 0.0.0.0/0. WeChat mini programs only call https://<domain> on port 443 (request合法域名); add the rule (infra/components/cloud.ts ingressRules) instead of removing this policy.",
+        sg.urn,
+      ],
+    ]);
+  });
+
+  it("rejects a group with no rules at all", async () => {
+    expect((await stackViolations([sg])).map((v) => v[1])).toEqual([sg.urn]);
+  });
+
+  it("does not count 443 from an office CIDR, over udp, as egress, or dropped", async () => {
+    for (const bad of [
+      ours(443, "203.0.113.0/24"),
+      { ...ours(443, "0.0.0.0/0"), ipProtocol: "udp" },
+      { ...ours(443, "0.0.0.0/0"), type: "egress" },
+      { ...ours(443, "0.0.0.0/0"), policy: "drop" },
+    ]) {
+      expect(await stackViolations([sg, sgRule("in", bad)]), JSON.stringify(bad)).toHaveLength(1);
+    }
+  });
+
+  it("counts a missing cidrIp (no source group) as 0.0.0.0/0 and a wider range with 443", async () => {
+    const { cidrIp: _omit, ...noSource } = ours(443, "x");
+    expect(await stackViolations([sg, sgRule("in-443", noSource)])).toEqual([]);
+    expect(await stackViolations([sg, sgRule("in-web", { ...ours(443, "0.0.0.0/0"), portRange: "80/443" })])).toEqual([]);
+  });
+
+  it("checks each group: a 443 rule on another group does not count", async () => {
+    const other = stackResource(SECURITY_GROUP, "other-sg", {});
+    const v = await stackViolations([sg, other, sgRule("in-443", ours(443, "0.0.0.0/0"), other)]);
+    expect(v.map((x) => x[1])).toEqual([sg.urn]);
+  });
+
+  it("adopt mode: rules on a literal group id are checked against that id", async () => {
+    const literal = (name: string, props: RuleProps) => stackResource(SECURITY_GROUP_RULE, name, { ...props, securityGroupId: "sg-bp1abc" });
+    expect(await stackViolations([literal("in-443", ours(443, "0.0.0.0/0")), literal("in-80", ours(80, "0.0.0.0/0"))])).toEqual([]);
+    const v = await stackViolations([literal("in-80", ours(80, "0.0.0.0/0"))]);
+    expect(v).toHaveLength(1);
+    expect(v[0][0]).toMatch(/^security group sg-bp1abc has no ingress rule allowing tcp 443 from 0\.0\.0\.0\/0/);
+    expect(v[0][1]).toBeUndefined();
+  });
+});
+
+describe("no-ssh-from-world", () => {
+  it("accepts 22 from an admin CIDR and 443/80 from the world", () => {
+    expect(violations(noSshFromWorld, rule("in-22", ours(22, "203.0.113.10/32")))).toEqual([]);
+    expect(violations(noSshFromWorld, rule("in-443", ours(443, "0.0.0.0/0")))).toEqual([]);
+    expect(violations(noSshFromWorld, rule("in-80", ours(80, "0.0.0.0/0")))).toEqual([]);
+  });
+
+  it("rejects 22 from 0.0.0.0/0", () => {
+    expect(violations(noSshFromWorld, rule("aistudio-in-22", ours(22, "0.0.0.0/0")))).toEqual([
+      "aistudio-in-22 opens SSH to the whole Internet (tcp 22/22 from 0.0.0.0/0). Allow 22 only from your admin networks: `pulumi config set --path 'aistudio:firewall.adminCidrs[0]' 203.0.113.10/32`.",
+    ]);
+  });
+
+  it("rejects 22 with no source (missing cidrIp means 0.0.0.0/0), and ranges or all-protocol rules that include 22", () => {
+    const { cidrIp: _omit, ...noSource } = ours(22, "x");
+    expect(violations(noSshFromWorld, rule("nosrc", noSource))).toEqual([
+      "nosrc opens SSH to the whole Internet (tcp 22/22 from (no source = 0.0.0.0/0)). Allow 22 only from your admin networks: `pulumi config set --path 'aistudio:firewall.adminCidrs[0]' 203.0.113.10/32`.",
+    ]);
+    expect(violations(noSshFromWorld, rule("range", { ...ours(22, "0.0.0.0/0"), portRange: "1/65535" }))).toHaveLength(1);
+    expect(violations(noSshFromWorld, rule("all", { ...ours(22, "0.0.0.0/0"), ipProtocol: "all", portRange: "-1/-1" }))).toHaveLength(1);
+    expect(violations(noSshFromWorld, rule("v6", { ...ours(22, "x"), cidrIp: undefined, ipv6CidrIp: "::/0" }))).toHaveLength(1);
+  });
+
+  it("ignores a source security group, drop rules, egress, udp and other resources", () => {
+    const { cidrIp: _omit, ...noSource } = ours(22, "x");
+    expect(violations(noSshFromWorld, rule("peer", { ...noSource, sourceSecurityGroupId: "sg-bastion" }))).toEqual([]);
+    expect(violations(noSshFromWorld, rule("drop", { ...ours(22, "0.0.0.0/0"), policy: "drop" }))).toEqual([]);
+    expect(violations(noSshFromWorld, rule("egress", { ...ours(22, "0.0.0.0/0"), type: "egress" }))).toEqual([]);
+    expect(violations(noSshFromWorld, rule("udp", { ...ours(22, "0.0.0.0/0"), ipProtocol: "udp" }))).toEqual([]);
+    expect(violations(noSshFromWorld, resourceArgs(INSTANCE, "server", { portRange: "22/22" }))).toEqual([]);
+  });
+});
+
+describe("no-app-port", () => {
+  it("accepts the component's rules", () => {
+    for (const [p, c] of [[443, "0.0.0.0/0"], [80, "0.0.0.0/0"], [22, "203.0.113.10/32"]] as const) {
+      expect(violations(noAppPort, rule(`in-${p}`, ours(p, c)))).toEqual([]);
+    }
+    expect(violations(noAppPort, rule("near", { ...ours(8001, "0.0.0.0/0"), portRange: "8001/8080" }))).toEqual([]);
+    expect(violations(noAppPort, rule("icmp", { ...ours(0, "0.0.0.0/0"), ipProtocol: "icmp", portRange: "-1/-1" }))).toEqual([]);
+  });
+
+  it("rejects 8000 from anywhere, even from an admin CIDR", () => {
+    expect(violations(noAppPort, rule("aistudio-in-8000", ours(8000, "203.0.113.10/32")))).toEqual([
+      "aistudio-in-8000 admits port 8000 (tcp 8000/8000 from 203.0.113.10/32). The app is served by nginx on 443 only; open single ports (443/443, 80/80), not ranges that include 8000.",
+    ]);
+  });
+
+  it("rejects ranges that include 8000 and all-protocol rules", () => {
+    expect(violations(noAppPort, rule("wide", { ...ours(0, "0.0.0.0/0"), portRange: "1/65535" }))).toEqual([
+      "wide admits port 8000 (tcp 1/65535 from 0.0.0.0/0). The app is served by nginx on 443 only; open single ports (443/443, 80/80), not ranges that include 8000.",
+    ]);
+    expect(violations(noAppPort, rule("mid", { ...ours(0, "0.0.0.0/0"), portRange: "7000/9000" }))).toHaveLength(1);
+    expect(violations(noAppPort, rule("udp", { ...ours(0, "0.0.0.0/0"), ipProtocol: "udp", portRange: "7000/9000" }))).toHaveLength(1);
+    expect(violations(noAppPort, rule("all", { ...ours(0, "0.0.0.0/0"), ipProtocol: "all", portRange: "-1/-1" }))).toEqual([
+      "all admits port 8000 (all -1/-1 from 0.0.0.0/0). The app is served by nginx on 443 only; open single ports (443/443, 80/80), not ranges that include 8000.",
+    ]);
+  });
+});
+
+describe("encrypted-system-disk", () => {
+  it("accepts systemDiskEncrypted true", () => {
+    expect(violations(encryptedSystemDisk, resourceArgs(INSTANCE, "aistudio-server", { systemDiskEncrypted: true, instanceType: "ecs.e-c1m2.large" }))).toEqual([]);
+  });
+
+  it("rejects a missing or false systemDiskEncrypted", () => {
+    const msg = "aistudio-server has an unencrypted system disk: set systemDiskEncrypted: true (it holds the app's secrets and TLS key).";
+    expect(violations(encryptedSystemDisk, resourceArgs(INSTANCE, "aistudio-server", { instanceType: "ecs.e-c1m2.large" }))).toEqual([msg]);
+    expect(violations(encryptedSystemDisk, resourceArgs(INSTANCE, "aistudio-server", { systemDiskEncrypted: false }))).toEqual([msg]);
+  });
+
+  it("ignores other resource types", () => {
+    expect(violations(encryptedSystemDisk, resourceArgs(SECURITY_GROUP, "aistudio-sg", {}))).toEqual([]);
+  });
+});

@@ -1,0 +1,182 @@
+// The rules that keep the server reachable by WeChat and closed to everything else, checked by
+// `pulumi preview/up --policy-pack policy` before anything changes on Alibaba Cloud:
+//
+//   https-open             the server's security group admits tcp 443 from 0.0.0.0/0 (WeChat requires
+//                          https://<domain> on 443; the guide's first server-side failure was a group
+//                          without it)
+//   no-ssh-from-world      no ingress rule opens 22 to 0.0.0.0/0 (or to everyone by omitting the source)
+//   no-app-port            no ingress rule opens 8000: gunicorn listens on 127.0.0.1 behind nginx
+//   encrypted-system-disk  ECS instances encrypt their system disk
+//
+// Resource types are matched by their type token, so the pack does not load @pulumi/alicloud.
+import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+
+export const SECURITY_GROUP = "alicloud:ecs/securityGroup:SecurityGroup";
+export const SECURITY_GROUP_RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule";
+export const INSTANCE = "alicloud:ecs/instance:Instance";
+
+/** The fields of an alicloud.ecs.SecurityGroupRule that decide what it admits. */
+export interface RuleProps {
+  type?: string;
+  ipProtocol?: string;
+  portRange?: string;
+  cidrIp?: string;
+  ipv6CidrIp?: string;
+  sourceSecurityGroupId?: string;
+  prefixListId?: string;
+  policy?: string;
+  securityGroupId?: string;
+}
+
+/**
+ * A rule that lets traffic in: not egress, and not policy "drop" ("accept" is the default). A rule whose
+ * type the policy cannot read counts as ingress, so the "must not open" checks fail closed.
+ */
+export function isAcceptingIngress(r: RuleProps): boolean {
+  return r.type !== "egress" && String(r.policy ?? "accept").toLowerCase() !== "drop";
+}
+
+const protocol = (r: RuleProps) => String(r.ipProtocol ?? "").toLowerCase();
+
+/** icmp, icmpv6 and gre rules admit no port; anything else (tcp, udp, all, or unreadable) may. */
+function hasPorts(r: RuleProps): boolean {
+  return !["icmp", "icmpv6", "gre"].includes(protocol(r));
+}
+
+/** Parses a port range "FROM/TO"; "-1/-1" (the range of ipProtocol "all") is every port. */
+export function parsePortRange(range: string | undefined): { from: number; to: number } | undefined {
+  if (typeof range !== "string") return undefined;
+  const m = /^\s*(-?\d+)\s*\/\s*(-?\d+)\s*$/.exec(range);
+  if (!m) return undefined;
+  const from = Number(m[1]);
+  const to = Number(m[2]);
+  if (from === -1 && to === -1) return { from: 1, to: 65535 };
+  return { from, to };
+}
+
+/**
+ * Whether a port range admits `port`. A missing or unreadable range counts as every port, so a rule
+ * that the policy cannot read fails the "must not open" checks instead of slipping through.
+ */
+export function portRangeContains(range: string | undefined, port: number): boolean {
+  const r = parsePortRange(range);
+  return r === undefined || (r.from <= port && port <= r.to);
+}
+
+/** Whether the rule may admit `port` over TCP (tcp, all, or an unreadable protocol). */
+export function admitsTcpPort(r: RuleProps, port: number): boolean {
+  return hasPorts(r) && protocol(r) !== "udp" && portRangeContains(r.portRange, port);
+}
+
+const isWorldCidr = (c: string) => /\/0$/.test(c.trim()) || c.trim() === "0.0.0.0" || c.trim() === "::";
+
+/**
+ * Whether the rule's source is the whole Internet: cidrIp 0.0.0.0/0 (or ipv6CidrIp ::/0), or no source
+ * at all (no cidrIp, no ipv6CidrIp, no source security group, no prefix list), which Alibaba Cloud
+ * treats as 0.0.0.0/0.
+ */
+export function fromWorld(r: RuleProps): boolean {
+  const set = (v?: string) => typeof v === "string" && v.trim() !== "";
+  if (set(r.cidrIp) && isWorldCidr(r.cidrIp!)) return true;
+  if (set(r.ipv6CidrIp) && isWorldCidr(r.ipv6CidrIp!)) return true;
+  return !set(r.cidrIp) && !set(r.ipv6CidrIp) && !set(r.sourceSecurityGroupId) && !set(r.prefixListId);
+}
+
+/** Only IPv4 0.0.0.0/0 (explicit or by omission) reaches every WeChat client. */
+function fromWorldV4(r: RuleProps): boolean {
+  const set = (v?: string) => typeof v === "string" && v.trim() !== "";
+  if (set(r.cidrIp)) return isWorldCidr(r.cidrIp!);
+  return !set(r.ipv6CidrIp) && !set(r.sourceSecurityGroupId) && !set(r.prefixListId);
+}
+
+/** The rule WeChat needs: tcp 443 from 0.0.0.0/0, accepted. */
+export function admitsHttpsFromWorld(r: RuleProps): boolean {
+  // Here an unreadable protocol or range proves nothing: it must be tcp (or all) over a range with 443.
+  const range = parsePortRange(r.portRange);
+  return r.type === "ingress" && isAcceptingIngress(r) && ["tcp", "all"].includes(protocol(r)) && range !== undefined && range.from <= 443 && 443 <= range.to && fromWorldV4(r);
+}
+
+const describeRule = (r: RuleProps) =>
+  `${r.ipProtocol ?? "?"} ${r.portRange ?? "(no portRange)"} from ${r.cidrIp ?? r.ipv6CidrIp ?? r.sourceSecurityGroupId ?? r.prefixListId ?? "(no source = 0.0.0.0/0)"}`;
+
+/** Which security group a rule belongs to: the in-stack group it depends on, or the literal id (adopt mode). */
+function groupOf(rule: PolicyResource): { key: string; sg?: PolicyResource; id?: string } {
+  const deps = rule.propertyDependencies?.["securityGroupId"] ?? [];
+  const sg = deps.find((d) => d.type === SECURITY_GROUP);
+  if (sg) return { key: sg.urn, sg };
+  // No in-stack dependency: the id is a literal (an adopted server's group), known even in preview.
+  const id = String((rule.props as RuleProps).securityGroupId ?? "");
+  return { key: `id:${id}`, id };
+}
+
+export const httpsOpen: StackValidationPolicy = {
+  name: "https-open",
+  description: "The server's security group must allow tcp 443 from 0.0.0.0/0: WeChat only calls https://<domain> on 443.",
+  enforcementLevel: "mandatory",
+  validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+    const groups = new Map<string, { sg?: PolicyResource; id?: string; https: boolean }>();
+    for (const sg of args.resources.filter((r) => r.type === SECURITY_GROUP)) groups.set(sg.urn, { sg, https: false });
+    for (const rule of args.resources.filter((r) => r.type === SECURITY_GROUP_RULE)) {
+      const g = groupOf(rule);
+      const entry = groups.get(g.key) ?? { sg: g.sg, id: g.id, https: false };
+      if (admitsHttpsFromWorld(rule.props as RuleProps)) entry.https = true;
+      groups.set(g.key, entry);
+    }
+    // No security group in the stack (the local stack, or adopting a server without its group): nothing to check.
+    for (const g of groups.values()) {
+      if (g.https) continue;
+      const which = g.sg ? `security group ${g.sg.name}` : `security group ${g.id}`;
+      reportViolation(
+        `${which} has no ingress rule allowing tcp 443 from 0.0.0.0/0. WeChat mini programs only call https://<domain> on port 443 ` +
+          `(request合法域名); add the rule (infra/components/cloud.ts ingressRules) instead of removing this policy.`,
+        g.sg?.urn,
+      );
+    }
+  },
+};
+
+export const noSshFromWorld: ResourceValidationPolicy = {
+  name: "no-ssh-from-world",
+  description: "No security group rule may open SSH (22) to 0.0.0.0/0; list admin CIDRs in aistudio:firewall.adminCidrs.",
+  enforcementLevel: "mandatory",
+  validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    if (args.type !== SECURITY_GROUP_RULE) return;
+    const r = args.props as RuleProps;
+    if (isAcceptingIngress(r) && admitsTcpPort(r, 22) && fromWorld(r)) {
+      reportViolation(
+        `${args.name} opens SSH to the whole Internet (${describeRule(r)}). Allow 22 only from your admin networks: ` +
+          "`pulumi config set --path 'aistudio:firewall.adminCidrs[0]' 203.0.113.10/32`.",
+      );
+    }
+  },
+};
+
+export const noAppPort: ResourceValidationPolicy = {
+  name: "no-app-port",
+  description: "No security group rule may admit port 8000: the app (gunicorn) listens on 127.0.0.1 behind nginx, never on the Internet.",
+  enforcementLevel: "mandatory",
+  validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    if (args.type !== SECURITY_GROUP_RULE) return;
+    const r = args.props as RuleProps;
+    if (isAcceptingIngress(r) && hasPorts(r) && portRangeContains(r.portRange, 8000)) {
+      reportViolation(
+        `${args.name} admits port 8000 (${describeRule(r)}). The app is served by nginx on 443 only; ` +
+          "open single ports (443/443, 80/80), not ranges that include 8000.",
+      );
+    }
+  },
+};
+
+export const encryptedSystemDisk: ResourceValidationPolicy = {
+  name: "encrypted-system-disk",
+  description: "ECS instances must encrypt their system disk (systemDiskEncrypted: true).",
+  enforcementLevel: "mandatory",
+  validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    if (args.type !== INSTANCE) return;
+    if (args.props.systemDiskEncrypted !== true) {
+      reportViolation(`${args.name} has an unencrypted system disk: set systemDiskEncrypted: true (it holds the app's secrets and TLS key).`);
+    }
+  },
+};
+
+export const policies = [httpsOpen, noSshFromWorld, noAppPort, encryptedSystemDisk];
