@@ -15,8 +15,8 @@ export function parseArgs(argv: string[]): Record<string, string | boolean> {
   return o;
 }
 
-export function targetFromStack(stack: string, extra: { miniprogram?: string; configFile?: string; hostsFile?: string }): DoctorTarget {
-  const v = readStack(stack, extra.configFile);
+export async function targetFromStack(stack: string, extra: { miniprogram?: string; configFile?: string; hostsFile?: string }): Promise<DoctorTarget> {
+  const v = await readStack(stack, extra.configFile);
   const c = v.config;
   const ip = String(v.outputs.publicIp ?? c.server.host);
   return {
@@ -46,7 +46,7 @@ export async function doctorMain(argv: string[]): Promise<number> {
   const json = a.json === true;
   let target: DoctorTarget;
   try {
-    target = targetFromStack(stack, {
+    target = await targetFromStack(stack, {
       miniprogram: typeof a.miniprogram === "string" ? a.miniprogram : undefined,
       configFile: typeof a["config-file"] === "string" ? a["config-file"] : undefined,
       hostsFile: typeof a["hosts-file"] === "string" ? a["hosts-file"] : undefined,

@@ -3,6 +3,7 @@
  * adding one is a one-line change.
  */
 import { runLintMiniprogram } from "./lint-miniprogram";
+import { doctorMain } from "./doctor";
 
 export interface Command {
   /** One line for `aistudio --help`. */
@@ -15,6 +16,10 @@ export const commands: Record<string, Command> = {
   "lint-miniprogram": {
     summary: "check the mini program's config.js, hard-coded URLs and urlCheck / 检查小程序 config.js、硬编码 URL 和 urlCheck",
     run: (argv) => runLintMiniprogram(argv),
+  },
+  doctor: {
+    summary: "run the troubleshooting guide's checks against a deployed stack / 按排障手册逐项检查线上服务",
+    run: (argv) => doctorMain(argv),
   },
 };
 

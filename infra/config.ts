@@ -339,6 +339,7 @@ export function parseConfig(raw: Raw, stack: string): AistudioConfig {
       cloud.hostPrivateKey = str(raw, "sshHostPrivateKey", "sshHostPrivateKey");
       if (!cloud.hostPrivateKey) bad("sshHostPrivateKey", "is required to create a server: its SSH host key, installed by cloud-init and pinned for every connection (`ssh-keygen -t ed25519 -N '' -f host_key && pulumi config set --secret aistudio:sshHostPrivateKey < host_key && pulumi config set --path aistudio:server.hostKey \"$(cut -d' ' -f1,2 host_key.pub)\"`)");
       if (!/^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$/.test(server.hostKey)) bad("server.hostKey", "is required to create a server: the ssh-ed25519 public half of aistudio:sshHostPrivateKey");
+      if (server.port !== 22) bad("server.port", "a newly created server's sshd listens on 22: leave server.port unset (change the port later, then adopt the server with cloud.adoptAddress)");
     }
   }
   else if (Object.keys(c).length > 0) bad("cloud", "is set but target is local; the local stack never creates Alibaba Cloud resources. Remove the cloud block or set target alicloud");

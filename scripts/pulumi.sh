@@ -6,7 +6,8 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 toolchain_bin
-(cd "$REPO" && npx --no-install tsc -p tsconfig.json)
+# read-only callers (doctor, drift report) skip the build with AISTUDIO_SKIP_BUILD=1
+[ -n "${AISTUDIO_SKIP_BUILD:-}" ] || (cd "$REPO" && npx --no-install tsc -p tsconfig.json)
 stack=""
 prev=""
 for a in "$@"; do
@@ -18,5 +19,16 @@ done
 if [ "$stack" = local ] && [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   export PULUMI_CONFIG_PASSPHRASE=aistudio-local
 fi
+# `--policy-pack policy` (the pack's directory) needs a language host with RunPlugin, which the
+# locally built v3.68 host lacks; the pack's own launcher (policy/analyzer) works with any host.
+args=()
+prev=""
+for a in "$@"; do
+  if [ "$prev" = --policy-pack ] && { [ "$a" = policy ] || [ "$a" = ./policy ] || [ "$a" = "$REPO/policy" ]; }; then
+    a="$REPO/policy/analyzer"
+  fi
+  case $a in --policy-pack=policy|--policy-pack=./policy) a="--policy-pack=$REPO/policy/analyzer" ;; esac
+  args+=("$a"); prev=$a
+done
 cd "$REPO"
-exec pulumi "$@"
+exec pulumi "${args[@]}"
