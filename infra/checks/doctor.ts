@@ -48,6 +48,8 @@ type Check = (t: DoctorTarget, ctx: Ctx) => Promise<Omit<CheckResult, "ms" | "id
 
 interface Ctx {
   address?: string;
+  /** TCP 443 was unreachable: the checks that need it are skipped instead of timing out again. */
+  no443?: string;
   server?: Record<string, string>;
   ca?: string;
 }
@@ -128,6 +130,7 @@ export const CHECKS: CheckDef[] = [
       const addr = ctx.address ?? tg.connectTo ?? tg.serverIp ?? tg.domain;
       const r = await tcpReachable(addr, 443);
       if (r.ok) return ok(`${addr}:443 open`);
+      ctx.no443 = `${addr}:443 unreachable`;
       return fail(`${addr}:443 accepts connections`, r.error ?? "closed",
         t("443 端口不通：安全组或 ufw 未放行 443，或 nginx 没有监听 443（这正是 net::ERR_CONNECTION_CLOSED 的常见原因）", "port 443 is closed: the security group or ufw does not allow 443, or nginx is not listening (the usual cause of net::ERR_CONNECTION_CLOSED)"),
         t("在阿里云安全组入方向放行 443/tcp，执行 `ufw allow 443/tcp`，确认 `systemctl status nginx` 为 active", "allow 443/tcp inbound in the Alibaba Cloud security group, run `ufw allow 443/tcp`, and check `systemctl status nginx` is active"));
@@ -137,6 +140,7 @@ export const CHECKS: CheckDef[] = [
     id: "tls-cert",
     title: t("证书可信、域名匹配、未过期、证书链完整", "certificate trusted, matches the name, not expiring, full chain"),
     run: async (tg, ctx) => {
+      if (ctx.no443) return skip(`needs TCP 443 (${ctx.no443})`);
       const addr = ctx.address ?? tg.connectTo ?? tg.serverIp;
       const h = await handshake({ domain: tg.domain, address: addr, ca: ctx.ca });
       if (!h.ok || !h.leaf) {
@@ -190,6 +194,7 @@ export const CHECKS: CheckDef[] = [
     id: "tls-versions",
     title: t("接受 TLS 1.2，拒绝 TLS 1.0/1.1", "TLS 1.2 accepted, TLS 1.0/1.1 refused"),
     run: async (tg, ctx) => {
+      if (ctx.no443) return skip(`needs TCP 443 (${ctx.no443})`);
       const target = { domain: tg.domain, address: ctx.address ?? tg.connectTo ?? tg.serverIp, ca: ctx.ca };
       const [v12, v11, v10] = await Promise.all([acceptsVersion(target, "TLSv1.2"), acceptsVersion(target, "TLSv1.1"), acceptsVersion(target, "TLSv1")]);
       const found = `TLS1.2 ${v12 ? "accepted" : "refused"}, TLS1.1 ${v11 ? "accepted" : "refused"}, TLS1.0 ${v10 ? "accepted" : "refused"}`;
@@ -232,6 +237,7 @@ export const CHECKS: CheckDef[] = [
     id: "api-json",
     title: t("接口 POST /api/user/visit 返回 JSON success:true", "API POST /api/user/visit answers JSON success:true"),
     run: async (tg, ctx) => {
+      if (ctx.no443) return skip(`needs TCP 443 (${ctx.no443})`);
       const r = await visit({ domain: tg.domain, connectTo: ctx.address ?? tg.connectTo ?? tg.serverIp, ca: ctx.ca }, `doctor-${Date.now()}`);
       if (r.ok) return ok(`HTTP ${r.status} ${r.body?.slice(0, 80)}`);
       const html = /html/i.test(r.contentType ?? "") || (r.body ?? "").trimStart().startsWith("<");

@@ -1,0 +1,98 @@
+// Renders the files our program ships (nginx site, systemd unit, env file, the app release) with the
+// program's own step builders (infra/components/server.ts buildSteps), so that the Ansible baseline
+// ships byte-identical content. Also writes vars.json: the package list, ufw rules and release id.
+//
+//   node dist-bench/bench/render-ansible-files.js OUTDIR [--extra-server-config TEXT] [--app-dir DIR] [--env-json JSON]
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseConfig } from "../infra/config";
+import { readAppDir } from "../infra/app-source";
+import { buildSteps } from "../infra/components/server";
+import { releaseId } from "../provision/app";
+import { APP_ROOT, ENV_FILE, UNIT_PATH } from "../provision/app";
+import { SITE_PATH } from "../provision/nginx";
+import { PACKAGES } from "../provision/packages";
+import { firewallRules } from "../provision/firewall";
+import { REPO } from "./repo";
+import { benchConfig } from "./stack";
+
+export interface RenderOptions {
+  appDir?: string;
+  extraServerConfig?: string;
+  /** The app's environment (aistudio:appEnv). */
+  env?: Record<string, string>;
+}
+
+export interface Rendered {
+  dir: string;
+  releaseId: string;
+  /** sha256 of each rendered file, by its path on the server. */
+  files: Record<string, string>;
+}
+
+// No rendered file depends on the SSH connection: placeholders satisfy the config validation.
+const PLACEHOLDER_CONN = {
+  server: { host: "198.18.0.2", port: 22, user: "root", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBENCHBENCHBENCHBENCHBENCHBENCHBENCHBENCHBENC" },
+  sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nplaceholder\n-----END OPENSSH PRIVATE KEY-----",
+};
+
+export function renderAnsibleFiles(outDir: string, o: RenderOptions = {}): Rendered {
+  const raw: Record<string, unknown> = { ...benchConfig("unused", o), ...PLACEHOLDER_CONN, appEnv: o.env ?? {} };
+  delete raw.testhost;
+  const cfg = parseConfig(raw, "bench");
+  const appFiles = readAppDir(path.resolve(REPO, cfg.app.source.location));
+  const steps = buildSteps(cfg, appFiles);
+  const byPath = new Map<string, { content: string; mode: string }>();
+  for (const s of steps) for (const f of s.files) byPath.set(f.path, f);
+  const need = (p: string) => {
+    const f = byPath.get(p);
+    if (!f) throw new Error(`render-ansible-files: our steps ship no ${p}`);
+    return f;
+  };
+  const rid = releaseId({ source: { kind: "files", files: appFiles }, workers: cfg.app.workers, wsgi: "app:application", preStart: [], env: cfg.app.env });
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(outDir, "app"), { recursive: true, mode: 0o700 });
+  const files: Record<string, string> = {};
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
+  const write = (rel: string, serverPath: string, f: { content: string; mode: string }) => {
+    const p = path.join(outDir, rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, f.content, { mode: parseInt(f.mode, 8) });
+    fs.chmodSync(p, parseInt(f.mode, 8));
+    files[serverPath] = createHash("sha256").update(f.content).digest("hex");
+  };
+  write("aistudio.conf", SITE_PATH, need(SITE_PATH));
+  write("aistudio.service", UNIT_PATH, need(UNIT_PATH));
+  write("aistudio.env", ENV_FILE, need(ENV_FILE));
+  const incoming = `${APP_ROOT}/releases/${rid}.incoming/`;
+  for (const [p, f] of byPath) {
+    if (p.startsWith(incoming)) write(path.join("app", p.slice(incoming.length)), `${APP_ROOT}/releases/${rid}/${p.slice(incoming.length)}`, f);
+  }
+  const vars = {
+    files_dir: outDir,
+    release_id: rid,
+    packages: [...PACKAGES],
+    ufw_rules: firewallRules({ sshPort: cfg.server.port, adminCidrs: cfg.firewall.adminCidrs }),
+  };
+  fs.writeFileSync(path.join(outDir, "vars.json"), JSON.stringify(vars, null, 2) + "\n");
+  return { dir: outDir, releaseId: rid, files };
+}
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const out = args[0];
+  if (!out || out.startsWith("--")) {
+    console.error("usage: render-ansible-files OUTDIR [--extra-server-config TEXT] [--app-dir DIR] [--env-json JSON]");
+    process.exit(2);
+  }
+  const opt = (n: string) => {
+    const i = args.indexOf(n);
+    return i > 0 ? args[i + 1] : undefined;
+  };
+  const r = renderAnsibleFiles(path.resolve(out), {
+    extraServerConfig: opt("--extra-server-config"),
+    appDir: opt("--app-dir"),
+    env: opt("--env-json") ? JSON.parse(opt("--env-json")!) : undefined,
+  });
+  console.log(JSON.stringify(r, null, 2));
+}

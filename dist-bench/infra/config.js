@@ -1,0 +1,410 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.ConfigError = void 0;
+exports.isValidDomain = isValidDomain;
+exports.parseCidr = parseCidr;
+exports.parseConfig = parseConfig;
+// Config is read once, here, into a validated typed object. Every problem names its key and says
+// how to fix it; all problems are reported together, before any resource is registered.
+const node_net_1 = require("node:net");
+const node_crypto_1 = require("node:crypto");
+class ConfigError extends Error {
+    constructor(problems) {
+        super("invalid configuration / 配置无效:\n" +
+            problems.map((p) => `  - aistudio:${p.key}: ${p.message}`).join("\n"));
+        this.problems = problems;
+        this.name = "ConfigError";
+    }
+}
+exports.ConfigError = ConfigError;
+const REGIONS = new Set([
+    "cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-qingdao", "cn-zhangjiakou",
+    "cn-huhehaote", "cn-wulanchabu", "cn-chengdu", "cn-guangzhou", "cn-heyuan", "cn-nanjing",
+    "cn-fuzhou", "cn-wuhan-lr", "cn-hongkong", "ap-southeast-1", "ap-southeast-3", "ap-southeast-5",
+    "ap-southeast-6", "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "us-west-1", "us-east-1",
+    "eu-central-1", "eu-west-1", "me-east-1",
+]);
+function isValidDomain(d) {
+    if (d.length > 253)
+        return false;
+    const labels = d.split(".");
+    if (labels.length < 2)
+        return false;
+    if (!/^[a-z]{2,63}$/i.test(labels[labels.length - 1]))
+        return false;
+    return labels.every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(l));
+}
+function parseCidr(c) {
+    const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(c);
+    if (!m || (0, node_net_1.isIP)(m[1]) !== 4)
+        return undefined;
+    const bits = Number(m[2]);
+    if (bits > 32)
+        return undefined;
+    return { addr: m[1], bits };
+}
+const SAFE_ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Parses and validates raw config values (as Pulumi gives them) into an AistudioConfig. */
+function parseConfig(raw, stack) {
+    const problems = [];
+    const bad = (key, message) => problems.push({ key, message });
+    const obj = (key) => {
+        const v = raw[key];
+        if (v === undefined || v === null)
+            return {};
+        if (typeof v !== "object" || Array.isArray(v)) {
+            bad(key, `must be an object, got ${JSON.stringify(v)}`);
+            return {};
+        }
+        return v;
+    };
+    const str = (o, key, path, def) => {
+        const v = o[key];
+        if (v === undefined || v === null || v === "")
+            return def;
+        if (typeof v !== "string") {
+            bad(path, `must be a string, got ${JSON.stringify(v)}`);
+            return def;
+        }
+        return v;
+    };
+    const num = (o, key, path, def, min, max) => {
+        const v = o[key];
+        if (v === undefined || v === null || v === "")
+            return def;
+        const n = typeof v === "string" ? Number(v) : v;
+        if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+            bad(path, `must be an integer between ${min} and ${max}, got ${JSON.stringify(v)}`);
+            return def;
+        }
+        return n;
+    };
+    const bool = (o, key, path, def) => {
+        const v = o[key];
+        if (v === undefined || v === null || v === "")
+            return def;
+        if (v === true || v === "true")
+            return true;
+        if (v === false || v === "false")
+            return false;
+        bad(path, `must be true or false, got ${JSON.stringify(v)}`);
+        return def;
+    };
+    const strList = (o, key, path) => {
+        const v = o[key];
+        if (v === undefined || v === null)
+            return [];
+        if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
+            bad(path, `must be a list of strings, got ${JSON.stringify(v)}`);
+            return [];
+        }
+        return v;
+    };
+    // target
+    const target = (str(raw, "target", "target", "alicloud") ?? "alicloud");
+    if (target !== "local" && target !== "alicloud") {
+        bad("target", `must be "local" (a test host) or "alicloud" (ECS), got ${JSON.stringify(target)}`);
+    }
+    const isLocal = target === "local";
+    // domain
+    const domain = (str(raw, "domain", "domain", "photogooo.com") ?? "").toLowerCase();
+    if (/^[a-z]+:\/\//i.test(domain)) {
+        bad("domain", `must be a bare host name without scheme, e.g. "photogooo.com", got ${JSON.stringify(domain)}: run \`pulumi config set aistudio:domain photogooo.com\``);
+    }
+    else if (/:\d+$/.test(domain)) {
+        bad("domain", `must not carry a port (WeChat request domains are https on 443 without a port), got ${JSON.stringify(domain)}`);
+    }
+    else if ((0, node_net_1.isIP)(domain) || domain.startsWith("[")) {
+        bad("domain", `must be a domain name, not an IP address (WeChat does not accept IPs as request domains), got ${JSON.stringify(domain)}`);
+    }
+    else if (domain === "localhost" || !isValidDomain(domain)) {
+        bad("domain", `must be a full domain name with a top-level domain, like "photogooo.com", got ${JSON.stringify(domain)}`);
+    }
+    // server connection
+    const s = obj("server");
+    const server = {
+        host: str(s, "host", "server.host", "") ?? "",
+        port: num(s, "port", "server.port", 22, 1, 65535),
+        user: str(s, "user", "server.user", "root") ?? "root",
+        hostKey: str(s, "hostKey", "server.hostKey", "") ?? "",
+        privateKey: str(raw, "sshPrivateKey", "sshPrivateKey", "") ?? "",
+    };
+    const c = obj("cloud");
+    const adoptAddress = str(c, "adoptAddress", "cloud.adoptAddress");
+    const needsHost = isLocal || adoptAddress !== undefined;
+    if (isLocal && !server.host)
+        bad("server.host", "is required for the local stack: the address of the test host (`npm run testhost -- up` prints it)");
+    if (server.host && !(0, node_net_1.isIP)(server.host) && !isValidDomain(server.host))
+        bad("server.host", `must be an IP address or host name, got ${JSON.stringify(server.host)}`);
+    if ((needsHost || server.hostKey) && !/^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/]+={0,2}$/.test(server.hostKey)) {
+        bad("server.hostKey", `must be the server's pinned SSH host key, "ssh-ed25519 AAAA…" (from \`ssh-keyscan -t ed25519 HOST\`, verified out of band); got ${JSON.stringify(server.hostKey)}`);
+    }
+    if (!/^[a-z_][a-z0-9_-]*$/.test(server.user))
+        bad("server.user", `must be a Unix user name, got ${JSON.stringify(server.user)}`);
+    if (!server.privateKey) {
+        bad("sshPrivateKey", "is required: `pulumi config set --secret aistudio:sshPrivateKey < ~/.ssh/id_ed25519`");
+    }
+    else {
+        try {
+            (0, node_crypto_1.createPrivateKey)(server.privateKey);
+        }
+        catch {
+            if (!/-----BEGIN (OPENSSH|RSA|EC) PRIVATE KEY-----/.test(server.privateKey)) {
+                bad("sshPrivateKey", "is not a PEM/OpenSSH private key: `pulumi config set --secret aistudio:sshPrivateKey < ~/.ssh/id_ed25519`");
+            }
+        }
+    }
+    // TLS
+    const t = obj("tls");
+    const mode = (str(t, "mode", "tls.mode", isLocal ? "self-signed" : "acme") ?? "acme");
+    const tls = {
+        mode,
+        email: str(t, "email", "tls.email"),
+        acmeServer: str(t, "acmeServer", "tls.acmeServer"),
+        caBundle: str(t, "caBundle", "tls.caBundle"),
+        acmeCaBundle: str(t, "acmeCaBundle", "tls.acmeCaBundle"),
+        certificate: str(t, "certificate", "tls.certificate"),
+        privateKey: str(raw, "tlsPrivateKey", "tlsPrivateKey"),
+    };
+    const wc = obj("wechat");
+    const wechat = {
+        checks: bool(wc, "checks", "wechat.checks", !isLocal),
+        minCertDays: num(wc, "minCertDays", "wechat.minCertDays", 20, 0, 365),
+        appId: str(wc, "appId", "wechat.appId"),
+        appSecret: str(raw, "wechatAppSecret", "wechatAppSecret"),
+    };
+    if (!["acme", "provided", "self-signed"].includes(mode)) {
+        bad("tls.mode", `must be "acme", "provided" or "self-signed", got ${JSON.stringify(mode)}`);
+    }
+    else if (mode === "acme") {
+        if (!tls.email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(tls.email)) {
+            bad("tls.email", "is required for tls.mode acme (Let's Encrypt account and expiry notices): `pulumi config set --path aistudio:tls.email ops@photogooo.com`");
+        }
+        if (tls.acmeServer && !/^https:\/\//.test(tls.acmeServer))
+            bad("tls.acmeServer", `must be an https:// ACME directory URL, got ${JSON.stringify(tls.acmeServer)}`);
+    }
+    else if (mode === "self-signed") {
+        if (!isLocal || wechat.checks) {
+            bad("tls.mode", "self-signed is only for the local test stack: WeChat refuses self-signed certificates. Use acme (Let's Encrypt) or provided (a certificate from Alibaba Cloud's certificate service)");
+        }
+    }
+    else if (mode === "provided") {
+        if (!tls.certificate)
+            bad("tls.certificate", "is required for tls.mode provided: the PEM certificate followed by its chain (`pulumi config set --path aistudio:tls.certificate -- \"$(cat fullchain.pem)\"`)");
+        if (!tls.privateKey)
+            bad("tlsPrivateKey", "is required for tls.mode provided: `pulumi config set --secret aistudio:tlsPrivateKey < privkey.pem`");
+        if (tls.certificate && tls.privateKey)
+            checkProvidedCert(tls.certificate, tls.privateKey, domain, bad);
+    }
+    if (tls.caBundle && !tls.caBundle.includes("-----BEGIN CERTIFICATE-----"))
+        bad("tls.caBundle", "must be a PEM bundle of CA certificates");
+    if (tls.acmeCaBundle !== undefined) {
+        const problem = pemBundleProblem(tls.acmeCaBundle);
+        if (problem) {
+            bad("tls.acmeCaBundle", `must be a PEM bundle of the CA certificates that sign the ACME server's HTTPS certificate (${problem}): \`pulumi config set --path aistudio:tls.acmeCaBundle -- "$(cat acme-ca.pem)"\``);
+        }
+        else if (mode !== "acme") {
+            bad("tls.acmeCaBundle", `is only used with tls.mode acme (tls.mode is ${JSON.stringify(mode)}): remove it with \`pulumi config rm --path aistudio:tls.acmeCaBundle\``);
+        }
+        else if (!tls.acmeServer) {
+            bad("tls.acmeCaBundle", "is only for a private ACME server set in tls.acmeServer; Let's Encrypt needs no CA bundle (certbot would trust only this bundle and fail to reach Let's Encrypt): remove it with `pulumi config rm --path aistudio:tls.acmeCaBundle`, or set tls.acmeServer");
+        }
+    }
+    // app
+    const a = obj("app");
+    const srcDir = str(a, "dir", "app.dir");
+    const git = str(a, "git", "app.git");
+    let source = { kind: "dir", location: "" };
+    if (srcDir && git)
+        bad("app", "set either app.dir or app.git, not both");
+    else if (git) {
+        if (!/^(https:\/\/|git@|ssh:\/\/|file:\/\/)/.test(git))
+            bad("app.git", `must be a git URL (https://, ssh://, git@…), got ${JSON.stringify(git)}`);
+        source = { kind: "git", location: git, ref: str(a, "ref", "app.ref", "main") };
+    }
+    else if (srcDir) {
+        source = { kind: "dir", location: srcDir };
+    }
+    else {
+        bad("app.dir", "the app source is missing: set app.dir to the backend's directory (for the sample: `pulumi config set --path aistudio:app.dir provision/sample-app`) or app.git + app.ref");
+    }
+    const envRaw = raw["appEnv"];
+    const env = {};
+    if (envRaw !== undefined && envRaw !== null) {
+        let parsed = envRaw;
+        if (typeof envRaw === "string") {
+            try {
+                parsed = JSON.parse(envRaw);
+            }
+            catch {
+                parsed = undefined;
+            }
+        }
+        if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+            bad("appEnv", "must be a JSON object of strings: `pulumi config set --secret aistudio:appEnv '{\"SECRET_KEY\":\"…\"}'`");
+        }
+        else {
+            for (const [k, v] of Object.entries(parsed)) {
+                if (!SAFE_ENV_KEY.test(k))
+                    bad("appEnv", `has an invalid variable name ${JSON.stringify(k)}`);
+                else if (typeof v !== "string" || /[\n\r\0]/.test(v))
+                    bad("appEnv", `value of ${k} must be a one-line string`);
+                else
+                    env[k] = v;
+            }
+        }
+    }
+    const pip = str(a, "pipIndexUrl", "app.pipIndexUrl");
+    if (pip && !/^https?:\/\//.test(pip))
+        bad("app.pipIndexUrl", `must be an http(s) URL, got ${JSON.stringify(pip)}`);
+    const app = {
+        source,
+        workers: num(a, "workers", "app.workers", 2, 1, 64),
+        preStart: strList(a, "preStart", "app.preStart"),
+        env,
+        pipIndexUrl: pip,
+    };
+    // firewall
+    const f = obj("firewall");
+    const firewall = {
+        adminCidrs: strList(f, "adminCidrs", "firewall.adminCidrs"),
+        allowSshFromAnywhere: bool(f, "allowSshFromAnywhere", "firewall.allowSshFromAnywhere", false),
+    };
+    for (const cidr of firewall.adminCidrs) {
+        const p = parseCidr(cidr);
+        if (!p)
+            bad("firewall.adminCidrs", `${JSON.stringify(cidr)} is not an IPv4 CIDR like 203.0.113.7/32`);
+        else if (p.bits === 0 && !firewall.allowSshFromAnywhere) {
+            bad("firewall.adminCidrs", `${cidr} opens SSH to the whole Internet; list your office/VPN addresses, or set firewall.allowSshFromAnywhere true if you really mean it`);
+        }
+    }
+    // nginx
+    const ng = obj("nginx");
+    const nginx = {
+        clientMaxBodySize: str(ng, "clientMaxBodySize", "nginx.clientMaxBodySize", "20m") ?? "20m",
+        extraServerConfig: str(ng, "extraServerConfig", "nginx.extraServerConfig", "") ?? "",
+    };
+    if (!/^\d+[kmg]?$/i.test(nginx.clientMaxBodySize))
+        bad("nginx.clientMaxBodySize", `must be a size like 20m, got ${JSON.stringify(nginx.clientMaxBodySize)}`);
+    // smoke
+    const sm = obj("smoke");
+    const smoke = {
+        connectTo: str(sm, "connectTo", "smoke.connectTo"),
+        timeoutSeconds: num(sm, "timeoutSeconds", "smoke.timeoutSeconds", 60, 1, 900),
+    };
+    if (smoke.connectTo && !(0, node_net_1.isIP)(smoke.connectTo))
+        bad("smoke.connectTo", `must be an IP address, got ${JSON.stringify(smoke.connectTo)}`);
+    // cloud
+    let cloud;
+    if (target === "alicloud") {
+        cloud = parseCloud(c, domain, firewall, bad, str, num);
+        if (!cloud.adopt) {
+            cloud.hostPrivateKey = str(raw, "sshHostPrivateKey", "sshHostPrivateKey");
+            if (!cloud.hostPrivateKey)
+                bad("sshHostPrivateKey", "is required to create a server: its SSH host key, installed by cloud-init and pinned for every connection (`ssh-keygen -t ed25519 -N '' -f host_key && pulumi config set --secret aistudio:sshHostPrivateKey < host_key && pulumi config set --path aistudio:server.hostKey \"$(cut -d' ' -f1,2 host_key.pub)\"`)");
+            if (!/^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$/.test(server.hostKey))
+                bad("server.hostKey", "is required to create a server: the ssh-ed25519 public half of aistudio:sshHostPrivateKey");
+            if (server.port !== 22)
+                bad("server.port", "a newly created server's sshd listens on 22: leave server.port unset (change the port later, then adopt the server with cloud.adoptAddress)");
+        }
+    }
+    else if (Object.keys(c).length > 0)
+        bad("cloud", "is set but target is local; the local stack never creates Alibaba Cloud resources. Remove the cloud block or set target alicloud");
+    if (problems.length > 0)
+        throw new ConfigError(problems);
+    return { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, cloud };
+}
+/** Why text is not a usable PEM bundle of certificates, or undefined when it is. */
+function pemBundleProblem(text) {
+    const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0)
+        return "no -----BEGIN CERTIFICATE----- block found";
+    for (const [i, b] of blocks.entries()) {
+        try {
+            new node_crypto_1.X509Certificate(b);
+        }
+        catch {
+            return `certificate ${i + 1} of ${blocks.length} does not parse`;
+        }
+    }
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text))
+        return "it contains a private key; only certificates belong here";
+    return undefined;
+}
+function checkProvidedCert(certPem, keyPem, domain, bad) {
+    let cert;
+    try {
+        cert = new node_crypto_1.X509Certificate(certPem);
+    }
+    catch {
+        bad("tls.certificate", "is not a PEM certificate");
+        return;
+    }
+    try {
+        if (!cert.checkPrivateKey((0, node_crypto_1.createPrivateKey)(keyPem)))
+            bad("tlsPrivateKey", "does not belong to tls.certificate (the key and certificate do not match)");
+    }
+    catch {
+        bad("tlsPrivateKey", "is not a PEM private key");
+    }
+    if (cert.checkHost(domain) === undefined)
+        bad("tls.certificate", `is not valid for ${domain} (its names: ${cert.subjectAltName ?? cert.subject})`);
+    if (new Date(cert.validTo).getTime() < Date.now())
+        bad("tls.certificate", `expired on ${cert.validTo}`);
+}
+function parseCloud(c, domain, firewall, bad, str, num) {
+    const region = str(c, "region", "cloud.region", "cn-hangzhou") ?? "";
+    if (!REGIONS.has(region))
+        bad("cloud.region", `${JSON.stringify(region)} is not an Alibaba Cloud region id (e.g. cn-hangzhou, cn-shanghai, cn-beijing)`);
+    const image = (str(c, "image", "cloud.image", "ubuntu2204") ?? "");
+    if (!["debian12", "ubuntu2204", "ubuntu2404"].includes(image))
+        bad("cloud.image", `must be debian12, ubuntu2204 or ubuntu2404, got ${JSON.stringify(image)}`);
+    const instanceType = str(c, "instanceType", "cloud.instanceType", "") ?? "";
+    const adoptAddress = str(c, "adoptAddress", "cloud.adoptAddress");
+    const createKeys = ["instanceType", "vpcId", "vswitchId", "sshPublicKey"].filter((k) => c[k] !== undefined && c[k] !== "");
+    if (adoptAddress && createKeys.length > 0) {
+        bad("cloud.adoptAddress", `adopting an existing server and creating one are exclusive: remove ${createKeys.map((k) => "cloud." + k).join(", ")} or cloud.adoptAddress`);
+    }
+    if (adoptAddress && !(0, node_net_1.isIP)(adoptAddress))
+        bad("cloud.adoptAddress", `must be the server's public IP, got ${JSON.stringify(adoptAddress)}`);
+    const sshPublicKey = str(c, "sshPublicKey", "cloud.sshPublicKey", "") ?? "";
+    if (!adoptAddress) {
+        if (!instanceType)
+            bad("cloud.instanceType", "is required to create a server, e.g. ecs.e-c1m2.large (`pulumi config set --path aistudio:cloud.instanceType ecs.e-c1m2.large`)");
+        if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+) [A-Za-z0-9+/]+={0,2}/.test(sshPublicKey))
+            bad("cloud.sshPublicKey", "is required to create a server: the public half of aistudio:sshPrivateKey (`ssh-keygen -y -f key`)");
+    }
+    if (firewall.adminCidrs.length === 0 && !firewall.allowSshFromAnywhere) {
+        bad("firewall.adminCidrs", "is required for Alibaba Cloud servers (created or adopted): SSH (22) is opened only to these CIDRs in the security group and ufw, e.g. `pulumi config set --path 'aistudio:firewall.adminCidrs[0]' 203.0.113.10/32`");
+    }
+    const vpcCidr = str(c, "vpcCidr", "cloud.vpcCidr", "172.16.0.0/16") ?? "";
+    const vswitchCidr = str(c, "vswitchCidr", "cloud.vswitchCidr", "172.16.1.0/24") ?? "";
+    if (!parseCidr(vpcCidr))
+        bad("cloud.vpcCidr", `is not a CIDR: ${JSON.stringify(vpcCidr)}`);
+    if (!parseCidr(vswitchCidr))
+        bad("cloud.vswitchCidr", `is not a CIDR: ${JSON.stringify(vswitchCidr)}`);
+    const dnsZone = str(c, "dnsZone", "cloud.dnsZone");
+    if (dnsZone && !(domain === dnsZone || domain.endsWith("." + dnsZone)))
+        bad("cloud.dnsZone", `${JSON.stringify(dnsZone)} is not a suffix of the domain ${domain}`);
+    const vpcId = str(c, "vpcId", "cloud.vpcId");
+    const vswitchId = str(c, "vswitchId", "cloud.vswitchId");
+    if ((vpcId === undefined) !== (vswitchId === undefined))
+        bad(vpcId ? "cloud.vswitchId" : "cloud.vpcId", "existing networks need both cloud.vpcId and cloud.vswitchId");
+    return {
+        region,
+        zoneId: str(c, "zoneId", "cloud.zoneId"),
+        vpcId,
+        vswitchId,
+        vpcCidr,
+        vswitchCidr,
+        instanceType,
+        image,
+        systemDiskCategory: str(c, "systemDiskCategory", "cloud.systemDiskCategory", "cloud_essd") ?? "cloud_essd",
+        systemDiskSize: num(c, "systemDiskSize", "cloud.systemDiskSize", 40, 20, 2048),
+        internetMaxBandwidthOut: num(c, "internetMaxBandwidthOut", "cloud.internetMaxBandwidthOut", 5, 1, 200),
+        sshPublicKey,
+        adopt: adoptAddress ? { address: adoptAddress, securityGroupId: str(c, "adoptSecurityGroupId", "cloud.adoptSecurityGroupId") } : undefined,
+        dnsZone,
+    };
+}
+//# sourceMappingURL=config.js.map

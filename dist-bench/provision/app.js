@@ -1,0 +1,227 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.APP_PORT = exports.UNIT_PATH = exports.ENV_FILE = exports.STATIC_DIR = exports.MEDIA_DIR = exports.APP_ROOT = exports.APP_USER = void 0;
+exports.releaseId = releaseId;
+exports.envFileContent = envFileContent;
+exports.unitFile = unitFile;
+exports.appStep = appStep;
+// The aistudio app: a dedicated system user, a release directory per app version, a shared
+// virtualenv, the secret environment file and a hardened systemd unit running gunicorn on
+// 127.0.0.1:8000. A new release is prepared beside the live one, its pre-start commands run in the
+// unit's own sandbox, then `current` is switched and gunicorn reloaded gracefully. If the new
+// release does not answer, `current` goes back to the previous release.
+const step_1 = require("./step");
+const shell_1 = require("./shell");
+exports.APP_USER = "aistudio";
+exports.APP_ROOT = "/srv/aistudio";
+exports.MEDIA_DIR = "/var/lib/aistudio/media";
+exports.STATIC_DIR = `${exports.APP_ROOT}/static`;
+exports.ENV_FILE = "/etc/aistudio/aistudio.env";
+exports.UNIT_PATH = "/etc/systemd/system/aistudio.service";
+exports.APP_PORT = 8000;
+/** A release id that changes exactly when the code changes. */
+function releaseId(o) {
+    if (o.source.kind === "git")
+        return "git-" + (0, step_1.sha256)(o.source.url + "#" + o.source.ref).slice(0, 12);
+    const h = (0, step_1.sha256)(o.source.files
+        .slice()
+        .sort((a, b) => a.rel.localeCompare(b.rel))
+        .map((f) => `${f.rel}\0${f.mode ?? "0644"}\0${(0, step_1.sha256)(f.content)}`)
+        .join("\0"));
+    return h.slice(0, 12);
+}
+function envFileContent(env) {
+    // systemd EnvironmentFile syntax: KEY="value" with \ and " escaped.
+    return Object.keys(env)
+        .sort()
+        .map((k) => `${k}="${env[k].replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`)
+        .join("\n") + (Object.keys(env).length ? "\n" : "");
+}
+function unitFile(o) {
+    return `# Managed by aistudio-infra (pulumi). Local edits are reported as drift and reverted by \`pulumi up\`.
+[Unit]
+Description=aistudio backend (gunicorn, WeChat mini program API)
+Documentation=https://photogooo.com
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=exec
+User=${exports.APP_USER}
+Group=${exports.APP_USER}
+WorkingDirectory=${exports.APP_ROOT}/current
+EnvironmentFile=${exports.ENV_FILE}
+Environment=PYTHONUNBUFFERED=1
+ExecStart=${exports.APP_ROOT}/venv/bin/python -m gunicorn --bind 127.0.0.1:${exports.APP_PORT} --workers ${o.workers} --pythonpath ${exports.APP_ROOT}/current --graceful-timeout 20 --access-logfile - --error-logfile - ${o.wsgi}
+ExecReload=/bin/kill -s HUP $MAINPID
+Restart=on-failure
+RestartSec=1
+KillMode=mixed
+TimeoutStopSec=30
+
+# Sandbox: the app may write only its media directory.
+UMask=0027
+NoNewPrivileges=yes
+ProtectSystem=strict
+ReadWritePaths=${exports.MEDIA_DIR}
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+DevicePolicy=closed
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectProc=invisible
+ProcSubset=pid
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+RemoveIPC=yes
+CapabilityBoundingSet=
+AmbientCapabilities=
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+# gunicorn's workers call setuid() to their own uid, so @setuid stays allowed; with no capabilities
+# and NoNewPrivileges they cannot change to any other user.
+SystemCallFilter=~@clock @cpu-emulation @debug @module @mount @obsolete @raw-io @reboot @swap @resources @chown
+SystemCallErrorNumber=EPERM
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+function visitProbe() {
+    return `curl -fsS -m 3 -H 'Content-Type: application/json' -d '{"sessionId":"aistudio-deploy-check","type":"launch"}' http://127.0.0.1:${exports.APP_PORT}/api/user/visit`;
+}
+function appStep(o) {
+    const rid = releaseId(o);
+    const rel = `${exports.APP_ROOT}/releases/${rid}`;
+    const unit = unitFile(o);
+    const files = [
+        { path: exports.UNIT_PATH, content: unit, mode: "0644" },
+        { path: exports.ENV_FILE, content: envFileContent(o.env), mode: "0600", secret: true },
+    ];
+    let fetch;
+    if (o.source.kind === "files") {
+        for (const f of o.source.files)
+            files.push({ path: `${rel}.incoming/${f.rel}`, content: f.content, mode: f.mode ?? "0644" });
+        fetch = `mv ${(0, shell_1.q)(rel + ".incoming")} ${(0, shell_1.q)(rel + ".tmp")}
+  find ${(0, shell_1.q)(rel + ".tmp")} -name '*.aistudio-new' -exec sh -c 'mv "$1" "\${1%.aistudio-new}"' _ {} \\;`;
+    }
+    else {
+        fetch = `git clone --quiet --depth 1 --branch ${(0, shell_1.q)(o.source.ref)} ${(0, shell_1.q)(o.source.url)} ${(0, shell_1.q)(rel + ".tmp")}`;
+    }
+    const pipIndex = o.pipIndexUrl ? ` --index-url ${(0, shell_1.q)(o.pipIndexUrl)}` : " --no-index";
+    const preStart = o.preStart
+        .map((cmd) => `echo "pre-start: ${cmd.replace(/["\\$`]/g, "\\$&")}"
+systemd-run --quiet --wait --pipe --collect --service-type=exec -p User=${exports.APP_USER} -p Group=${exports.APP_USER} \\
+  -p EnvironmentFile=${exports.ENV_FILE} -p WorkingDirectory=${(0, shell_1.q)(rel + ".tmp")} -p Environment=PATH=${exports.APP_ROOT}/venv/bin:/usr/bin:/bin \\
+  -p ReadWritePaths=${exports.MEDIA_DIR} -p ReadWritePaths=${exports.STATIC_DIR} -p ProtectSystem=strict -p ProtectHome=yes -p PrivateTmp=yes \\
+  /bin/sh -c ${(0, shell_1.q)(cmd)} || { echo "pre-start command failed: the release ${rid} was not activated; the previous release keeps serving" >&2; rm -rf ${(0, shell_1.q)(rel + ".tmp")}; exit 1; }`)
+        .join("\n");
+    return {
+        id: "app",
+        description: `aistudio release ${rid}: gunicorn on 127.0.0.1:${exports.APP_PORT} under a hardened systemd unit`,
+        files,
+        apply: `
+getent group ${exports.APP_USER} >/dev/null || groupadd --system ${exports.APP_USER}
+id -u ${exports.APP_USER} >/dev/null 2>&1 || useradd --system --gid ${exports.APP_USER} --home-dir ${exports.APP_ROOT} --no-create-home --shell /usr/sbin/nologin ${exports.APP_USER}
+install -d -m 0755 -o root -g root ${exports.APP_ROOT} ${exports.APP_ROOT}/releases /etc/aistudio
+install -d -m 0755 -o ${exports.APP_USER} -g ${exports.APP_USER} ${exports.STATIC_DIR}
+install -d -m 0755 -o root -g root /var/lib/aistudio
+install -d -m 2750 -o ${exports.APP_USER} -g www-data ${exports.MEDIA_DIR}
+
+put_file ${exports.ENV_FILE} 0600 root root; env_changed=$CHANGED; CHANGED=0
+put_file ${exports.UNIT_PATH} 0644 root root; unit_changed=$CHANGED; CHANGED=0
+
+# virtualenv shared by releases; it sees Debian's gunicorn through --system-site-packages
+if ! [ -x ${exports.APP_ROOT}/venv/bin/python ]; then
+  python3 -m venv --system-site-packages ${exports.APP_ROOT}/venv
+  venv_changed=1
+else
+  venv_changed=0
+fi
+
+# the release
+# a release is complete once its RELEASE file exists (written last)
+if [ -f ${(0, shell_1.q)(rel + "/RELEASE")} ]; then
+  rm -rf ${(0, shell_1.q)(rel + ".incoming")}
+else
+  echo "preparing release ${rid}"
+  rm -rf ${(0, shell_1.q)(rel)} ${(0, shell_1.q)(rel + ".tmp")}
+  ${fetch}
+  chown -R root:root ${(0, shell_1.q)(rel + ".tmp")}; chmod -R go-w ${(0, shell_1.q)(rel + ".tmp")}
+  if [ -f ${(0, shell_1.q)(rel + ".tmp/requirements.txt")} ]; then
+    req=$(sha256sum < ${(0, shell_1.q)(rel + ".tmp/requirements.txt")} | cut -d' ' -f1)
+    if [ "$(cat ${exports.APP_ROOT}/venv/.requirements.sha256 2>/dev/null)" != "$req" ]; then
+      echo "installing requirements into ${exports.APP_ROOT}/venv"
+      ${exports.APP_ROOT}/venv/bin/pip install --quiet --disable-pip-version-check${pipIndex} -r ${(0, shell_1.q)(rel + ".tmp/requirements.txt")}
+      echo "$req" > ${exports.APP_ROOT}/venv/.requirements.sha256
+      venv_changed=1
+    fi
+  fi
+${preStart}
+  echo ${(0, shell_1.q)(rid)} > ${(0, shell_1.q)(rel + ".tmp/RELEASE")}
+  mv -T ${(0, shell_1.q)(rel + ".tmp")} ${(0, shell_1.q)(rel)}
+fi
+
+prev=$(readlink ${exports.APP_ROOT}/current 2>/dev/null || true)
+systemctl daemon-reload
+systemctl enable aistudio.service >/dev/null 2>&1
+if [ "$prev" != ${(0, shell_1.q)(rel)} ]; then
+  ln -sfn ${(0, shell_1.q)(rel)} ${exports.APP_ROOT}/current.new && mv -Tf ${exports.APP_ROOT}/current.new ${exports.APP_ROOT}/current
+  [ -n "$prev" ] && echo "$prev" > ${exports.APP_ROOT}/previous
+  code_changed=1
+else
+  code_changed=0
+fi
+
+if ! systemctl is-active --quiet aistudio; then
+  systemctl start aistudio || true
+elif [ "$env_changed$unit_changed$venv_changed" != "000" ]; then
+  echo "restarting aistudio (unit, environment or virtualenv changed)"
+  systemctl restart aistudio || true
+elif [ "$code_changed" = 1 ]; then
+  echo "reloading aistudio gracefully (new release ${rid})"
+  systemctl reload aistudio || true
+fi
+
+# the new release must answer; otherwise go back to the previous one
+ok=0
+for i in $(seq 1 40); do
+  # the app must answer JSON on 127.0.0.1:${exports.APP_PORT}; the business answer is the smoke test's job
+  if out=$(${visitProbe()} 2>/dev/null) && [[ "$out" == "{"* ]]; then ok=1; break; fi
+  sleep 0.5
+done
+if [ "$ok" != 1 ]; then
+  echo "aistudio does not answer POST /api/user/visit on 127.0.0.1:${exports.APP_PORT} after the deploy" >&2
+  journalctl -u aistudio -n 30 --no-pager >&2 || true
+  if [ "$code_changed" = 1 ] && [ -n "$prev" ] && [ -d "$prev" ]; then
+    echo "rolling back to $prev" >&2
+    ln -sfn "$prev" ${exports.APP_ROOT}/current.new && mv -Tf ${exports.APP_ROOT}/current.new ${exports.APP_ROOT}/current
+    systemctl restart aistudio || true
+  fi
+  exit 1
+fi
+
+# keep the live release and the previous one
+keep1=$(readlink -f ${exports.APP_ROOT}/current); keep2=$(cat ${exports.APP_ROOT}/previous 2>/dev/null || true)
+for d in ${exports.APP_ROOT}/releases/*; do
+  [ -d "$d" ] || continue
+  [ "$d" = "$keep1" ] || [ "$d" = "$keep2" ] || [[ "$d" == *.incoming ]] || rm -rf "$d"
+done
+`,
+        probe: `probe_file ${exports.UNIT_PATH}
+probe_file ${exports.ENV_FILE}
+echo "current -> $(readlink ${exports.APP_ROOT}/current 2>/dev/null || echo missing)"
+probe_unit aistudio
+echo "listen 127.0.0.1:${exports.APP_PORT} $(ss -Htln 'sport = :${exports.APP_PORT}' | awk '{print $4}' | sort | tr '\\n' ' ')"`,
+    };
+}
+//# sourceMappingURL=app.js.map

@@ -1,0 +1,37 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.firewallRules = firewallRules;
+exports.firewallStep = firewallStep;
+const shell_1 = require("./shell");
+/** The exact ufw rules, in the syntax of `ufw show added` (minus the "ufw " prefix). */
+function firewallRules(o) {
+    const ssh = o.adminCidrs.length
+        ? o.adminCidrs.map((c) => `allow from ${c} to any port ${o.sshPort} proto tcp`)
+        : [`allow ${o.sshPort}/tcp`];
+    return [...ssh, "allow 80/tcp", "allow 443/tcp"];
+}
+function firewallStep(o) {
+    const rules = firewallRules(o);
+    const want = rules.map((r) => `ufw ${r}`).join("\n");
+    return {
+        id: "firewall",
+        description: `ufw: deny incoming except ssh, 80, 443`,
+        files: [],
+        apply: `
+want=${(0, shell_1.q)(want)}
+have=$(ufw show added 2>/dev/null | sed -n 's/^ufw /ufw /p' || true)
+status=$(ufw status verbose 2>/dev/null || true)
+if [ "$have" != "$want" ] || ! grep -q '^Status: active' <<<"$status" || ! grep -q 'Default: deny (incoming)' <<<"$status"; then
+  echo "configuring ufw"
+  ufw --force reset >/dev/null
+  ufw default deny incoming >/dev/null
+  ufw default allow outgoing >/dev/null
+${rules.map((r) => `  ufw ${r} >/dev/null`).join("\n")}
+  ufw --force enable
+  rm -f /etc/ufw/*.rules.[0-9]* /etc/ufw/*.rules.[0-9]*_[0-9]* 2>/dev/null || true
+fi
+`,
+        probe: `ufw status verbose 2>&1 | grep -Ev '^$'`,
+    };
+}
+//# sourceMappingURL=firewall.js.map

@@ -1,0 +1,149 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.CIPHERS = exports.SITE_LINK = exports.SITE_PATH = void 0;
+exports.nginxSite = nginxSite;
+exports.nginxStep = nginxStep;
+const tls_1 = require("./tls");
+const app_1 = require("./app");
+const shell_1 = require("./shell");
+exports.SITE_PATH = "/etc/nginx/sites-available/aistudio.conf";
+exports.SITE_LINK = "/etc/nginx/sites-enabled/aistudio.conf";
+/** Mozilla "intermediate" TLS 1.2 cipher list (ECDHE with AES-GCM or CHACHA20 only). */
+exports.CIPHERS = [
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305",
+    "ECDHE-RSA-CHACHA20-POLY1305",
+].join(":");
+const API_ERRORS = [
+    [404, "not_found", "接口不存在 / API endpoint not found"],
+    [413, "payload_too_large", "请求体过大 / request body too large"],
+    [502, "bad_gateway", "后端服务未响应，请检查 aistudio 服务 / backend (aistudio) is not answering"],
+    [503, "service_unavailable", "服务暂不可用 / service unavailable"],
+    [504, "gateway_timeout", "后端响应超时 / backend timed out"],
+];
+function nginxSite(o) {
+    const d = o.domain;
+    const hsts = o.hstsMaxAge ?? 31536000;
+    // add_header in a location replaces the server's headers, so the error locations repeat them
+    const hstsLine = hsts > 0 ? `        add_header Strict-Transport-Security "max-age=${hsts}" always;\n` : "";
+    const errorPages = API_ERRORS.map(([code]) => `        error_page ${code} = @api_${code};`).join("\n");
+    const errorLocations = API_ERRORS.map(([code, err, msg]) => `    location @api_${code} {\n        default_type application/json;\n        add_header Cache-Control "no-store" always;\n${hstsLine}        add_header X-Content-Type-Options nosniff always;\n        return ${code} '{"success":false,"error":"${err}","message":"${msg}"}';\n    }`).join("\n\n");
+    return `# Managed by aistudio-infra (pulumi). Local edits are reported as drift and reverted by \`pulumi up\`.
+server {
+    listen 80 default_server;
+    listen [::]:80 default_server;
+    server_name ${d};
+
+    # ACME HTTP-01 challenges (certbot --webroot)
+    location ^~ /.well-known/acme-challenge/ {
+        root ${tls_1.ACME_WEBROOT};
+        default_type text/plain;
+        try_files $uri =404;
+    }
+
+    location / {
+        return 308 https://${d}$request_uri;
+    }
+}
+
+server {
+    listen 443 ssl http2 default_server;
+    listen [::]:443 ssl http2 default_server;
+    server_name ${d};
+
+    ssl_certificate ${tls_1.FULLCHAIN};
+    ssl_certificate_key ${tls_1.PRIVKEY};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers ${exports.CIPHERS};
+    ssl_prefer_server_ciphers off;
+    ssl_session_cache shared:aistudio_ssl:10m;
+    ssl_session_timeout 1d;
+    ssl_session_tickets off;
+    # No OCSP stapling: Let's Encrypt stopped running OCSP responders in 2025.
+${hsts > 0 ? `    add_header Strict-Transport-Security "max-age=${hsts}" always;\n` : ""}    add_header X-Content-Type-Options nosniff always;
+
+    client_max_body_size ${o.maxBodySize ?? "20m"};
+    server_tokens off;
+
+    location /api/ {
+        proxy_pass http://127.0.0.1:${app_1.APP_PORT};
+        proxy_http_version 1.1;
+        proxy_set_header Host $host;
+        proxy_set_header X-Real-IP $remote_addr;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header Connection "";
+        proxy_connect_timeout 5s;
+        proxy_send_timeout 60s;
+        proxy_read_timeout 60s;
+        proxy_next_upstream error timeout http_502;
+        proxy_next_upstream_tries 3;
+        proxy_next_upstream_timeout 10s;
+        # nginx's own errors under /api/ answer JSON, never HTML
+${errorPages}
+    }
+
+${errorLocations}
+
+    location /static/ {
+        alias ${app_1.STATIC_DIR}/;
+        expires 7d;
+        access_log off;
+    }
+
+    location /media/ {
+        alias ${app_1.MEDIA_DIR}/;
+        expires 1d;
+    }
+
+    location = / {
+        default_type application/json;
+        return 200 '{"success":true,"service":"aistudio"}';
+    }
+${o.extraServerConfig ? "\n    # aistudio:nginx.extraServerConfig\n" + o.extraServerConfig.trim().split("\n").map((l) => "    " + l).join("\n") + "\n" : ""}}
+`;
+}
+function nginxStep(o) {
+    const site = nginxSite(o);
+    return {
+        id: "nginx",
+        description: `nginx site for ${o.domain}: 80 -> 308 https, 443 TLS1.2+/HTTP2, /api/ -> 127.0.0.1:${app_1.APP_PORT}`,
+        files: [{ path: exports.SITE_PATH, content: site, mode: "0644" }],
+        apply: `
+install -d -m 0755 ${tls_1.ACME_WEBROOT} ${tls_1.TLS_DIR}
+# nginx cannot start without a certificate: bootstrap a self-signed one until the real one is in place
+if ! [ -e ${tls_1.FULLCHAIN} ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj ${(0, shell_1.q)("/CN=" + o.domain)} \\
+    -keyout ${tls_1.PRIVKEY} -out ${tls_1.FULLCHAIN} 2>/dev/null
+  chmod 0600 ${tls_1.PRIVKEY}
+fi
+rm -f /etc/nginx/sites-enabled/default
+had_link=0; [ -L ${exports.SITE_LINK} ] && had_link=1
+put_file ${exports.SITE_PATH} 0644 root root
+ln -sfn ${exports.SITE_PATH} ${exports.SITE_LINK}
+if ! out=$(nginx -t 2>&1); then
+  echo "nginx -t rejected the new configuration; the previous one stays live:" >&2
+  echo "$out" >&2
+  if [ -f ${exports.SITE_PATH}.aistudio-prev ]; then mv -f ${exports.SITE_PATH}.aistudio-prev ${exports.SITE_PATH}; else rm -f ${exports.SITE_PATH}; fi
+  [ "$had_link" = 1 ] || rm -f ${exports.SITE_LINK}
+  exit 1
+fi
+rm -f ${exports.SITE_PATH}.aistudio-prev
+systemctl enable nginx >/dev/null 2>&1
+if ! systemctl is-active --quiet nginx; then
+  systemctl start nginx
+elif [ "$CHANGED" = 1 ] || [ "$had_link" = 0 ]; then
+  systemctl reload nginx
+fi
+`,
+        probe: `probe_file ${exports.SITE_PATH}
+echo "enabled ${exports.SITE_LINK} -> $(readlink ${exports.SITE_LINK} 2>/dev/null || echo missing)"
+echo "other sites: $(ls /etc/nginx/sites-enabled/ | grep -vx aistudio.conf | tr '\\n' ' ')"
+probe_unit nginx
+echo "listen :443 $(ss -Htln 'sport = :443' | wc -l) sockets"`,
+    };
+}
+//# sourceMappingURL=nginx.js.map
