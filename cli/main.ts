@@ -4,6 +4,7 @@
  */
 import { runLintMiniprogram } from "./lint-miniprogram";
 import { doctorMain } from "./doctor";
+import { driftMain } from "./drift";
 
 export interface Command {
   /** One line for `aistudio --help`. */
@@ -20,6 +21,10 @@ export const commands: Record<string, Command> = {
   doctor: {
     summary: "run the troubleshooting guide's checks against a deployed stack / 按排障手册逐项检查线上服务",
     run: (argv) => doctorMain(argv),
+  },
+  drift: {
+    summary: "report what changed on the servers and in the cloud since the last deploy / 检查服务器与云资源是否偏离上次部署",
+    run: (argv) => driftMain(argv),
   },
 };
 

@@ -240,6 +240,6 @@ done
 probe_file ${ENV_FILE}
 echo "current -> $(readlink ${APP_ROOT}/current 2>/dev/null || echo missing)"
 probe_unit aistudio
-echo "listen 127.0.0.1:${APP_PORT} $(ss -Htln 'sport = :${APP_PORT}' | awk '{print $4}' | sort | tr '\\n' ' ')"`,
+echo "listen 127.0.0.1:${APP_PORT} $(ss -Htln 'sport = :${APP_PORT}' | awk '{print $4}' | sort -u | tr '\\n' ' ')"`,
   };
 }

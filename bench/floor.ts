@@ -1,0 +1,38 @@
+// The physical floor: what any tool must at least do on a bare Debian 12 host. The same
+// `apt-get install` as our packages step, then the first start of nginx and of gunicorn (the
+// sample app), done by a bare script over one SSH session. No idempotence, no checks, no TLS
+// config, no hardening: a lower bound, not an alternative.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PACKAGES } from "../provision/packages";
+import { writeB64 } from "../provision/shell";
+import { REPO } from "./repo";
+import { hostCmd } from "./hosts";
+
+export function floorScript(): string {
+  const app = fs.readFileSync(path.join(REPO, "provision/sample-app/app.py"), "utf8");
+  return `set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive LC_ALL=C
+apt-get update -q -o Dpkg::Use-Pty=0 >/dev/null
+apt-get install -y -q -o Dpkg::Use-Pty=0 --no-install-recommends ${PACKAGES.join(" ")} >/dev/null
+mkdir -p /srv/floor
+${writeB64("/srv/floor/app.py", app)}
+systemctl start nginx
+systemd-run --quiet --unit=floor-app -p WorkingDirectory=/srv/floor /usr/bin/python3 -m gunicorn --bind 127.0.0.1:8000 --workers 2 app:application
+for i in $(seq 1 200); do
+  if curl -fsS -m 2 -H 'Content-Type: application/json' -d '{"sessionId":"floor","type":"launch"}' http://127.0.0.1:8000/api/user/visit 2>/dev/null | grep -q '"success": true'; then ok=1; break; fi
+  sleep 0.1
+done
+[ "\${ok:-0}" = 1 ] || { echo "gunicorn did not answer" >&2; exit 1; }
+curl -fsS -m 2 -o /dev/null http://127.0.0.1/
+echo floor-ok
+`;
+}
+
+/** Seconds for the floor script on a fresh host (one SSH session, timed from here). */
+export async function runFloor(host: string): Promise<number> {
+  const t0 = Date.now();
+  const out = await hostCmd(host, floorScript());
+  if (!out.includes("floor-ok")) throw new Error(`floor script on ${host} did not finish: ${out.slice(-500)}`);
+  return (Date.now() - t0) / 1000;
+}
