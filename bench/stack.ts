@@ -66,7 +66,8 @@ export class BenchStack {
   async pulumi(...args: string[]): Promise<PulumiRun> {
     const t0 = Date.now();
     const cfg = args[0] === "stack" ? [] : ["--config-file", this.configFile];
-    const flags = ["--stack", this.name, ...cfg, "--non-interactive", "--color", "never"];
+    const init = args[0] === "stack" && args[1] === "init";
+    const flags = [...(init ? [] : ["--stack", this.name]), ...cfg, "--non-interactive", "--color", "never"];
     const dd = args.indexOf("--");
     const ordered = dd < 0 ? [...args, ...flags] : [...args.slice(0, dd), ...flags, ...args.slice(dd)];
     let r: PulumiRun;

@@ -135,16 +135,18 @@ export async function driftMain(argv: string[]): Promise<number> {
   console.error(`[drift] refreshing stack ${stack} from the servers and the cloud (state unchanged)…`);
   const r = await runRefreshPreview(stack, typeof a["config-file"] === "string" ? a["config-file"] : undefined);
   let steps: StepJson[] | undefined;
+  let diagnostics: { message?: string; severity?: string }[] = [];
   try {
-    steps = (JSON.parse(r.stdout) as { steps?: StepJson[] }).steps ?? [];
+    const j = JSON.parse(r.stdout) as { steps?: StepJson[]; diagnostics?: { message?: string; severity?: string }[] };
+    steps = j.steps ?? [];
+    diagnostics = j.diagnostics ?? [];
   } catch {
     steps = undefined;
   }
-  const errors = (r.stdout + "\n" + r.stderr)
-    .split("\n")
-    .filter((l) => /error|host key/i.test(l) && !/no changes were expected/.test(l));
-  if (!steps || (r.code !== 0 && r.code !== 7 && r.code !== 255)) {
-    console.error(`✗ drift check failed / 漂移检查失败 (pulumi exit ${r.code}):\n${(errors.join("\n") || r.stderr).slice(0, 4000)}`);
+  const errors = diagnostics.filter((d) => d.severity === "error" && !/no changes were expected/.test(d.message ?? "")).map((d) => (d.message ?? "").trim());
+  if (!steps || errors.length > 0 || (r.code !== 0 && r.code !== 7)) {
+    const why = errors.join("\n") || r.stderr.split("\n").filter((l) => /error/i.test(l)).join("\n") || r.stderr;
+    console.error(`✗ drift check failed / 漂移检查失败 (pulumi exit ${r.code}):\n${why.slice(0, 4000)}`);
     return 2;
   }
   const all = driftFromPreview(steps);

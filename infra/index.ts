@@ -23,6 +23,7 @@ const server = new ServerProvisioning("aistudio", {
   config: cfg,
   host,
   hostKey: cfg.server.hostKey,
+  serverId: cloud?.instanceId ?? cfg.server.hostKey,
   appFiles,
   connectTo: cfg.smoke.connectTo ?? (cfg.target === "local" ? cfg.server.host : undefined),
 }, cloud ? { dependsOn: [cloud] } : undefined);
@@ -35,3 +36,4 @@ export const sshCommand = cloud ? cloud.publicIp.apply((ip) => `ssh ${cfg.server
 export const securityGroupId = cloud ? cloud.securityGroupId : "(local stack: no security group)";
 export const smokeTest = { status: server.smoke.status, body: server.smoke.body, seconds: server.smoke.seconds };
 export const stepHashes = server.stepHashes;
+export const fingerprint = server.fingerprint;

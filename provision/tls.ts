@@ -11,6 +11,9 @@ export const FULLCHAIN = `${TLS_DIR}/fullchain.pem`;
 export const PRIVKEY = `${TLS_DIR}/privkey.pem`;
 export const ACME_WEBROOT = "/var/www/acme";
 
+/** A new certificate is served only after nginx reloads (the nginx step does not re-run for it). */
+const RELOAD_IF_CHANGED = `if [ "$CHANGED" = 1 ] && systemctl is-active --quiet nginx; then nginx -t 2>&1 && systemctl reload nginx; fi`;
+
 const probe = `for f in ${FULLCHAIN} ${PRIVKEY}; do
   if [ -e "$f" ]; then echo "$f -> $(readlink -f "$f") mode=$(stat -L -c '%a' "$f")"; else echo "$f missing"; fi
 done
@@ -36,6 +39,7 @@ if ! [ -f ${FULLCHAIN} ] || ! [ -f ${PRIVKEY} ] \\
   mv -f ${PRIVKEY}.aistudio-new ${PRIVKEY}; mv -f ${FULLCHAIN}.aistudio-new ${FULLCHAIN}
   CHANGED=1
 fi
+${RELOAD_IF_CHANGED}
 `,
     probe,
   };
@@ -55,6 +59,7 @@ install -d -m 0755 ${TLS_DIR}
 if [ -L ${FULLCHAIN} ] || [ -L ${PRIVKEY} ]; then rm -f ${FULLCHAIN} ${PRIVKEY}; fi
 put_file ${PRIVKEY} 0600 root root
 put_file ${FULLCHAIN} 0644 root root
+${RELOAD_IF_CHANGED}
 `,
     probe,
   };

@@ -4,18 +4,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { AistudioConfig } from "../config";
 import { RemoteStep, ConnectionArgs } from "../runner/remote-step";
 import { SmokeTest } from "../checks/smoke";
-import { Step } from "../../provision/step";
 import { packagesStep } from "../../provision/packages";
 import { firewallStep } from "../../provision/firewall";
 import { selfSignedStep, providedStep, acmeStep } from "../../provision/tls";
 import { appStep, AppFile } from "../../provision/app";
 import { nginxStep } from "../../provision/nginx";
+import { fingerprintStep } from "../../provision/fingerprint";
+import { Step, sha256, stepHash } from "../../provision/step";
 
 export interface ServerProvisioningArgs {
   config: AistudioConfig;
   /** Address to SSH to (test host, EIP, or adopted server). */
   host: pulumi.Input<string>;
   hostKey: pulumi.Input<string>;
+  /** Identity of the machine (ECS instance id, or the host key of a test host): a new one re-runs every step. */
+  serverId: pulumi.Input<string>;
   appFiles: AppFile[];
   /** Where the smoke test connects (defaults to DNS for the domain). */
   connectTo?: pulumi.Input<string>;
@@ -52,6 +55,9 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
     // caBundlePath names a bundle that is already on the server
     steps.push(acmeStep({ domain: cfg.domain, email: cfg.tls.email!, server: cfg.tls.acmeServer, caBundle: cfg.tls.acmeCaBundle, caBundlePath }));
   }
+  // last: the build fingerprint over everything the steps manage (certificates excluded)
+  const managed = steps.flatMap((s) => s.files.filter((f) => !f.path.includes(".incoming/") && !f.path.startsWith("/etc/aistudio/tls/")).map((f) => f.path));
+  steps.push(fingerprintStep({ files: managed, after: steps.map(stepHash) }));
   return steps;
 }
 
@@ -64,6 +70,8 @@ export class ServerProvisioning extends pulumi.ComponentResource {
   public readonly steps: RemoteStep[] = [];
   public readonly smoke: SmokeTest;
   public readonly stepHashes: pulumi.Output<string[]>;
+  /** sha256 of the fingerprint probe: equal for two servers built from the same code and config. */
+  public readonly fingerprint: pulumi.Output<string>;
 
   constructor(name: string, args: ServerProvisioningArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aistudio:server:Provisioning", name, {}, opts);
@@ -78,11 +86,12 @@ export class ServerProvisioning extends pulumi.ComponentResource {
     const redact = pulumi.secret(secretValues(cfg));
     let prev: pulumi.Resource | undefined;
     for (const step of buildSteps(cfg, args.appFiles)) {
-      const r: RemoteStep = new RemoteStep(`${name}-${step.id}`, { connection, step, redact }, { parent: this, dependsOn: prev ? [prev] : [] });
+      const r: RemoteStep = new RemoteStep(`${name}-${step.id}`, { connection, step, redact, serverId: args.serverId }, { parent: this, dependsOn: prev ? [prev] : [] });
       this.steps.push(r);
       prev = r;
     }
     this.stepHashes = pulumi.all(this.steps.map((s) => s.hash));
+    this.fingerprint = this.steps[this.steps.length - 1].expected.apply((e) => sha256(e ?? ""));
     this.smoke = new SmokeTest(
       `${name}-smoke`,
       {

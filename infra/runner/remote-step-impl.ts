@@ -9,6 +9,8 @@ import { splitProbe } from "./script";
 export interface RemoteStepInputs {
   connection: Connection;
   stepId: string;
+  /** Identity of the machine (instance id / host key): a rebuilt server re-runs every step. */
+  serverId?: string;
   description: string;
   /** Content hash of the step: the trigger. */
   hash: string;
@@ -98,6 +100,7 @@ export interface DiffResult {
 export function diff(_id: string, olds: RemoteStepOutputs, news: RemoteStepInputs): DiffResult {
   const changed: string[] = [];
   if (olds.hash !== news.hash) changed.push("hash");
+  if ((olds.serverId ?? "") !== (news.serverId ?? "")) changed.push("serverId");
   const oc = olds.connection, nc = news.connection;
   // a new pinned host key means another machine at the same address (rebuilt server or test host)
   if (!oc || oc.host !== nc.host || oc.port !== nc.port || oc.user !== nc.user || oc.hostKey !== nc.hostKey) changed.push("connection");

@@ -35,6 +35,8 @@ const provider: pulumi.dynamic.ResourceProvider = {
 export interface RemoteStepArgs {
   connection: pulumi.Input<ConnectionArgs>;
   step: Step;
+  /** Identity of the machine; a rebuilt server (new id) re-runs the step. */
+  serverId: pulumi.Input<string>;
   /** Secret values to scrub from any output of this step. */
   redact?: pulumi.Input<pulumi.Input<string>[]>;
 }
@@ -54,6 +56,7 @@ export class RemoteStep extends pulumi.dynamic.Resource {
       {
         connection: pulumi.secret(args.connection),
         stepId: s.id,
+        serverId: args.serverId,
         description: s.description,
         hash: stepHash(s),
         script: hasSecrets(s) ? pulumi.secret(script) : script,

@@ -207,9 +207,9 @@ describe("every step's scripts are valid bash", () => {
 
   it("builds the expected steps in order for each TLS mode", () => {
     const ids = (name: string) => cases.filter((c) => c.name === name).map((c) => c.id);
-    expect(ids("local")).toEqual(["packages", "firewall", "tls", "app", "nginx"]);
-    expect(ids("provided")).toEqual(["packages", "firewall", "tls", "app", "nginx"]);
-    expect(ids("acme")).toEqual(["packages", "firewall", "app", "nginx", "acme"]);
+    expect(ids("local")).toEqual(["packages", "firewall", "tls", "app", "nginx", "fingerprint"]);
+    expect(ids("provided")).toEqual(["packages", "firewall", "tls", "app", "nginx", "fingerprint"]);
+    expect(ids("acme")).toEqual(["packages", "firewall", "app", "nginx", "acme", "fingerprint"]);
   });
 
   it.each(cases)("$name: $id apply, probe and full scripts pass bash -n", ({ step }) => {
@@ -357,5 +357,26 @@ describe("releaseId", () => {
     const git = (ref: string): AppOptions => ({ ...opts([]), source: { kind: "git", url: "https://git.example.com/a.git", ref } });
     expect(releaseId(git("v1"))).toBe(releaseId(git("v1")));
     expect(releaseId(git("v1"))).not.toBe(releaseId(git("v2")));
+  });
+});
+
+// The fingerprint step re-records whenever another step changes, and never covers certificates.
+describe("fingerprint step", () => {
+  it("depends on the other steps' hashes and leaves certificates out", async () => {
+    const { buildSteps } = await import("../../infra/components/server");
+    const { parseConfig } = await import("../../infra/config");
+    const { localRaw } = await import("./fixtures");
+    const { stepHash } = await import("../../provision/step");
+    const cfg = parseConfig(localRaw(), "local");
+    const files = [{ rel: "app.py", content: "x = 1\n" }];
+    const a = buildSteps(cfg, files);
+    const b = buildSteps(cfg, [{ rel: "app.py", content: "x = 2\n" }]);
+    const fa = a[a.length - 1], fb = b[b.length - 1];
+    expect(fa.id).toBe("fingerprint");
+    expect(stepHash(fa)).not.toBe(stepHash(fb));
+    expect(fa.probe).toContain("/etc/nginx/sites-available/aistudio.conf");
+    expect(fa.probe).toContain("/etc/systemd/system/aistudio.service");
+    expect(fa.probe).not.toContain("/etc/aistudio/tls/");
+    expect(fa.probe).not.toContain(".incoming/");
   });
 });
