@@ -251,12 +251,6 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
       say(`run ${run}: removing ${hF}, ${hO}, ${hA}`);
       for (const h of [hF, hO, hA]) await downHost(h);
     }
-    if (R.security) {
-      say("security: secrets in output");
-      const texts = [...stacks.flatMap((s) => s.transcript), ...projects.flatMap((p) => p.transcript)];
-      R.security.secretsInOutput = secretHits(texts, secretsOf({ privateKeyPath: require("../infra/testhost").testhostCacheDir() + "/id_ed25519" }));
-      R.security.outputScanned = `${texts.length} texts: stdout and stderr of every pulumi command (load-test ups included) and every ansible-playbook run`;
-    }
     if (!extra) R.notes.push("no-op with --refresh and drift check not measured (--quick)");
     else if (!hasDrift) R.notes.push("drift check skipped: `npm run drift` does not exist yet (the drift issue has not landed)");
 
@@ -272,11 +266,17 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
         }
         continue;
       }
-      R.fleet[String(n)] = await fleet(n, filesA, newStack);
+      R.fleet[String(n)] = await fleet(n, filesA, newStack, projects);
     }
     for (const f of Object.values(R.fleet)) {
       f.oursOverAnsible = ratio(f.ours?.seconds, f.ansible?.seconds);
       f.oursOverFloor = ratio(f.ours?.seconds, f.floor?.seconds);
+    }
+    if (R.security) {
+      say("security: secrets in output");
+      const texts = [...stacks.flatMap((s) => s.transcript), ...projects.flatMap((p) => p.transcript)];
+      R.security.secretsInOutput = secretHits(texts, secretsOf({ privateKeyPath: require("../infra/testhost").testhostCacheDir() + "/id_ed25519" }));
+      R.security.outputScanned = `${texts.length} texts: stdout and stderr of every pulumi command (load-test ups included) and every ansible-playbook run`;
     }
   } catch (e) {
     R.errors.push((e as Error).message.slice(0, 8000));
@@ -390,7 +390,7 @@ function secretsOf(h: { privateKeyPath: string }): Record<string, string> {
   return { appEnvSecretKey: SECRET_ENV.SECRET_KEY, sshPrivateKey: fs.readFileSync(h.privateKeyPath, "utf8") };
 }
 
-async function fleet(n: number, files: Rendered, newStack: (h: string, tag: string) => Promise<BenchStack>) {
+async function fleet(n: number, files: Rendered, newStack: (h: string, tag: string) => Promise<BenchStack>, projects: AnsibleProject[]) {
   const res: BenchResults["fleet"][string] = {};
   const names = (p: string) => Array.from({ length: n }, (_, i) => `bn-${p}${n}x${i + 1}`);
   // ours: one stack per host, all `pulumi up`s at once
@@ -416,6 +416,7 @@ async function fleet(n: number, files: Rendered, newStack: (h: string, tag: stri
     say(`fleet ${n}: booting ${hs.join(", ")}`);
     const recs = await inPool(hs, 4, (h) => bootHost(h));
     const proj = new AnsibleProject(`fleet${n}`, recs);
+    projects.push(proj);
     say(`fleet ${n}: Ansible: one playbook run over ${n} hosts`);
     try {
       const c = await counted(recs, () => proj.run(files.dir));

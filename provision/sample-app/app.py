@@ -7,7 +7,16 @@ import json
 import os
 import time
 
-RELEASE = os.environ.get("AISTUDIO_RELEASE", "dev")
+def _release():
+    # the deploy writes the release id into RELEASE beside the code
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "RELEASE"), encoding="utf-8") as f:
+            return f.read().strip()
+    except OSError:
+        return os.environ.get("AISTUDIO_RELEASE", "dev")
+
+
+RELEASE = _release()
 # Fault injection for tests: AISTUDIO_SAMPLE_FAIL=1 makes the visit endpoint answer success=false.
 FAIL = os.environ.get("AISTUDIO_SAMPLE_FAIL") == "1"
 
