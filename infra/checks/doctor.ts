@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import * as fs from "node:fs";
 import { acceptsVersion, daysLeft, handshake, selfSigned, tcpReachable } from "./tls";
 import { httpsRequest, visit } from "./visit";
+import { HttpClient, WechatApiError, wechatRequestDomains } from "./wechat";
 import { Connection, connect, runScript } from "../runner/ssh";
 
 export type Status = "ok" | "fail" | "warn" | "skip";
@@ -42,6 +43,8 @@ export interface DoctorTarget {
   miniprogramDir?: string;
   /** Hosts file consulted before DNS (tests; like an /etc/hosts override on the machine). */
   hostsFile?: string;
+  /** Mini program AppID + AppSecret: read request合法域名 from the WeChat API (optional). */
+  wechatApp?: { appId: string; appSecret: string; http?: HttpClient; baseUrl?: string };
 }
 
 type Check = (t: DoctorTarget, ctx: Ctx) => Promise<Omit<CheckResult, "ms" | "id" | "title"> & Partial<Pick<CheckResult, "title">>>;
@@ -89,6 +92,26 @@ export const CHECKS: CheckDef[] = [
           t("把 request合法域名 和 config.js 改为 https://photogooo.com 这种形式", "use the form https://photogooo.com in the request domain list and in config.js"));
       }
       return ok(url);
+    },
+  },
+  {
+    id: "wechat-domains",
+    title: t("微信公众平台 request合法域名 包含本域名", "the WeChat console's request domain list contains the domain"),
+    run: async (tg) => {
+      if (!tg.wechatApp) return skip("no AppID/AppSecret configured");
+      const want = `https://${tg.domain}`.toLowerCase();
+      let list: string[];
+      try {
+        list = await wechatRequestDomains(tg.wechatApp);
+      } catch (e) {
+        // the list could not be read: not a verdict on the domain, so a warning, never the root cause
+        if (!(e instanceof WechatApiError)) throw e;
+        return { status: "warn", expected: want, found: "the request domain list could not be read", cause: e.reason, fix: e.fix };
+      }
+      if (list.includes(want)) return ok(list.join(", "), want);
+      return fail(want, list.join(", ") || "(empty list)",
+        t("request合法域名 中没有本域名：小程序请求会报 url not in domain list（600002）", "the domain is not in request合法域名: the mini program's requests fail with url not in domain list (600002)"),
+        t(`微信公众平台 → 开发 → 开发管理 → 开发设置 → 服务器域名 → request合法域名，添加 ${want}（https、无端口、无路径）`, `mp.weixin.qq.com → 开发 → 开发管理 → 开发设置 → 服务器域名 → request合法域名: add ${want} (https, no port, no path)`));
     },
   },
   {
@@ -339,7 +362,7 @@ function portIn(range: string, port: number): boolean {
 /** Guide error texts → the checks that explain them, run first. */
 export const ERROR_MAP: { match: RegExp; label: string; checks: string[] }[] = [
   { match: /ERR_CONNECTION_CLOSED|CONNECTION_CLOSED/i, label: "net::ERR_CONNECTION_CLOSED", checks: ["tcp443", "security-group", "ufw443", "server-services", "tls-cert", "tls-versions"] },
-  { match: /600002|not in domain list|url not in/i, label: "url not in domain list (600002)", checks: ["domain", "miniprogram", "dns"] },
+  { match: /600002|not in domain list|url not in/i, label: "url not in domain list (600002)", checks: ["wechat-domains", "domain", "miniprogram", "dns"] },
   { match: /Unexpected token/i, label: "Unexpected token '<'", checks: ["api-json", "server-services"] },
   { match: /dev ?tools|开发者工具|真机|phone/i, label: "works in dev tools, not on the phone", checks: ["tls-cert", "tls-versions", "domain", "miniprogram"] },
   { match: /request:fail/i, label: "request:fail", checks: ["domain", "dns", "tcp443", "tls-cert", "tls-versions", "api-json"] },
@@ -444,7 +467,7 @@ export function formatResult(r: CheckResult, lang: "zh" | "en" | "both"): string
  * but the firewall is the cause.
  */
 export const ROOT_CAUSE_ORDER = [
-  "domain", "dns", "security-group", "ufw443", "server-services", "tls-cert", "tls-versions", "tcp443", "api-json", "http-redirect", "miniprogram",
+  "domain", "wechat-domains", "dns", "security-group", "ufw443", "server-services", "tls-cert", "tls-versions", "tcp443", "api-json", "http-redirect", "miniprogram",
 ];
 
 export function firstFailure(results: CheckResult[]): CheckResult | undefined {

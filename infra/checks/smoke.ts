@@ -2,21 +2,11 @@
 // triggers are the step hashes). A failure fails `pulumi up` with expected vs found and the
 // server's diagnostics.
 import * as pulumi from "@pulumi/pulumi";
-import { loadImpl } from "../runner/load-impl";
+import { implProvider } from "../runner/load-impl";
 import type { ConnectionArgs } from "../runner/remote-step";
 
-const IMPL = "dist/infra/checks/smoke-impl.js";
-const provider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs) {
-    return loadImpl(IMPL).create(inputs);
-  },
-  async update(id, olds, news) {
-    return loadImpl(IMPL).update(id, olds, news);
-  },
-  async diff(id, olds, news) {
-    return loadImpl(IMPL).diff(id, olds, news);
-  },
-};
+// the implementation lives in smoke-impl.ts, loaded from dist/ by the provider process
+const provider: pulumi.dynamic.ResourceProvider = implProvider("dist/infra/checks/smoke-impl.js");
 
 export interface SmokeTestArgs {
   domain: string;

@@ -5,32 +5,15 @@
 // The provider object serialized into the state is a shim that loads the compiled implementation
 // from the project (dist/), so no code closure and no secret is captured in the state.
 import * as pulumi from "@pulumi/pulumi";
-import { loadImpl } from "./load-impl";
+import { implProvider } from "./load-impl";
 import { Step } from "../../provision/step";
 import { applyScript, hasSecrets, probeScript, stepHash } from "./script";
 import type { Connection } from "./ssh";
 
 export type ConnectionArgs = { [K in keyof Connection]: pulumi.Input<Connection[K]> };
 
-const IMPL = "dist/infra/runner/remote-step-impl.js";
-
-const provider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs) {
-    return loadImpl(IMPL).create(inputs);
-  },
-  async update(id, olds, news) {
-    return loadImpl(IMPL).update(id, olds, news);
-  },
-  async read(id, props) {
-    return loadImpl(IMPL).read(id, props);
-  },
-  async diff(id, olds, news) {
-    return loadImpl(IMPL).diff(id, olds, news);
-  },
-  async delete() {
-    /* the server is destroyed as a whole; nothing to undo step by step */
-  },
-};
+// the implementation lives in remote-step-impl.ts, loaded from dist/ by the provider process
+const provider: pulumi.dynamic.ResourceProvider = implProvider("dist/infra/runner/remote-step-impl.js");
 
 export interface RemoteStepArgs {
   connection: pulumi.Input<ConnectionArgs>;
