@@ -165,8 +165,9 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
   try {
     // --- warm the shared .deb archive, so no timed run downloads packages from the mirror ---------
     say("warming the shared apt archive on bn-warm (not timed)");
-    await bootHost("bn-warm");
-    await hostCmd("bn-warm", `export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --download-only --no-install-recommends ${["python3-apt", ...require("../provision/packages").PACKAGES].join(" ")} >/dev/null && echo warmed`);
+    await bootHost("bn-warm", { privateArchive: false });
+    const warm = await hostCmd("bn-warm", `export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --download-only --no-install-recommends ${["python3-apt", ...require("../provision/packages").PACKAGES].join(" ")} >/dev/null && echo warmed`);
+    if (!warm.includes("warmed")) throw new Error(`warming the apt archive failed: ${warm.slice(-500)}`);
     await downHost("bn-warm");
     const filesA = render("files-base");
     const filesChange = render("files-change-a", { extraServerConfig: CHANGE_A });
@@ -486,7 +487,7 @@ export function renderTable(R: BenchResults): string {
   }
   if (R.security) {
     const s = R.security as Record<string, any>;
-    const tssl = s.testssl?.skipped ? "skipped (--quick)" : s.testssl?.ran ? `${s.testssl.highOrCritical.length} HIGH/CRITICAL besides trust${s.testssl.highOrCritical.length ? ": " + s.testssl.highOrCritical.map((f: any) => `${f.id} (${f.severity})`).join(", ") : ""}; trust-only: ${s.testssl.trustOnly.map((f: any) => f.id).join(", ") || "none"}` : `did not run: ${s.testssl?.error}`;
+    const tssl = s.testssl?.skipped ? "skipped (--quick)" : s.testssl?.ran ? `${s.testssl.highOrCritical.length} HIGH/CRITICAL besides trust${s.testssl.highOrCritical.length ? ": " + s.testssl.highOrCritical.map((f: any) => `${f.id} (${f.severity})`).join(", ") : ""}; issuer-related (self-signed, expected): ${s.testssl.trustOnly.map((f: any) => f.id).join(", ") || "none"}` : `did not run: ${s.testssl?.error}`;
     out.push(
       "",
       "security",

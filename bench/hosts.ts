@@ -13,7 +13,14 @@ const pexec = promisify(execFile);
 /** Hosts this process booted, removed by downAll() (also on failure). */
 export const booted = new Set<string>();
 
-export async function bootHost(name: string): Promise<TesthostRecord> {
+/**
+ * Boots a fresh test host. With privateArchive (the default), the host gets its own copy of the
+ * shared .deb archive as its apt cache: test hosts share one bind-mounted archive directory, whose
+ * lock makes concurrent apt-get runs on a fleet fail ("Could not get lock
+ * /var/cache/apt/archives/lock"), which real servers never see. The copy is made before anything is
+ * timed, the same way for ours, Ansible and the floor.
+ */
+export async function bootHost(name: string, o: { privateArchive?: boolean } = {}): Promise<TesthostRecord> {
   if (!/^bn-[a-z0-9-]{1,8}$/.test(name)) throw new Error(`bench host names are bn-… (≤ 11 chars): ${name}`);
   await pexec("bash", [TESTHOST, "down", name]).catch(() => undefined);
   booted.add(name);
@@ -23,6 +30,12 @@ export async function bootHost(name: string): Promise<TesthostRecord> {
   // sshd at LogLevel VERBOSE logs every session it starts ("Starting session: command ..."):
   // that is how remote commands are counted, the same way for ours, Ansible and the floor
   await hostCmd(name, "printf 'LogLevel VERBOSE\\n' > /etc/ssh/sshd_config.d/zz-bench.conf && systemctl reload ssh");
+  if (o.privateArchive !== false) {
+    await hostCmd(name, `set -e
+install -d -m 0755 /var/cache/apt/bench-archives/partial
+cp /var/cache/apt/archives/*.deb /var/cache/apt/bench-archives/ 2>/dev/null || true
+echo 'Dir::Cache::Archives "/var/cache/apt/bench-archives/";' > /etc/apt/apt.conf.d/99bench-archives`);
+  }
   return rec;
 }
 

@@ -30,6 +30,7 @@ export async function targetFromStack(stack: string, extra: { miniprogram?: stri
     securityGroupRules: v.securityGroupRules,
     miniprogramDir: extra.miniprogram,
     hostsFile: extra.hostsFile,
+    wechatApp: c.wechat.appId && c.wechat.appSecret ? { appId: c.wechat.appId, appSecret: c.wechat.appSecret } : undefined,
   };
 }
 

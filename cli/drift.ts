@@ -147,6 +147,7 @@ export async function driftMain(argv: string[]): Promise<number> {
   if (!steps || errors.length > 0 || (r.code !== 0 && r.code !== 7)) {
     const why = errors.join("\n") || r.stderr.split("\n").filter((l) => /error/i.test(l)).join("\n") || r.stderr;
     console.error(`✗ drift check failed / 漂移检查失败 (pulumi exit ${r.code}):\n${why.slice(0, 4000)}`);
+    if (typeof a.report === "string") fs.writeFileSync(a.report, JSON.stringify({ stack, drift: null, error: why.slice(0, 4000), seconds: (Date.now() - t0) / 1000 }, null, 2));
     return 2;
   }
   const all = driftFromPreview(steps);

@@ -2,9 +2,8 @@
  * `aistudio`: the command dispatcher. Each subcommand is one entry in `commands`;
  * adding one is a one-line change.
  */
-import { runLintMiniprogram } from "./lint-miniprogram";
-import { doctorMain } from "./doctor";
-import { driftMain } from "./drift";
+// Subcommands are loaded when run: doctor and drift pull in @pulumi/pulumi, which takes a second
+// or two to load, and `--help` or `lint-miniprogram` should not pay for it.
 
 export interface Command {
   /** One line for `aistudio --help`. */
@@ -16,15 +15,15 @@ export interface Command {
 export const commands: Record<string, Command> = {
   "lint-miniprogram": {
     summary: "check the mini program's config.js, hard-coded URLs and urlCheck / 检查小程序 config.js、硬编码 URL 和 urlCheck",
-    run: (argv) => runLintMiniprogram(argv),
+    run: (argv) => (require("./lint-miniprogram") as typeof import("./lint-miniprogram")).runLintMiniprogram(argv),
   },
   doctor: {
     summary: "run the troubleshooting guide's checks against a deployed stack / 按排障手册逐项检查线上服务",
-    run: (argv) => doctorMain(argv),
+    run: (argv) => (require("./doctor") as typeof import("./doctor")).doctorMain(argv),
   },
   drift: {
     summary: "report what changed on the servers and in the cloud since the last deploy / 检查服务器与云资源是否偏离上次部署",
-    run: (argv) => driftMain(argv),
+    run: (argv) => (require("./drift") as typeof import("./drift")).driftMain(argv),
   },
 };
 
