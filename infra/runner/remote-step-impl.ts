@@ -42,6 +42,8 @@ export async function session(c: Connection): Promise<NodeSSH> {
   let p = pool.get(k);
   if (!p) {
     p = connect(c, {
+      // a new ECS server answers SSH only after boot and cloud-init: wait up to 3 minutes
+      dialBudgetMs: 180_000,
       onRetry: (n, e) => console.error(`[aistudio] waiting for sshd on ${c.host}:${c.port} (attempt ${n}: ${e.message})`),
     });
     pool.set(k, p);
