@@ -3,6 +3,7 @@
 // (journalctl -D <root>/var/log/journal), so counting never opens an SSH connection itself.
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { readTesthost, TesthostRecord } from "../infra/testhost";
@@ -29,7 +30,9 @@ export async function bootHost(name: string, o: { privateArchive?: boolean } = {
   const rec = readTesthost(name);
   // sshd at LogLevel VERBOSE logs every session it starts ("Starting session: command ..."):
   // that is how remote commands are counted, the same way for ours, Ansible and the floor
-  await hostCmd(name, "printf 'LogLevel VERBOSE\\n' > /etc/ssh/sshd_config.d/zz-bench.conf && systemctl reload ssh");
+  await hostCmd(name, "printf 'LogLevel VERBOSE\\n' > /etc/ssh/sshd_config.d/zz-bench.conf && systemctl reload ssh && sleep 1");
+  // sshd re-executes itself on reload: wait (bounded) until it listens again
+  await waitForPort(rec.host, 22, 15_000);
   if (o.privateArchive !== false) {
     await hostCmd(name, `set -e
 install -d -m 0755 /var/cache/apt/bench-archives/partial
@@ -37,6 +40,20 @@ cp /var/cache/apt/archives/*.deb /var/cache/apt/bench-archives/ 2>/dev/null || t
 echo 'Dir::Cache::Archives "/var/cache/apt/bench-archives/";' > /etc/apt/apt.conf.d/99bench-archives`);
   }
   return rec;
+}
+
+export async function waitForPort(host: string, port: number, budgetMs: number): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = net.connect({ host, port, timeout: 2000 }, () => { sock.destroy(); resolve(true); });
+      sock.on("error", () => resolve(false));
+      sock.on("timeout", () => { sock.destroy(); resolve(false); });
+    });
+    if (ok) return;
+    if (Date.now() - t0 > budgetMs) throw new Error(`${host}:${port} does not accept connections after ${budgetMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export async function downHost(name: string): Promise<void> {

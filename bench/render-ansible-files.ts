@@ -3,6 +3,7 @@
 // ships byte-identical content. Also writes vars.json: the package list, ufw rules and release id.
 //
 //   node dist-bench/bench/render-ansible-files.js OUTDIR [--extra-server-config TEXT] [--app-dir DIR] [--env-json JSON]
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseConfig } from "../infra/config";
@@ -53,7 +54,7 @@ export function renderAnsibleFiles(outDir: string, o: RenderOptions = {}): Rende
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(path.join(outDir, "app"), { recursive: true, mode: 0o700 });
   const files: Record<string, string> = {};
-  const { createHash } = require("node:crypto") as typeof import("node:crypto");
+
   const write = (rel: string, serverPath: string, f: { content: string; mode: string }) => {
     const p = path.join(outDir, rel);
     fs.mkdirSync(path.dirname(p), { recursive: true });

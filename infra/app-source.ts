@@ -1,6 +1,8 @@
 // Reads the app's source directory (the edge: file I/O happens here, not in provision/).
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
+import { execFileSync } from "node:child_process";
 import type { AppFile } from "../provision/app";
 
 const SKIP = new Set([".git", "__pycache__", "node_modules", ".venv", "venv", ".pytest_cache", "media"]);
@@ -33,4 +35,26 @@ export function projectRoot(): string {
     dir = up;
   }
   return dir;
+}
+
+/** An app archive (.tar, .tar.gz, .tgz) is unpacked locally and shipped like a directory. */
+export function readAppArchive(file: string): AppFile[] {
+  if (!fs.existsSync(file)) throw new Error(`aistudio:app.archive: ${file} does not exist / 应用压缩包不存在`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aistudio-app-"));
+  try {
+    execFileSync("tar", ["-xf", file, "-C", tmp, "--no-same-owner"], { stdio: ["ignore", "ignore", "pipe"] });
+    // an archive with a single top-level directory is unwrapped
+    const top = fs.readdirSync(tmp);
+    const root = top.length === 1 && fs.statSync(path.join(tmp, top[0])).isDirectory() ? path.join(tmp, top[0]) : tmp;
+    return readAppDir(root);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The app's files for a dir or archive source (git sources are cloned on the server). */
+export function readAppSource(source: { kind: string; location: string }, root: string): AppFile[] {
+  if (source.kind === "dir") return readAppDir(path.resolve(root, source.location));
+  if (source.kind === "archive") return readAppArchive(path.resolve(root, source.location));
+  return [];
 }

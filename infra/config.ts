@@ -16,8 +16,8 @@ export interface ServerConn {
 }
 
 export interface AppSource {
-  kind: "dir" | "git";
-  /** Local directory (kind dir) or git URL (kind git). */
+  kind: "dir" | "archive" | "git";
+  /** Local directory (kind dir), local .tar/.tar.gz/.tgz file (kind archive) or git URL (kind git). */
   location: string;
   ref?: string;
 }
@@ -264,15 +264,19 @@ export function parseConfig(raw: Raw, stack: string): AistudioConfig {
   const a = obj("app");
   const srcDir = str(a, "dir", "app.dir");
   const git = str(a, "git", "app.git");
+  const archive = str(a, "archive", "app.archive");
   let source: AppSource = { kind: "dir", location: "" };
-  if (srcDir && git) bad("app", "set either app.dir or app.git, not both");
-  else if (git) {
+  if ([srcDir, git, archive].filter(Boolean).length > 1) bad("app", "set exactly one of app.dir, app.archive or app.git");
+  else if (archive) {
+    if (!/\.(tar|tar\.gz|tgz)$/.test(archive)) bad("app.archive", `must be a .tar, .tar.gz or .tgz file, got ${JSON.stringify(archive)}`);
+    source = { kind: "archive", location: archive };
+  } else if (git) {
     if (!/^(https:\/\/|git@|ssh:\/\/|file:\/\/)/.test(git)) bad("app.git", `must be a git URL (https://, ssh://, git@…), got ${JSON.stringify(git)}`);
     source = { kind: "git", location: git, ref: str(a, "ref", "app.ref", "main") };
   } else if (srcDir) {
     source = { kind: "dir", location: srcDir };
   } else {
-    bad("app.dir", "the app source is missing: set app.dir to the backend's directory (for the sample: `pulumi config set --path aistudio:app.dir provision/sample-app`) or app.git + app.ref");
+    bad("app.dir", "the app source is missing: set app.dir to the backend's directory (for the sample: `pulumi config set --path aistudio:app.dir provision/sample-app`), app.archive (a .tar.gz of it) or app.git + app.ref");
   }
   const envRaw = raw["appEnv"];
   const env: Record<string, string> = {};

@@ -6,15 +6,14 @@
 //   3. server     packages, firewall, TLS, app, nginx over SSH, then the smoke test
 //                 (infra/components/server.ts, steps in provision/)
 //   4. outputs    URLs for config.js, request合法域名 for the WeChat console, SSH command
-import * as path from "node:path";
 import { readConfig } from "./read-config";
-import { readAppDir, projectRoot } from "./app-source";
+import { readAppSource, projectRoot } from "./app-source";
 import { ServerProvisioning } from "./components/server";
 import { AlicloudServer } from "./components/cloud";
 import { miniProgramUrls, requestDomains } from "./outputs";
 
 const cfg = readConfig();
-const appFiles = cfg.app.source.kind === "dir" ? readAppDir(path.resolve(projectRoot(), cfg.app.source.location)) : [];
+const appFiles = readAppSource(cfg.app.source, projectRoot());
 
 const cloud = cfg.target === "alicloud" ? new AlicloudServer("aistudio", { config: cfg, hostPrivateKey: cfg.cloud?.hostPrivateKey }) : undefined;
 const host = cloud ? cloud.publicIp : cfg.server.host;

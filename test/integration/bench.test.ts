@@ -26,7 +26,6 @@ describe.skipIf(!canRun)("bench harness (quick case)", () => {
       }
       expect(json.seconds.noop.ours.median).toBeGreaterThan(0);
       expect(json.seconds.noop.ansible.median).toBeGreaterThan(0);
-      expect(json.seconds.oneFile.ours.median).toBeGreaterThan(0);
       expect(json.seconds.cold.oursOverAnsible).toBeGreaterThan(0);
       expect(json.seconds.cold.oursOverFloor).toBeGreaterThan(0);
       // sshd saw our runner: at least one connection and one command per step on a cold provision

@@ -73,7 +73,7 @@ const BAD: BadCase[] = [
 
   // app
   { name: "missing app source", ...local({ app: {} }), key: "app.dir", fix: /set app\.dir.*pulumi config set --path aistudio:app\.dir provision\/sample-app.*or app\.git/ },
-  { name: "both app.dir and app.git", ...local({ app: { dir: "provision/sample-app", git: "https://git.example.com/a.git" } }), key: "app", fix: /set either app\.dir or app\.git, not both/ },
+  { name: "both app.dir and app.git", ...local({ app: { dir: "provision/sample-app", git: "https://git.example.com/a.git" } }), key: "app", fix: /set exactly one of app\.dir, app\.archive or app\.git/ },
   { name: "app.git that is not a URL", ...local({ app: { git: "backend" } }), key: "app.git", fix: /must be a git URL \(https:\/\/, ssh:\/\/, git@…\)/ },
   { name: "appEnv that is not JSON", ...local({ appEnv: "SECRET_KEY=x" }), key: "appEnv", fix: /pulumi config set --secret aistudio:appEnv/ },
   { name: "appEnv with a bad variable name", ...local({ appEnv: { "BAD-NAME": "x" } }), key: "appEnv", fix: /invalid variable name "BAD-NAME"/ },
