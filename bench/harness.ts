@@ -296,6 +296,8 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     for (const p of projects) p.cleanup();
     await downAll();
     for (const s of stacks) s.cleanup();
+    // the rendered files include the env file with the (bench) secret
+    fs.rmSync(work, { recursive: true, force: true });
   }
 
   for (const [scenario, byTool] of Object.entries(samples)) {
