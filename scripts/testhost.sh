@@ -148,10 +148,12 @@ boot() {
   ensure_network
   local ip; ip=$(cat "$d/ip")
   say "booting $name ($ip) with systemd-nspawn"
-  # .deb files are cached across hosts (like a warm local mirror); everything else is per host
-  mkdir -p "$CACHE/apt-archives/partial"
+  # .deb files are cached across hosts like a warm local mirror: hard-linked in at boot and
+  # collected back at poweroff. Each host keeps its own archive directory (and apt lock), so
+  # hosts installing at the same time never wait for each other.
+  mkdir -p "$CACHE/apt-archives" "$d/root/var/cache/apt/archives/partial"
+  find "$CACHE/apt-archives" -maxdepth 1 -name '*.deb' -exec ln -f -t "$d/root/var/cache/apt/archives/" {} + 2>/dev/null || true
   setsid systemd-nspawn -D "$d/root" -b --register=no --keep-unit --network-bridge="$BRIDGE" \
-    --bind="$CACHE/apt-archives:/var/cache/apt/archives" \
     -M "$name" --console=passive >"$d/console.log" 2>&1 </dev/null &
   echo $! >"$d/nspawn.pid"
   local t0=$SECONDS
@@ -210,6 +212,8 @@ poweroff_host() {
   for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then say "$name did not stop in 30s; killing it"; kill -KILL "$pid" 2>/dev/null || true; sleep 1; fi
   rm -f "$(hostdir "$name")/nspawn.pid"
+  # keep the packages this host downloaded for the next hosts
+  find "$(hostdir "$name")/root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec ln -f -t "$CACHE/apt-archives/" {} + 2>/dev/null || true
 }
 
 down() {
