@@ -1,5 +1,5 @@
 // The server side of the troubleshooting guide, fetched over SSH when a check fails.
-import { Connection, connect, redact, runScript } from "../runner/ssh";
+import { Connection, redact, runOnce } from "../runner/ssh";
 
 export const DIAGNOSTICS_SCRIPT = `
 echo "== systemctl status aistudio nginx"; systemctl status aistudio nginx --no-pager -l 2>&1 | head -60 || true
@@ -11,13 +11,8 @@ echo "== nginx error log"; tail -n 20 /var/log/nginx/error.log 2>&1 || true
 
 export async function fetchDiagnostics(c: Connection, secrets: string[] = []): Promise<string> {
   try {
-    const ssh = await connect(c, { dialBudgetMs: 15_000 });
-    try {
-      const r = await runScript(ssh, c.user, DIAGNOSTICS_SCRIPT);
-      return redact(r.stdout + r.stderr, secrets);
-    } finally {
-      ssh.dispose();
-    }
+    const r = await runOnce(c, DIAGNOSTICS_SCRIPT, 15_000);
+    return redact(r.stdout + r.stderr, secrets);
   } catch (e) {
     return `(could not fetch diagnostics over SSH: ${(e as Error).message})`;
   }

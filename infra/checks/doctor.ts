@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { acceptsVersion, daysLeft, handshake, selfSigned, tcpReachable } from "./tls";
 import { httpsRequest, visit } from "./visit";
 import { HttpClient, WechatApiError, wechatRequestDomains } from "./wechat";
-import { Connection, connect, runScript } from "../runner/ssh";
+import { Connection, runOnce } from "../runner/ssh";
 
 export type Status = "ok" | "fail" | "warn" | "skip";
 
@@ -407,13 +407,8 @@ export async function runDoctor(tg: DoctorTarget, o: { error?: string; onResult?
   const sshPart = (async () => {
     if (!tg.ssh) return undefined;
     try {
-      const ssh = await connect(tg.ssh, { dialBudgetMs: 8000 });
-      try {
-        const r = await runScript(ssh, tg.ssh.user, SERVER_SCRIPT + (tg.ca === "server-cert" ? "\necho 'cert<<EOF'; cat /etc/aistudio/tls/fullchain.pem; echo EOF" : ""));
-        return parseKv(r.stdout);
-      } finally {
-        ssh.dispose();
-      }
+      const r = await runOnce(tg.ssh, SERVER_SCRIPT + (tg.ca === "server-cert" ? "\necho 'cert<<EOF'; cat /etc/aistudio/tls/fullchain.pem; echo EOF" : ""), 8000);
+      return parseKv(r.stdout);
     } catch (e) {
       return { error: (e as Error).message };
     }

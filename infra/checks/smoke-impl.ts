@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { visit, VisitResult } from "./visit";
 import { fetchDiagnostics } from "./diagnostics";
-import { Connection, connect, runScript } from "../runner/ssh";
+import { Connection, runOnce } from "../runner/ssh";
 
 export interface SmokeInputs {
   domain: string;
@@ -16,13 +16,7 @@ export interface SmokeInputs {
 }
 
 async function serverCert(c: Connection): Promise<string> {
-  const ssh = await connect(c, { dialBudgetMs: 15_000 });
-  try {
-    const r = await runScript(ssh, c.user, "cat /etc/aistudio/tls/fullchain.pem");
-    return r.stdout;
-  } finally {
-    ssh.dispose();
-  }
+  return (await runOnce(c, "cat /etc/aistudio/tls/fullchain.pem", 15_000)).stdout;
 }
 
 export async function runSmoke(i: SmokeInputs): Promise<{ result: VisitResult; attempts: number; seconds: number }> {

@@ -98,6 +98,16 @@ export async function runScript(ssh: NodeSSH, user: string, script: string): Pro
   return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Opens a connection, runs one script as root (see runScript) and closes the connection. */
+export async function runOnce(c: Connection, script: string, dialBudgetMs: number): Promise<ExecResult> {
+  const ssh = await connect(c, { dialBudgetMs });
+  try {
+    return await runScript(ssh, c.user, script);
+  } finally {
+    ssh.dispose();
+  }
+}
+
 /** Replaces every secret value (and its base64 form, and each long line of it) in text with ***. */
 export function redact(text: string, secrets: string[]): string {
   const forms = new Set<string>();
