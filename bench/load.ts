@@ -2,7 +2,7 @@
 // off (every request is a new TCP + TLS connection), a few requests at a time. Stops at
 // maxRequests, at maxSeconds, or when stop() is called, whichever comes first. Records failed
 // requests and the longest gap between successful responses.
-import { httpsRequest } from "../infra/checks/visit";
+import { httpsRequest } from "../checks/visit";
 
 export interface LoadOptions {
   /** Address of the test host (198.18.0.0/24): the only target. */

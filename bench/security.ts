@@ -3,7 +3,7 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { acceptsVersion } from "../infra/checks/tls";
+import { acceptsVersion } from "../checks/tls";
 import { hostCmd } from "./hosts";
 
 export async function exposure(host: string): Promise<{ score: number; level: string; line: string }> {

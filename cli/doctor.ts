@@ -1,6 +1,6 @@
 // `aistudio doctor [--stack S] [--error "<message>"] [--json] [--lang zh|en] [--miniprogram DIR]`
-import { DoctorTarget, firstFailure, formatResult, runDoctor, ERROR_MAP } from "../infra/checks/doctor";
-import { readStack } from "../infra/stack";
+import { DoctorTarget, firstFailure, formatResult, runDoctor, ERROR_MAP } from "../checks/doctor";
+import { readStack } from "../stacks/read-stack";
 
 export function parseArgs(argv: string[]): Record<string, string | boolean> {
   const o: Record<string, string | boolean> = {};

@@ -6,13 +6,8 @@
 import { FileSpec, Step, sha256 } from "./step";
 import { q } from "./shell";
 
-export const APP_USER = "aistudio";
-export const APP_ROOT = "/srv/aistudio";
-export const MEDIA_DIR = "/var/lib/aistudio/media";
-export const STATIC_DIR = `${APP_ROOT}/static`;
-export const ENV_FILE = "/etc/aistudio/aistudio.env";
-export const UNIT_PATH = "/etc/systemd/system/aistudio.service";
-export const APP_PORT = 8000;
+export { APP_USER, APP_ROOT, MEDIA_DIR, STATIC_DIR, ENV_FILE, UNIT_PATH, APP_PORT } from "../core/constants";
+import { APP_USER, APP_ROOT, MEDIA_DIR, STATIC_DIR, ENV_FILE, UNIT_PATH, APP_PORT } from "../core/constants";
 
 export interface AppFile {
   /** Path relative to the app directory, with forward slashes. */

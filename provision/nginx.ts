@@ -10,8 +10,8 @@ import { FULLCHAIN, PRIVKEY, ACME_WEBROOT, TLS_DIR } from "./tls";
 import { APP_PORT, MEDIA_DIR, STATIC_DIR } from "./app";
 import { q } from "./shell";
 
-export const SITE_PATH = "/etc/nginx/sites-available/aistudio.conf";
-export const SITE_LINK = "/etc/nginx/sites-enabled/aistudio.conf";
+export { NGINX_SITE_PATH as SITE_PATH, NGINX_SITE_LINK as SITE_LINK } from "../core/constants";
+import { NGINX_SITE_PATH as SITE_PATH, NGINX_SITE_LINK as SITE_LINK } from "../core/constants";
 
 /** Mozilla "intermediate" TLS 1.2 cipher list (ECDHE with AES-GCM or CHACHA20 only). */
 export const CIPHERS = [

@@ -6,10 +6,8 @@
 import { Step } from "./step";
 import { q } from "./shell";
 
-export const TLS_DIR = "/etc/aistudio/tls";
-export const FULLCHAIN = `${TLS_DIR}/fullchain.pem`;
-export const PRIVKEY = `${TLS_DIR}/privkey.pem`;
-export const ACME_WEBROOT = "/var/www/acme";
+export { TLS_DIR, FULLCHAIN, PRIVKEY, ACME_WEBROOT } from "../core/constants";
+import { TLS_DIR, FULLCHAIN, PRIVKEY, ACME_WEBROOT } from "../core/constants";
 
 /** A new certificate is served only after nginx reloads (the nginx step does not re-run for it). */
 const RELOAD_IF_CHANGED = `if [ "$CHANGED" = 1 ] && systemctl is-active --quiet nginx; then nginx -t 2>&1 && systemctl reload nginx; fi`;

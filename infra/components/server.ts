@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AistudioConfig } from "../config";
 import { RemoteStep, ConnectionArgs } from "../runner/remote-step";
-import { SmokeTest } from "../checks/smoke";
+import { SmokeTest } from "./smoke-test";
 import { packagesStep } from "../../provision/packages";
 import { firewallStep } from "../../provision/firewall";
 import { selfSignedStep, providedStep, acmeStep } from "../../provision/tls";

@@ -3,7 +3,7 @@
 // One SSH connection per host is kept for the life of the provider process: all reads of a refresh
 // share it.
 import type { NodeSSH } from "node-ssh";
-import { Connection, connect, redact, runScript, tail } from "./ssh";
+import { Connection, connect, redact, runScript, tail } from "../../core/ssh";
 import { splitProbe } from "./script";
 
 export interface RemoteStepInputs {

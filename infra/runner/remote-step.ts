@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { implProvider } from "./load-impl";
 import { Step } from "../../provision/step";
 import { applyScript, hasSecrets, probeScript, stepHash } from "./script";
-import type { Connection } from "./ssh";
+import type { Connection } from "../../core/ssh";
 
 export type ConnectionArgs = { [K in keyof Connection]: pulumi.Input<Connection[K]> };
 

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { requireHosts, REPO } from "../support/capability";
 import { bootHost, hostCmd, localConfig, TestStack } from "../support/hosts";
 import { TestPki } from "../support/certs";
-import { visit } from "../../infra/checks/visit";
+import { visit } from "../../checks/visit";
 
 const pexec = promisify(execFile);
 const canRun = requireHosts();

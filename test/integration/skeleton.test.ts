@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireHosts } from "../support/capability";
 import { bootHost, hostCmd, localConfig, TestStack } from "../support/hosts";
-import { visit } from "../../infra/checks/visit";
+import { visit } from "../../checks/visit";
 
 const canRun = requireHosts();
 

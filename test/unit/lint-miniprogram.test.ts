@@ -8,7 +8,7 @@ import {
   lintMiniprogram,
   runLintMiniprogram,
   type Finding,
-} from "../../cli/lint-miniprogram";
+} from "../../checks/miniprogram/lint";
 
 const REPO = path.resolve(__dirname, "../..");
 const FIXTURES = path.join(REPO, "test/fixtures/miniprogram");

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../infra/config";
 import { secretValues } from "../../infra/components/server";
 import { PROBE_MARKER, applyScript, hasSecrets, probeScript, splitProbe } from "../../infra/runner/script";
-import { redact } from "../../infra/runner/ssh";
+import { redact } from "../../core/ssh";
 import { RemoteStepInputs, RemoteStepOutputs, diff } from "../../infra/runner/remote-step-impl";
 import { appStep } from "../../provision/app";
 import { nginxStep } from "../../provision/nginx";

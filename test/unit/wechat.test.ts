@@ -5,8 +5,8 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { CHECKS, DoctorTarget, ERROR_MAP, ROOT_CAUSE_ORDER, firstFailure, orderFor, CheckResult } from "../../infra/checks/doctor";
-import { HttpClient, WECHAT_API, WechatApiError, requestDomainsOf, wechatRequestDomains } from "../../infra/checks/wechat";
+import { CHECKS, DoctorTarget, ERROR_MAP, ROOT_CAUSE_ORDER, firstFailure, orderFor, CheckResult } from "../../checks/doctor";
+import { HttpClient, WECHAT_API, WechatApiError, requestDomainsOf, wechatRequestDomains } from "../../checks/wechat";
 
 const SECRET = "0123456789abcdef0123456789abcdef"; // 32 hex characters, like a real AppSecret
 const TOKEN = `ACCESS_TOKEN_${randomBytes(24).toString("hex")}`;
@@ -274,14 +274,14 @@ describe("cli/doctor targetFromStack", () => {
       { wechat: { checks: true, minCertDays: 20, appSecret: SECRET } },
     ];
     let i = 0;
-    vi.doMock("../../infra/stack", () => ({ readStack: async () => ({ config: { ...base, ...configs[i++] }, outputs: { publicIp: "203.0.113.5" } }) }));
+    vi.doMock("../../stacks/read-stack", () => ({ readStack: async () => ({ config: { ...base, ...configs[i++] }, outputs: { publicIp: "203.0.113.5" } }) }));
     try {
       const { targetFromStack } = await import("../../cli/doctor");
       expect((await targetFromStack("prod", {})).wechatApp).toEqual({ appId: "wx1", appSecret: SECRET });
       expect((await targetFromStack("prod", {})).wechatApp).toBeUndefined();
       expect((await targetFromStack("prod", {})).wechatApp).toBeUndefined();
     } finally {
-      vi.doUnmock("../../infra/stack");
+      vi.doUnmock("../../stacks/read-stack");
       vi.resetModules();
     }
   });

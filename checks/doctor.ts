@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { acceptsVersion, daysLeft, handshake, selfSigned, tcpReachable } from "./tls";
 import { httpsRequest, visit } from "./visit";
 import { HttpClient, WechatApiError, wechatRequestDomains } from "./wechat";
-import { Connection, runOnce } from "../runner/ssh";
+import { Connection, runOnce } from "../core/ssh";
 
 export type Status = "ok" | "fail" | "warn" | "skip";
 
@@ -338,7 +338,7 @@ export const CHECKS: CheckDef[] = [
     title: t("小程序 config.js 配置检查", "mini program config.js lint"),
     run: async (tg) => {
       if (!tg.miniprogramDir) return skip("no mini program directory given (--miniprogram DIR)");
-      const { lintMiniprogram } = require("../../cli/lint-miniprogram") as typeof import("../../cli/lint-miniprogram");
+      const { lintMiniprogram } = require("./miniprogram/lint") as typeof import("./miniprogram/lint");
       const findings = lintMiniprogram(tg.miniprogramDir, { domain: tg.domain });
       const errors = findings.filter((f) => f.level === "error");
       const warns = findings.filter((f) => f.level === "warning");

@@ -6,7 +6,7 @@ import { implProvider } from "../runner/load-impl";
 import type { ConnectionArgs } from "../runner/remote-step";
 
 // the implementation lives in smoke-impl.ts, loaded from dist/ by the provider process
-const provider: pulumi.dynamic.ResourceProvider = implProvider("dist/infra/checks/smoke-impl.js");
+const provider: pulumi.dynamic.ResourceProvider = implProvider("dist/infra/runner/smoke-impl.js");
 
 export interface SmokeTestArgs {
   domain: string;

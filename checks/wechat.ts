@@ -6,7 +6,7 @@
 // passed through redact() before it is thrown.
 import * as http from "node:http";
 import * as https from "node:https";
-import { redact as scrub } from "../runner/ssh";
+import { redact as scrub } from "../core/ssh";
 
 /** An injectable HTTP client: resolves with the status and the parsed JSON body (undefined if not JSON). */
 export type HttpClient = (method: string, url: string, body?: unknown) => Promise<{ status: number; json: any }>;

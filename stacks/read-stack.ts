@@ -2,12 +2,11 @@
 // check a running server: doctor and drift. Secrets are read into memory only.
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { AistudioConfig, parseConfig } from "./config";
-import { rawFromPulumi, withTesthost } from "./read-config";
+import { AistudioConfig, parseConfig } from "../infra/config";
+import { rawFromPulumi, withTesthost } from "../infra/read-config";
 
-export function repoRoot(): string {
-  return path.resolve(__dirname, "..", "..");
-}
+import { repoRoot } from "../core/paths";
+export { repoRoot };
 
 export function pulumiCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 // The server side of the troubleshooting guide, fetched over SSH when a check fails.
-import { Connection, redact, runOnce } from "../runner/ssh";
+import { Connection, redact, runOnce } from "../core/ssh";
 
 export const DIAGNOSTICS_SCRIPT = `
 echo "== systemctl status aistudio nginx"; systemctl status aistudio nginx --no-pager -l 2>&1 | head -60 || true

@@ -1,0 +1,59 @@
+// The post-deploy smoke test's logic: the guide's visit call, retried until it passes or the time
+// budget runs out; on failure, a message with expected vs found and the server's diagnostics.
+// The Pulumi resource that runs it after every deploy is infra/components/smoke-test.ts.
+import { randomUUID } from "node:crypto";
+import { visit, VisitResult } from "./visit";
+import { fetchDiagnostics } from "./diagnostics";
+import { Connection, runOnce } from "../core/ssh";
+import { FULLCHAIN, VISIT_PATH } from "../core/constants";
+
+export interface SmokeTarget {
+  domain: string;
+  connectTo?: string;
+  /** "system" | "server-cert" (trust the certificate deployed on the server, test stacks) | PEM */
+  trust: string;
+  timeoutSeconds: number;
+  connection: Connection;
+  redact: string[];
+}
+
+export interface SmokeOutcome {
+  result: VisitResult;
+  attempts: number;
+  seconds: number;
+}
+
+async function serverCert(c: Connection): Promise<string> {
+  return (await runOnce(c, `cat ${FULLCHAIN}`, 15_000)).stdout;
+}
+
+export async function runSmoke(i: SmokeTarget): Promise<SmokeOutcome> {
+  const ca = i.trust === "system" ? undefined : i.trust === "server-cert" ? await serverCert(i.connection) : i.trust;
+  const sessionId = `smoke-${randomUUID()}`;
+  const start = Date.now();
+  let attempts = 0;
+  let result: VisitResult;
+  for (;;) {
+    attempts++;
+    result = await visit({ domain: i.domain, connectTo: i.connectTo, ca, timeoutMs: 10_000 }, sessionId);
+    if (result.ok || Date.now() - start > i.timeoutSeconds * 1000) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return { result, attempts, seconds: Math.round((Date.now() - start) / 100) / 10 };
+}
+
+/** Runs the smoke test; throws expected vs found plus the server's diagnostics when it fails. */
+export async function smokeOrThrow(i: SmokeTarget): Promise<SmokeOutcome> {
+  const outcome = await runSmoke(i);
+  const { result, attempts, seconds } = outcome;
+  if (!result.ok) {
+    const diag = await fetchDiagnostics(i.connection, i.redact);
+    throw new Error(
+      `smoke test failed / 冒烟测试失败: POST https://${i.domain}${VISIT_PATH}` +
+        `${i.connectTo ? ` (via ${i.connectTo})` : ""} after ${attempts} attempts in ${seconds}s\n` +
+        result.problems.map((p) => `  ✗ ${p}`).join("\n") +
+        `\n\nserver diagnostics / 服务器诊断信息:\n${diag}`,
+    );
+  }
+  return outcome;
+}

@@ -1,0 +1,27 @@
+// Names and places shared by the provisioning steps, the checks and the commands: the one
+// definition of each. (Issue #11 turns the app's port into config; until then it is fixed here.)
+
+/** The system user gunicorn runs as. */
+export const APP_USER = "aistudio";
+/** The systemd unit of the backend. */
+export const APP_UNIT = "aistudio";
+/** Where gunicorn listens (127.0.0.1 only): the troubleshooting guide's port. */
+export const APP_PORT = 8000;
+export const APP_ROOT = "/srv/aistudio";
+export const MEDIA_DIR = "/var/lib/aistudio/media";
+export const STATIC_DIR = `${APP_ROOT}/static`;
+export const ENV_FILE = "/etc/aistudio/aistudio.env";
+export const UNIT_PATH = "/etc/systemd/system/aistudio.service";
+
+export const TLS_DIR = "/etc/aistudio/tls";
+/** The certificate nginx serves: leaf + intermediates. */
+export const FULLCHAIN = `${TLS_DIR}/fullchain.pem`;
+export const PRIVKEY = `${TLS_DIR}/privkey.pem`;
+export const ACME_WEBROOT = "/var/www/acme";
+
+export const NGINX_SITE_PATH = "/etc/nginx/sites-available/aistudio.conf";
+export const NGINX_SITE_LINK = "/etc/nginx/sites-enabled/aistudio.conf";
+export const NGINX_ERROR_LOG = "/var/log/nginx/error.log";
+
+/** The guide's smoke request. */
+export const VISIT_PATH = "/api/user/visit";
