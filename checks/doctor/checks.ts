@@ -1,0 +1,29 @@
+// The twelve checks in the guide's order: outside in, from the request domain to the mini program.
+import { Check } from "./check";
+import { domainCheck } from "./domain";
+import { wechatDomainsCheck } from "./wechat-domains";
+import { dnsCheck } from "./dns";
+import { tcp443Check } from "./tcp443";
+import { tlsCertCheck } from "./tls-cert";
+import { tlsVersionsCheck } from "./tls-versions";
+import { httpRedirectCheck } from "./http-redirect";
+import { apiJsonCheck } from "./api-json";
+import { serverServicesCheck } from "./server-services";
+import { ufw443Check } from "./ufw443";
+import { securityGroupCheck } from "./security-group";
+import { miniprogramCheck } from "./miniprogram";
+
+export const CHECKS: Check[] = [
+  domainCheck,
+  wechatDomainsCheck,
+  dnsCheck,
+  tcp443Check,
+  tlsCertCheck,
+  tlsVersionsCheck,
+  httpRedirectCheck,
+  apiJsonCheck,
+  serverServicesCheck,
+  ufw443Check,
+  securityGroupCheck,
+  miniprogramCheck,
+];

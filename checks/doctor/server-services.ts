@@ -1,0 +1,35 @@
+// On the server (over SSH): nginx and the app are running and gunicorn listens on 127.0.0.1:<APP_PORT>.
+import { APP_PORT } from "../../core/constants";
+import { t } from "../../core/text";
+import { Check, fail, ok, skipWithoutSsh } from "./check";
+
+const APP_ADDR = `127.0.0.1:${APP_PORT}`;
+const LISTENS_ON_APP_ADDR = new RegExp(`${APP_ADDR.replace(/\./g, "\\.")}\\b`);
+
+export const serverServicesCheck: Check = {
+  id: "server-services",
+  title: t(`服务器：nginx 与 aistudio 运行中，${APP_PORT} 端口在监听`, `server: nginx and aistudio active, ${APP_ADDR} listening`),
+  run: async (tg, ctx) => {
+    const noSsh = skipWithoutSsh(tg);
+    if (noSsh) return noSsh;
+    const s = ctx.server ?? {};
+    if (s.error) return fail("an SSH session", s.error, t("无法 SSH 登录服务器", "cannot SSH to the server"), t("检查安全组 22 端口和 aistudio:server 配置", "check port 22 in the security group and aistudio:server"));
+    const expected = `nginx active, aistudio active, ${APP_ADDR} listening`;
+    if (s.nginx !== "active") {
+      return fail(expected, `nginx ${s.nginx}`,
+        t("nginx 未运行", "nginx is not running"),
+        t("`systemctl start nginx`（并 `systemctl enable nginx`）；先 `nginx -t` 检查配置", "`systemctl start nginx` (and enable it); check the config with `nginx -t` first"));
+    }
+    if (s.aistudio !== "active") {
+      return fail(expected, `aistudio ${s.aistudio}`,
+        t("aistudio 服务未运行（gunicorn）", "the aistudio service (gunicorn) is not running"),
+        t("`systemctl restart aistudio`，失败时看 `journalctl -u aistudio -n 50`", "`systemctl restart aistudio`; if it fails read `journalctl -u aistudio -n 50`"));
+    }
+    if (!LISTENS_ON_APP_ADDR.test(s.appListen ?? "")) {
+      return fail(expected, `${APP_ADDR} not listening (gunicorn listens on: ${s.gunicorn || "nothing"})`,
+        t(`gunicorn 没有监听 ${APP_ADDR}（端口或地址配置错误），nginx 会返回 502`, `gunicorn is not listening on ${APP_ADDR} (wrong port or address); nginx answers 502`),
+        t(`恢复 aistudio.service 中的 --bind ${APP_ADDR}（pulumi up 会恢复），然后 \`systemctl restart aistudio\``, `restore --bind ${APP_ADDR} in aistudio.service (pulumi up does) and restart aistudio`));
+    }
+    return ok(`nginx active, aistudio active, listening ${s.appListen}`);
+  },
+};
