@@ -7,20 +7,18 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { redact as scrub } from "../core/ssh";
+import { Bilingual, t } from "../core/text";
 
 /** An injectable HTTP client: resolves with the status and the parsed JSON body (undefined if not JSON). */
 export type HttpClient = (method: string, url: string, body?: unknown) => Promise<{ status: number; json: any }>;
 
 export const WECHAT_API = "https://api.weixin.qq.com";
 
-type Text = { zh: string; en: string };
-const t = (zh: string, en: string): Text => ({ zh, en });
-
 /** A WeChat API failure, in Chinese and English, with the fix. Its texts never contain the secret or the token. */
 export class WechatApiError extends Error {
   constructor(
-    public readonly reason: Text,
-    public readonly fix: Text,
+    public readonly reason: Bilingual,
+    public readonly fix: Bilingual,
     public readonly errcode?: number,
   ) {
     super(`${reason.zh} / ${reason.en}\n  处理 / fix: ${fix.zh} / ${fix.en}`);
@@ -29,7 +27,7 @@ export class WechatApiError extends Error {
 }
 
 /** Token errors the console can fix, by errcode. */
-const TOKEN_ERRORS: Record<number, { cause: Text; fix: Text }> = {
+const TOKEN_ERRORS: Record<number, { cause: Bilingual; fix: Bilingual }> = {
   40013: {
     cause: t("AppID 无效（errcode 40013 invalid appid）", "the AppID is invalid (errcode 40013 invalid appid)"),
     fix: t(
