@@ -72,7 +72,7 @@ export function handshake(t: TlsTarget, versions?: { min: tls.SecureVersion; max
         s,
       );
     });
-    s.setTimeout(t.timeoutMs ?? 8000, () => finish({ ok: false, error: "timeout" }, s));
+    s.setTimeout(t.timeoutMs ?? 8_000, () => finish({ ok: false, error: "timeout" }, s));
     s.on("error", (e: NodeJS.ErrnoException) => finish({ ok: false, error: `${e.code ?? ""} ${e.message}`.trim() }, s));
   });
 }

@@ -1,6 +1,7 @@
 // The guide's API test as code: POST https://<domain>/api/user/visit {"sessionId":…,"type":"launch"}
 // must answer 2xx, Content-Type application/json and a body whose success is true.
 import * as https from "node:https";
+import { VISIT_PATH } from "../core/constants";
 
 export interface VisitTarget {
   domain: string;
@@ -63,7 +64,7 @@ export async function visit(t: VisitTarget, sessionId: string): Promise<VisitRes
   const payload = JSON.stringify({ sessionId, type: "launch" });
   let r;
   try {
-    r = await httpsRequest(t, "POST", "/api/user/visit", payload);
+    r = await httpsRequest(t, "POST", VISIT_PATH, payload);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return { ok: false, error: `${err.code ?? ""} ${err.message}`.trim(), problems: [`expected an HTTPS answer from ${t.domain}, found: ${err.code ?? ""} ${err.message}`] };
