@@ -3,12 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  evaluateStringConstant,
-  lintMiniprogram,
-  runLintMiniprogram,
-  type Finding,
-} from "../../checks/miniprogram/lint";
+import { evaluateStringConstant, lintMiniprogram, type Finding } from "../../checks/miniprogram";
+import { runLintMiniprogram, type FindingJson } from "../../cli/lint-miniprogram";
 
 const REPO = path.resolve(__dirname, "../..");
 const FIXTURES = path.join(REPO, "test/fixtures/miniprogram");
@@ -57,7 +53,7 @@ describe("lintMiniprogram on the fixtures", () => {
       expected: "production",
       found: "development",
     });
-    expect(f[0].message_zh).toContain("production");
+    expect(f[0].message.zh).toContain("production");
   });
 
   it("broken-port: url-port on every value built from BASE", () => {
@@ -84,8 +80,8 @@ describe("lintMiniprogram on the fixtures", () => {
     });
     expect(f[0].found).toMatch(/^https:\/\/photogooo\/media\/avatars\/default-/);
     expect(f[0].expected).toMatch(/^https:\/\/photogooo\.com\/media\/avatars\/default-/);
-    expect(f[0].message_en).toContain("did you mean 'photogooo.com'");
-    expect(f[0].message_zh).toContain("缺少顶级域名");
+    expect(f[0].message.en).toContain("did you mean 'photogooo.com'");
+    expect(f[0].message.zh).toContain("缺少顶级域名");
   });
 
   it("broken-http: url-http on mediaUrl", () => {
@@ -131,7 +127,7 @@ describe("lintMiniprogram on the fixtures", () => {
       file: "project.private.config.json",
       line: 5,
     });
-    expect(f[0].message_en).toContain("phones always check");
+    expect(f[0].message.en).toContain("phones always check");
   });
 
   it("a different --domain makes the clean fixture fail everywhere", () => {
@@ -229,7 +225,7 @@ module.exports = config[ENV];
       ["url-unresolved", 8, "warning"],
     ]);
     // Every problem of a value is spelled out, most important first.
-    expect(f[3].message_en).toMatch(/http:\/\/.*localhost.*':8000'/);
+    expect(f[3].message.en).toMatch(/http:\/\/.*localhost.*':8000'/);
   });
 
   it("reports a missing key and a non-production selection via property access", () => {
@@ -371,15 +367,21 @@ describe("runLintMiniprogram (in process)", () => {
   it("--json prints the findings array", async () => {
     const r = await run([fixture("broken-path"), "--json"]);
     expect(r.code).toBe(1);
-    const parsed = JSON.parse(r.out) as Finding[];
-    expect(parsed).toEqual(lintMiniprogram(fixture("broken-path"), opts));
+    const parsed = JSON.parse(r.out) as FindingJson[];
+    expect(parsed).toEqual(
+      lintMiniprogram(fixture("broken-path"), opts).map(({ message, ...f }) => ({
+        ...f,
+        message_en: message.en,
+        message_zh: message.zh,
+      })),
+    );
     expect(JSON.parse((await run([fixture("clean"), "--json"])).out)).toEqual([]);
   });
 
   it("--domain is honoured", async () => {
     const r = await run([fixture("clean"), "--domain", "example.com", "--json"]);
     expect(r.code).toBe(1);
-    expect((JSON.parse(r.out) as Finding[])[0].expected).toBe("https://example.com");
+    expect((JSON.parse(r.out) as FindingJson[])[0].expected).toBe("https://example.com");
   });
 
   it("usage errors exit 2", async () => {
@@ -388,6 +390,48 @@ describe("runLintMiniprogram (in process)", () => {
     expect((await run([fixture("clean"), "--lang", "fr"])).code).toBe(2);
     expect((await run([path.join(FIXTURES, "does-not-exist")])).code).toBe(2);
     expect((await run(["--help"])).code).toBe(0);
+  });
+
+  it("an unknown option exits 2 and names the option", async () => {
+    for (const [arg, name] of [["--bogus", "--bogus"], ["--bogus=1", "--bogus"], ["-x", "-x"]]) {
+      const r = await run([fixture("clean"), arg]);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err).toContain(`unknown option ${name}`);
+    }
+  });
+
+  it("an option without its value exits 2 and names the option", async () => {
+    for (const argv of [[fixture("clean"), "--domain"], [fixture("clean"), "--domain="], [fixture("clean"), "--allow-host"]]) {
+      const r = await run(argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${argv[1].replace("=", "")} needs a value`);
+    }
+  });
+
+  it("--help and -h exit 0 and list every option", async () => {
+    for (const flag of ["--help", "-h"]) {
+      const r = await run([flag]);
+      expect(r.code).toBe(0);
+      expect(r.err).toBe("");
+      for (const option of ["--domain", "--json", "--lang", "--allow-host", "-h, --help"]) expect(r.out).toContain(option);
+    }
+  });
+
+  it("--json keeps the message_en / message_zh keys, in order", async () => {
+    const r = await run([fixture("broken-env"), "--json"]);
+    expect(Object.keys((JSON.parse(r.out) as FindingJson[])[0])).toEqual([
+      "level", "file", "line", "code", "message_en", "message_zh", "expected", "found",
+    ]);
+  });
+
+  it("--allow-host may be given more than once", async () => {
+    const dir = miniprogram({
+      "config.js": `module.exports = ${GOOD_PROD};\n`,
+      "a.js": "const a = 'https://cdn.example.com/x';\nconst b = 'https://img.example.org/y';\n",
+    });
+    expect((await run([dir, "--allow-host", "cdn.example.com"])).code).toBe(1);
+    expect((await run([dir, "--allow-host", "cdn.example.com", "--allow-host=img.example.org"])).code).toBe(0);
   });
 });
 
