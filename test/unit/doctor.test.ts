@@ -1,0 +1,461 @@
+// The doctor's checks without a host: each check fed a target and a context by hand (server facts
+// as the SSH script would have reported them), the ordering by reported error, the root-cause
+// choice, the printed form, and runDoctor's orchestration with the checks' work stubbed out.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { APP_PORT, FULLCHAIN } from "../../core/constants";
+import {
+  CHECKS,
+  CheckResult,
+  DoctorContext,
+  DoctorTarget,
+  ERROR_MAP,
+  ROOT_CAUSE_ORDER,
+  firstFailure,
+  formatResult,
+  orderFor,
+  parseServerFacts,
+  runDoctor,
+  ServerFacts,
+} from "../../checks/doctor";
+import { serverScript } from "../../checks/doctor/server-facts";
+
+const FIXTURES = path.join(__dirname, "..", "fixtures", "miniprogram");
+const SSH = { host: "203.0.113.5", port: 22, user: "root", privateKey: "unused: no check connects" };
+const base: DoctorTarget = { domain: "photogooo.com", wechat: true, minCertDays: 20 };
+
+const byId = (id: string) => {
+  const c = CHECKS.find((x) => x.id === id);
+  if (!c) throw new Error(`no check ${id}`);
+  return c;
+};
+
+/** Runs one check as runDoctor would, minus the clock. */
+async function run(id: string, tg: Partial<DoctorTarget> = {}, ctx: DoctorContext = {}): Promise<CheckResult> {
+  const c = byId(id);
+  return { id, title: c.title, ms: 0, ...(await c.run({ ...base, ...tg }, ctx)) };
+}
+
+/** A healthy server as the facts script reports it. */
+const healthy = (): ServerFacts => ({
+  nginx: "active",
+  aistudio: "active",
+  appListen: `127.0.0.1:${APP_PORT}`,
+  gunicorn: `127.0.0.1:${APP_PORT}`,
+  ufw: "Status: active\n\nTo                         Action      From\n--                         ------      ----\n22/tcp                     ALLOW IN    203.0.113.7\n443/tcp                    ALLOW IN    Anywhere\n80/tcp                     ALLOW IN    Anywhere",
+});
+
+describe("the check list", () => {
+  it("has the twelve checks in the guide's order, each titled in both languages", () => {
+    expect(CHECKS.map((c) => c.id)).toEqual([
+      "domain", "wechat-domains", "dns", "tcp443", "tls-cert", "tls-versions", "http-redirect", "api-json", "server-services", "ufw443", "security-group", "miniprogram",
+    ]);
+    for (const c of CHECKS) {
+      expect(c.title.zh, c.id).toMatch(/[\u4e00-\u9fff]/);
+      expect(c.title.en, c.id).toMatch(/^[\x20-\x7e→]+$/);
+    }
+  });
+
+  it("the root-cause order names every check exactly once", () => {
+    expect([...ROOT_CAUSE_ORDER].sort()).toEqual(CHECKS.map((c) => c.id).sort());
+  });
+
+  it("server-services and api-json name the app's port from core/constants", () => {
+    expect(byId("server-services").title.en).toBe(`server: nginx and aistudio active, 127.0.0.1:${APP_PORT} listening`);
+    expect(byId("api-json").title.en).toBe("API POST /api/user/visit answers JSON success:true");
+  });
+});
+
+describe('check "domain"', () => {
+  it.each(["photogooo.com", "api.photogooo.com", "PhotoGooo.COM"])("accepts %s", async (d) => {
+    const r = await run("domain", { domain: d });
+    expect(r.status).toBe("ok");
+    expect(r.found).toBe(`https://${d}`);
+  });
+
+  it.each([
+    ["a scheme", "https://photogooo.com"],
+    ["a port", "photogooo.com:443"],
+    ["an IPv4 address", "47.96.1.2"],
+    ["an IPv6 address", "::1"],
+    ["localhost", "localhost"],
+    ["no top-level domain", "photogooo"],
+    ["a numeric top-level domain", "photogooo.123"],
+  ])("refuses %s (%s) with the cause and the fix", async (_why, d) => {
+    const r = await run("domain", { domain: d });
+    expect(r.status).toBe("fail");
+    expect(r.expected).toBe("https://<domain> without port, a domain name");
+    expect(r.found).toBe(`https://${d}`);
+    expect(r.cause!.en).toMatch(/no port .* no IP or localhost, and a top-level domain/);
+    expect(r.fix!.zh).toContain("https://photogooo.com");
+  });
+});
+
+describe('check "security-group"', () => {
+  const sg = (securityGroupRules?: DoctorTarget["securityGroupRules"]) => run("security-group", { securityGroupRules });
+
+  it("skips a stack without a security group (local test host)", async () => {
+    expect(await sg(undefined)).toMatchObject({ status: "skip", found: "no security group in this stack (local test host)" });
+  });
+
+  it.each([
+    ["443 alone, defaults for the rest", [{ portRange: "443/443" }]],
+    ["explicit ingress accept from anywhere", [{ portRange: "443/443", type: "ingress", policy: "accept", cidrIp: "0.0.0.0/0" }]],
+    ["a range containing 443", [{ portRange: "400/500" }]],
+    ["every port (-1/-1)", [{ portRange: "-1/-1" }]],
+    ["443 among other rules", [{ portRange: "22/22", cidrIp: "203.0.113.7/32" }, { portRange: "443/443" }]],
+  ])("ok: %s", async (_why, rules) => {
+    expect(await sg(rules)).toMatchObject({ status: "ok", found: "443/tcp from 0.0.0.0/0" });
+  });
+
+  it.each([
+    ["no rules at all", [], "no rules"],
+    ["443 only from one network", [{ portRange: "443/443", cidrIp: "10.0.0.0/8" }], "443/443 10.0.0.0/8"],
+    ["443 dropped", [{ portRange: "443/443", policy: "drop" }], "443/443 "],
+    ["443 egress only", [{ portRange: "443/443", type: "egress" }], "443/443 "],
+    ["a range that stops before 443", [{ portRange: "80/442" }], "80/442 "],
+    ["a range that starts after 443", [{ portRange: "444/8080" }], "444/8080 "],
+    ["other ports", [{ portRange: "80/80", cidrIp: "0.0.0.0/0" }, { portRange: "22/22" }], "80/80 0.0.0.0/0, 22/22 "],
+  ])("fails: %s", async (_why, rules, found) => {
+    const r = await sg(rules);
+    expect(r.status).toBe("fail");
+    expect(r.expected).toBe("ingress 443/tcp from 0.0.0.0/0");
+    expect(r.found).toBe(found);
+    expect(r.cause!.en).toContain("net::ERR_CONNECTION_CLOSED");
+    expect(r.fix!.en).toContain("add 443/tcp from 0.0.0.0/0");
+  });
+});
+
+describe("server facts (the SSH script and its parser)", () => {
+  it("parses key=value lines (trimmed) and key<<EOF blocks, ignoring other lines", () => {
+    const out = ["noise", "nginx=active", "aistudio=failed  ", `appListen=127.0.0.1:${APP_PORT} `, "gunicorn=", "ufw<<EOF", "Status: active", "", "443/tcp ALLOW IN Anywhere", "EOF", "cert<<EOF", "-----BEGIN CERTIFICATE-----", "EOF", "tail=1"].join("\n");
+    expect(parseServerFacts(out)).toEqual({
+      nginx: "active",
+      aistudio: "failed",
+      appListen: `127.0.0.1:${APP_PORT}`,
+      gunicorn: "",
+      ufw: "Status: active\n\n443/tcp ALLOW IN Anywhere",
+      cert: "-----BEGIN CERTIFICATE-----",
+      tail: "1",
+    });
+  });
+
+  it("an unterminated block takes the rest of the output", () => {
+    expect(parseServerFacts("ufw<<EOF\nStatus: inactive\nx=1")).toEqual({ ufw: "Status: inactive\nx=1" });
+  });
+
+  it("the script asks for the app's port, and for the certificate only when the doctor is to trust it", () => {
+    expect(serverScript(false)).toContain(`ss -Htln 'sport = :${APP_PORT}'`);
+    expect(serverScript(false)).not.toContain(FULLCHAIN);
+    expect(serverScript(true)).toContain(`echo 'cert<<EOF'; cat ${FULLCHAIN}; echo EOF`);
+  });
+});
+
+describe('check "server-services" from server facts', () => {
+  const services = (server: ServerFacts, withSsh = true) => run("server-services", { ssh: withSsh ? SSH : undefined }, { server });
+  const expected = `nginx active, aistudio active, 127.0.0.1:${APP_PORT} listening`;
+
+  it("skips without SSH access, whatever the facts say", async () => {
+    expect(await services({ nginx: "failed" }, false)).toMatchObject({ status: "skip", found: "no SSH access configured" });
+  });
+
+  it("fails with the SSH error when there are no facts", async () => {
+    const r = await services({ error: "connect ECONNREFUSED 203.0.113.5:22" });
+    expect(r).toMatchObject({ status: "fail", expected: "an SSH session", found: "connect ECONNREFUSED 203.0.113.5:22" });
+    expect(r.fix!.en).toContain("port 22");
+  });
+
+  it("ok when nginx and aistudio are active and gunicorn listens on 127.0.0.1:<port>", async () => {
+    expect(await services(healthy())).toMatchObject({ status: "ok", found: `nginx active, aistudio active, listening 127.0.0.1:${APP_PORT}` });
+  });
+
+  it("nginx stopped: the cause is nginx, even when aistudio is down too", async () => {
+    const r = await services({ ...healthy(), nginx: "inactive", aistudio: "failed" });
+    expect(r).toMatchObject({ status: "fail", expected, found: "nginx inactive" });
+    expect(r.cause).toEqual({ zh: "nginx 未运行", en: "nginx is not running" });
+  });
+
+  it("aistudio stopped", async () => {
+    const r = await services({ ...healthy(), aistudio: "failed" });
+    expect(r).toMatchObject({ status: "fail", expected, found: "aistudio failed" });
+    expect(r.fix!.en).toContain("journalctl -u aistudio");
+  });
+
+  it("gunicorn on another port or address: says where it listens instead", async () => {
+    const r = await services({ ...healthy(), appListen: "", gunicorn: `127.0.0.1:${APP_PORT + 1}` });
+    expect(r).toMatchObject({ status: "fail", found: `127.0.0.1:${APP_PORT} not listening (gunicorn listens on: 127.0.0.1:${APP_PORT + 1})` });
+    expect(r.cause!.en).toContain("nginx answers 502");
+    const wide = await services({ ...healthy(), appListen: `0.0.0.0:${APP_PORT}`, gunicorn: "" });
+    expect(wide.found).toBe(`127.0.0.1:${APP_PORT} not listening (gunicorn listens on: nothing)`);
+  });
+
+  it("a port that merely starts with the app's port does not count", async () => {
+    expect((await services({ ...healthy(), appListen: `127.0.0.1:${APP_PORT}1` })).status).toBe("fail");
+  });
+});
+
+describe('check "ufw443" from server facts', () => {
+  const ufw = (server: ServerFacts, withSsh = true) => run("ufw443", { ssh: withSsh ? SSH : undefined }, { server });
+
+  it("skips without SSH access or without an SSH session", async () => {
+    expect(await ufw(healthy(), false)).toMatchObject({ status: "skip", found: "no SSH access configured" });
+    expect(await ufw({ error: "timeout" })).toMatchObject({ status: "skip", found: "no SSH session" });
+  });
+
+  it("ok when ufw is active and allows 443/tcp", async () => {
+    expect(await ufw(healthy())).toMatchObject({ status: "ok", found: "443/tcp ALLOW IN" });
+  });
+
+  it("an inactive ufw is a warning, not a failure", async () => {
+    const r = await ufw({ ...healthy(), ufw: "Status: inactive" });
+    expect(r).toMatchObject({ status: "warn", expected: "ufw active, 443/tcp ALLOW", found: "ufw inactive" });
+    expect(firstFailure([r])).toBeUndefined();
+  });
+
+  it("fails without a 443/tcp ALLOW rule and lists the rules it found", async () => {
+    const r = await ufw({ ufw: "Status: active\n22/tcp                     ALLOW IN    Anywhere\n443/tcp                    DENY IN     Anywhere" });
+    expect(r.status).toBe("fail");
+    expect(r.expected).toBe("443/tcp ALLOW IN");
+    expect(r.found).toBe("22/tcp                     ALLOW IN    Anywhere; 443/tcp                    DENY IN     Anywhere");
+    expect(r.fix!.en).toContain("ufw allow 443/tcp");
+    expect((await ufw({ ufw: "Status: active" })).found).toBe("no rules");
+  });
+});
+
+describe("checks that need nothing from the network here", () => {
+  it.each(["tls-cert", "tls-versions", "api-json"])("%s is skipped once TCP 443 was found unreachable", async (id) => {
+    expect(await run(id, {}, { no443: "203.0.113.5:443 unreachable" })).toMatchObject({ status: "skip", found: "needs TCP 443 (203.0.113.5:443 unreachable)" });
+  });
+
+  it("wechat-domains is skipped without AppID/AppSecret", async () => {
+    expect(await run("wechat-domains")).toMatchObject({ status: "skip", found: "no AppID/AppSecret configured" });
+  });
+
+  describe("dns", () => {
+    let dir: string | undefined;
+    afterEach(() => {
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+      dir = undefined;
+    });
+    const hosts = (text: string) => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "doctor-hosts-"));
+      const f = path.join(dir, "hosts");
+      fs.writeFileSync(f, text);
+      return f;
+    };
+
+    it("a test stack connects directly: skipped, and the address is the test host", async () => {
+      const ctx: DoctorContext = {};
+      expect(await run("dns", { connectTo: "10.0.0.9" }, ctx)).toMatchObject({ status: "skip", found: "test stack: connecting to 10.0.0.9 directly, DNS not used" });
+      expect(ctx.address).toBe("10.0.0.9");
+    });
+
+    it("a hosts-file entry that matches the server: ok, and the others connect there", async () => {
+      const ctx: DoctorContext = {};
+      const hostsFile = hosts("# comment photogooo.com\n10.0.0.8 other.example\n10.0.0.5 www photogooo.com # mine\n");
+      expect(await run("dns", { hostsFile, serverIp: "10.0.0.5" }, ctx)).toMatchObject({ status: "ok", found: "10.0.0.5", expected: "10.0.0.5" });
+      expect(ctx.address).toBe("10.0.0.5");
+    });
+
+    it("a hosts-file entry pointing elsewhere: fails, naming both addresses", async () => {
+      const ctx: DoctorContext = {};
+      const r = await run("dns", { hostsFile: hosts("10.0.0.8 photogooo.com\n"), serverIp: "10.0.0.5" }, ctx);
+      expect(r).toMatchObject({ status: "fail", expected: "10.0.0.5", found: "10.0.0.8" });
+      expect(r.fix!.en).toBe("point the A record of photogooo.com at 10.0.0.5 and check hosts files");
+      expect(ctx.address).toBe("10.0.0.8");
+    });
+  });
+
+  describe("miniprogram (the fixtures of the lint tests)", () => {
+    it("skips without a directory", async () => {
+      expect(await run("miniprogram")).toMatchObject({ status: "skip", found: "no mini program directory given (--miniprogram DIR)" });
+    });
+
+    it("ok for a clean config.js", async () => {
+      expect(await run("miniprogram", { miniprogramDir: path.join(FIXTURES, "clean") })).toMatchObject({ status: "ok", found: "config.js OK" });
+    });
+
+    it("fails on a URL with a port, naming file, line and code, the first finding as the cause", async () => {
+      const r = await run("miniprogram", { miniprogramDir: path.join(FIXTURES, "broken-port") });
+      expect(r.status).toBe("fail");
+      expect(r.found).toMatch(/^config\.js:\d+ url-port/);
+      expect(r.cause!.en).toMatch(/port/i);
+      expect(r.cause!.zh).toMatch(/端口/);
+    });
+
+    it("urlCheck off is a warning", async () => {
+      const r = await run("miniprogram", { miniprogramDir: path.join(FIXTURES, "urlcheck-off") });
+      expect(r.status).toBe("warn");
+      expect(r.found).toMatch(/urlcheck/i);
+      expect(r.fix!.en).toBe("turn urlCheck on before testing on phones");
+    });
+  });
+});
+
+describe("orderFor", () => {
+  const ids = CHECKS.map((c) => c.id);
+
+  it("without an error, or with one the guide does not know: the guide's order", () => {
+    expect(orderFor()).toEqual(ids);
+    expect(orderFor("something else entirely")).toEqual(ids);
+  });
+
+  it.each(ERROR_MAP.map((e) => [e.label, e] as const))("%s: its checks first, then every other check once, in guide order", (label, e) => {
+    const order = orderFor(label);
+    expect(order.slice(0, e.checks.length)).toEqual(e.checks);
+    expect(order.slice(e.checks.length)).toEqual(ids.filter((i) => !e.checks.includes(i)));
+    expect([...order].sort()).toEqual([...ids].sort());
+  });
+
+  it.each([
+    ["net::ERR_CONNECTION_CLOSED", "tcp443"],
+    ["request:fail url not in domain list", "wechat-domains"],
+    ["errcode 600002", "wechat-domains"],
+    ["SyntaxError: Unexpected token '<', \"<html>\"", "api-json"],
+    ["开发者工具正常，真机不行", "tls-cert"],
+    ["works in devtools", "tls-cert"],
+    ["request:fail", "domain"],
+  ])("%s → %s first", (error, first) => {
+    expect(orderFor(error)[0]).toBe(first);
+  });
+
+  it("every check named in ERROR_MAP exists", () => {
+    for (const e of ERROR_MAP) for (const c of e.checks) expect(ids, `${e.label}: ${c}`).toContain(c);
+  });
+});
+
+describe("firstFailure", () => {
+  const r = (id: string, status: CheckResult["status"] = "fail"): CheckResult => ({ id, status, title: { zh: id, en: id }, ms: 0 });
+
+  it("none when nothing failed (warnings and skips are not causes)", () => {
+    expect(firstFailure([])).toBeUndefined();
+    expect(firstFailure([r("domain", "warn"), r("dns", "skip"), r("tcp443", "ok")])).toBeUndefined();
+  });
+
+  it("a stopped nginx fails TCP 443 and the API too, but nginx is named", () => {
+    expect(firstFailure([r("tcp443"), r("api-json"), r("server-services")])?.id).toBe("server-services");
+  });
+
+  it("a closed firewall before the services it hides; the security group before ufw", () => {
+    expect(firstFailure([r("tcp443"), r("server-services"), r("ufw443")])?.id).toBe("ufw443");
+    expect(firstFailure([r("ufw443"), r("security-group"), r("tcp443")])?.id).toBe("security-group");
+  });
+
+  it("the domain before everything; a warning never outranks a failure", () => {
+    expect(firstFailure([r("miniprogram"), r("dns"), r("domain")])?.id).toBe("domain");
+    expect(firstFailure([r("domain", "warn"), r("http-redirect")])?.id).toBe("http-redirect");
+  });
+
+  it("follows ROOT_CAUSE_ORDER for every pair", () => {
+    for (let i = 0; i < ROOT_CAUSE_ORDER.length; i++) {
+      for (let j = i + 1; j < ROOT_CAUSE_ORDER.length; j++) {
+        expect(firstFailure([r(ROOT_CAUSE_ORDER[j]), r(ROOT_CAUSE_ORDER[i])])?.id).toBe(ROOT_CAUSE_ORDER[i]);
+      }
+    }
+  });
+});
+
+describe("formatResult", () => {
+  const failing: CheckResult = {
+    id: "ufw443",
+    status: "fail",
+    title: { zh: "服务器防火墙 ufw 放行 443", en: "server firewall (ufw) allows 443" },
+    expected: "443/tcp ALLOW IN",
+    found: "no rules",
+    cause: { zh: "ufw 没有放行 443", en: "ufw does not allow 443" },
+    fix: { zh: "`ufw allow 443/tcp`", en: "run `ufw allow 443/tcp`" },
+    ms: 12,
+  };
+
+  it("zh", () => {
+    expect(formatResult(failing, "zh")).toBe(
+      "✗ 服务器防火墙 ufw 放行 443\n    期望: 443/tcp ALLOW IN\n    实际:    no rules\n    原因: ufw 没有放行 443\n    处理:   `ufw allow 443/tcp`",
+    );
+  });
+
+  it("en", () => {
+    expect(formatResult(failing, "en")).toBe(
+      "✗ server firewall (ufw) allows 443\n    expected: 443/tcp ALLOW IN\n    found:    no rules\n    cause: ufw does not allow 443\n    fix:   run `ufw allow 443/tcp`",
+    );
+  });
+
+  it("both: titles on one line, cause and fix on two", () => {
+    expect(formatResult(failing, "both")).toBe(
+      [
+        "✗ 服务器防火墙 ufw 放行 443 / server firewall (ufw) allows 443",
+        "    期望 expected: 443/tcp ALLOW IN",
+        "    实际 found:    no rules",
+        "    原因 cause: ufw 没有放行 443",
+        "      ufw does not allow 443",
+        "    处理 fix:   `ufw allow 443/tcp`",
+        "      run `ufw allow 443/tcp`",
+      ].join("\n"),
+    );
+  });
+
+  it("a warning prints like a failure with its own mark; missing parts are left out", () => {
+    const w: CheckResult = { ...failing, status: "warn", expected: undefined, cause: undefined };
+    expect(formatResult(w, "en")).toBe("! server firewall (ufw) allows 443\n    found:    no rules\n    fix:   run `ufw allow 443/tcp`");
+  });
+
+  it("ok and skip: one line, what was found in brackets", () => {
+    expect(formatResult({ ...failing, status: "ok", found: "443/tcp ALLOW IN" }, "en")).toBe("✓ server firewall (ufw) allows 443  (443/tcp ALLOW IN)");
+    expect(formatResult({ ...failing, status: "skip", found: "no SSH session" }, "both")).toBe("- 服务器防火墙 ufw 放行 443 / server firewall (ufw) allows 443  (no SSH session)");
+    expect(formatResult({ ...failing, status: "ok", found: undefined }, "zh")).toBe("✓ 服务器防火墙 ufw 放行 443");
+  });
+});
+
+describe("runDoctor (checks stubbed: no network, no SSH)", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Every check answers ok with its id, except the overrides; the calls are recorded in order. */
+  function stub(overrides: Record<string, (ctx: DoctorContext) => Promise<unknown>> = {}) {
+    const calls: string[] = [];
+    for (const c of CHECKS) {
+      vi.spyOn(c, "run").mockImplementation(async (_tg, ctx) => {
+        calls.push(c.id);
+        if (overrides[c.id]) return (await overrides[c.id](ctx)) as never;
+        return { status: "ok", found: c.id };
+      });
+    }
+    return calls;
+  }
+
+  it("runs DNS ahead (the others need its address), then reports every check once in guide order", async () => {
+    const calls = stub();
+    const seen: string[] = [];
+    const results = await runDoctor(base, { onResult: (r) => seen.push(r.id) });
+    const ids = CHECKS.map((c) => c.id);
+    expect(calls).toEqual(["dns", ...ids]);
+    expect(seen).toEqual(ids);
+    expect(results.map((r) => [r.id, r.status, r.found, r.title])).toEqual(CHECKS.map((c) => [c.id, "ok", c.id, c.title]));
+    expect(results.every((r) => typeof r.ms === "number" && r.ms >= 0)).toBe(true);
+  });
+
+  it("for a reported error: DNS ahead, then the error's checks first", async () => {
+    const calls = stub({ dns: async (ctx) => ((ctx.address = "10.0.0.5"), { status: "ok", found: "10.0.0.5" }) });
+    const results = await runDoctor(base, { error: "Unexpected token '<'" });
+    expect(calls[0]).toBe("dns");
+    expect(calls.slice(1)).toEqual(orderFor("Unexpected token '<'"));
+    expect(results.map((r) => r.id)).toEqual(orderFor("Unexpected token '<'"));
+  });
+
+  it("a check that throws is a failure naming the crash, and the run goes on", async () => {
+    stub({ "tls-cert": async () => { throw new Error("boom"); } });
+    const results = await runDoctor(base);
+    const r = results.find((x) => x.id === "tls-cert")!;
+    expect(r).toMatchObject({ status: "fail", found: "check crashed: boom" });
+    expect(results).toHaveLength(CHECKS.length);
+    expect(firstFailure(results)?.id).toBe("tls-cert");
+  });
+
+  it("the checks see the CA of the target and empty server facts without SSH", async () => {
+    let seen: DoctorContext | undefined;
+    stub({ "tls-cert": async (ctx) => ((seen = { ...ctx }), { status: "ok" }) });
+    await runDoctor({ ...base, ca: "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----" });
+    expect(seen?.ca).toBe("-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----");
+    expect(seen?.server).toEqual({});
+  });
+});
