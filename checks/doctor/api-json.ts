@@ -2,14 +2,12 @@
 import { APP_PORT, VISIT_PATH } from "../../core/constants";
 import { t } from "../../core/text";
 import { visit } from "../visit";
-import { addressOf, Check, fail, ok, skipWithout443 } from "./check";
+import { addressOf, Check, fail, ok, needs443 } from "./check";
 
 export const apiJsonCheck: Check = {
   id: "api-json",
   title: t(`接口 POST ${VISIT_PATH} 返回 JSON success:true`, `API POST ${VISIT_PATH} answers JSON success:true`),
-  run: async (tg, ctx) => {
-    const no443 = skipWithout443(ctx);
-    if (no443) return no443;
+  run: needs443(async (tg, ctx) => {
     const r = await visit({ domain: tg.domain, connectTo: addressOf(tg, ctx), ca: ctx.ca }, `doctor-${Date.now()}`);
     if (r.ok) return ok(`HTTP ${r.status} ${r.body?.slice(0, 80)}`);
     const html = /html/i.test(r.contentType ?? "") || (r.body ?? "").trimStart().startsWith("<");
@@ -26,5 +24,5 @@ export const apiJsonCheck: Check = {
     return fail("2xx application/json {\"success\":true}", r.problems.join("; "),
       t("接口没有按预期应答", "the API did not answer as expected"),
       t("查看 `journalctl -u aistudio -n 50`", "read `journalctl -u aistudio -n 50`"));
-  },
+  }),
 };

@@ -85,8 +85,8 @@ export const skip = (why: string): CheckOutcome => ({ status: "skip", found: why
 /** Where the network checks connect: what DNS found, else the test stack's or the server's address. */
 export const addressOf = (tg: DoctorTarget, ctx: DoctorContext): string => ctx.address ?? tg.connectTo ?? tg.serverIp ?? tg.domain;
 
-/** The skip of a check that needs TCP 443 after it was found unreachable; undefined otherwise. */
-export const skipWithout443 = (ctx: DoctorContext): CheckOutcome | undefined => (ctx.no443 ? skip(`needs TCP 443 (${ctx.no443})`) : undefined);
+/** A check's run, skipped once TCP 443 was found unreachable (instead of timing out again). */
+export const needs443 = (run: Check["run"]): Check["run"] => async (tg, ctx) => (ctx.no443 ? skip(`needs TCP 443 (${ctx.no443})`) : run(tg, ctx));
 
-/** The skip of a server check on a stack without SSH access; undefined otherwise. */
-export const skipWithoutSsh = (tg: DoctorTarget): CheckOutcome | undefined => (tg.ssh ? undefined : skip("no SSH access configured"));
+/** A server check's run, skipped on a stack without SSH access. */
+export const needsSsh = (run: Check["run"]): Check["run"] => async (tg, ctx) => (tg.ssh ? run(tg, ctx) : skip("no SSH access configured"));

@@ -1,7 +1,7 @@
 // On the server (over SSH): nginx and the app are running and gunicorn listens on 127.0.0.1:<APP_PORT>.
 import { APP_PORT } from "../../core/constants";
 import { t } from "../../core/text";
-import { Check, fail, ok, skipWithoutSsh } from "./check";
+import { Check, fail, ok, needsSsh } from "./check";
 
 const APP_ADDR = `127.0.0.1:${APP_PORT}`;
 const LISTENS_ON_APP_ADDR = new RegExp(`${APP_ADDR.replace(/\./g, "\\.")}\\b`);
@@ -9,9 +9,7 @@ const LISTENS_ON_APP_ADDR = new RegExp(`${APP_ADDR.replace(/\./g, "\\.")}\\b`);
 export const serverServicesCheck: Check = {
   id: "server-services",
   title: t(`服务器：nginx 与 aistudio 运行中，${APP_PORT} 端口在监听`, `server: nginx and aistudio active, ${APP_ADDR} listening`),
-  run: async (tg, ctx) => {
-    const noSsh = skipWithoutSsh(tg);
-    if (noSsh) return noSsh;
+  run: needsSsh(async (tg, ctx) => {
     const s = ctx.server ?? {};
     if (s.error) return fail("an SSH session", s.error, t("无法 SSH 登录服务器", "cannot SSH to the server"), t("检查安全组 22 端口和 aistudio:server 配置", "check port 22 in the security group and aistudio:server"));
     const expected = `nginx active, aistudio active, ${APP_ADDR} listening`;
@@ -31,5 +29,5 @@ export const serverServicesCheck: Check = {
         t(`恢复 aistudio.service 中的 --bind ${APP_ADDR}（pulumi up 会恢复），然后 \`systemctl restart aistudio\``, `restore --bind ${APP_ADDR} in aistudio.service (pulumi up does) and restart aistudio`));
     }
     return ok(`nginx active, aistudio active, listening ${s.appListen}`);
-  },
+  }),
 };

@@ -1,7 +1,7 @@
 // The certificate the server sends: trusted, for this name, not expiring, with its intermediates.
 import { t } from "../../core/text";
 import { daysLeft, handshake, selfSigned } from "../tls";
-import { addressOf, Check, fail, ok, skipWithout443, warn } from "./check";
+import { addressOf, Check, fail, ok, needs443, warn } from "./check";
 
 /** Node's verify errors that mean the server sent the leaf without its intermediate certificate. */
 const MISSING_INTERMEDIATE = /UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify the first certificate|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|local issuer/i;
@@ -9,9 +9,7 @@ const MISSING_INTERMEDIATE = /UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify t
 export const tlsCertCheck: Check = {
   id: "tls-cert",
   title: t("证书可信、域名匹配、未过期、证书链完整", "certificate trusted, matches the name, not expiring, full chain"),
-  run: async (tg, ctx) => {
-    const no443 = skipWithout443(ctx);
-    if (no443) return no443;
+  run: needs443(async (tg, ctx) => {
     const h = await handshake({ domain: tg.domain, address: addressOf(tg, ctx), ca: ctx.ca });
     if (!h.ok || !h.leaf) {
       return fail("a TLS handshake", h.error ?? "no certificate",
@@ -59,5 +57,5 @@ export const tlsCertCheck: Check = {
         t("检查 certbot.timer 是否运行：`systemctl status certbot.timer`，或续期已购证书", "check certbot.timer runs (`systemctl status certbot.timer`) or renew the purchased certificate"));
     }
     return ok(`${leaf.subject.replace(/\n/g, ", ")}; issuer ${leaf.issuer.replace(/\n/g, ", ")}; ${days} days left`);
-  },
+  }),
 };

@@ -1,14 +1,12 @@
 // Protocol versions: WeChat on phones needs TLS 1.2; TLS 1.0/1.1 must be refused.
 import { t } from "../../core/text";
 import { acceptsVersion } from "../tls";
-import { addressOf, Check, fail, ok, skipWithout443 } from "./check";
+import { addressOf, Check, fail, ok, needs443 } from "./check";
 
 export const tlsVersionsCheck: Check = {
   id: "tls-versions",
   title: t("接受 TLS 1.2，拒绝 TLS 1.0/1.1", "TLS 1.2 accepted, TLS 1.0/1.1 refused"),
-  run: async (tg, ctx) => {
-    const no443 = skipWithout443(ctx);
-    if (no443) return no443;
+  run: needs443(async (tg, ctx) => {
     const target = { domain: tg.domain, address: addressOf(tg, ctx), ca: ctx.ca };
     const [v12, v11, v10] = await Promise.all([acceptsVersion(target, "TLSv1.2"), acceptsVersion(target, "TLSv1.1"), acceptsVersion(target, "TLSv1")]);
     const found = `TLS1.2 ${v12 ? "accepted" : "refused"}, TLS1.1 ${v11 ? "accepted" : "refused"}, TLS1.0 ${v10 ? "accepted" : "refused"}`;
@@ -23,5 +21,5 @@ export const tlsVersionsCheck: Check = {
         t("nginx 中只保留 `ssl_protocols TLSv1.2 TLSv1.3;`", "keep only `ssl_protocols TLSv1.2 TLSv1.3;` in nginx"));
     }
     return ok(found);
-  },
+  }),
 };

@@ -1,13 +1,11 @@
 // On the server (over SSH): the host firewall is on and lets 443/tcp in.
 import { t } from "../../core/text";
-import { Check, fail, ok, skip, skipWithoutSsh, warn } from "./check";
+import { Check, fail, ok, skip, needsSsh, warn } from "./check";
 
 export const ufw443Check: Check = {
   id: "ufw443",
   title: t("服务器防火墙 ufw 放行 443", "server firewall (ufw) allows 443"),
-  run: async (tg, ctx) => {
-    const noSsh = skipWithoutSsh(tg);
-    if (noSsh) return noSsh;
+  run: needsSsh(async (tg, ctx) => {
     const s = ctx.server ?? {};
     if (s.error) return skip("no SSH session");
     const ufw = s.ufw ?? "";
@@ -18,5 +16,5 @@ export const ufw443Check: Check = {
         t("`ufw allow 443/tcp`（pulumi up 会恢复规则）", "`ufw allow 443/tcp` (pulumi up restores the rules)"));
     }
     return ok("443/tcp ALLOW IN");
-  },
+  }),
 };
