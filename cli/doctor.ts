@@ -1,5 +1,5 @@
 // `aistudio doctor [--stack S] [--error "<message>"] [--json] [--lang zh|en] [--miniprogram DIR]`
-import { DoctorTarget, firstFailure, formatResult, runDoctor, ERROR_MAP } from "../checks/doctor";
+import { DoctorTarget, firstFailure, formatResult, runDoctor, ERROR_MAP } from "../checks/doctor/index";
 import { readStack } from "../stacks/read-stack";
 
 export function parseArgs(argv: string[]): Record<string, string | boolean> {

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { requireHosts, REPO } from "../support/capability";
 import { bootHost, hostCmd, localConfig, TestStack } from "../support/hosts";
 import { TestPki, Leaf } from "../support/certs";
-import { DoctorTarget, firstFailure, runDoctor, CheckResult } from "../../checks/doctor";
+import { DoctorTarget, firstFailure, runDoctor, CheckResult } from "../../checks/doctor/index";
 import { readTesthost } from "../../infra/testhost";
 
 const canRun = requireHosts();

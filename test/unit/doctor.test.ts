@@ -19,7 +19,7 @@ import {
   parseServerFacts,
   runDoctor,
   ServerFacts,
-} from "../../checks/doctor";
+} from "../../checks/doctor/index";
 import { serverScript } from "../../checks/doctor/server-facts";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "miniprogram");

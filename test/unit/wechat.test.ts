@@ -5,7 +5,7 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { CHECKS, DoctorTarget, ERROR_MAP, ROOT_CAUSE_ORDER, firstFailure, orderFor, CheckResult } from "../../checks/doctor";
+import { CHECKS, DoctorTarget, ERROR_MAP, ROOT_CAUSE_ORDER, firstFailure, orderFor, CheckResult } from "../../checks/doctor/index";
 import { HttpClient, WECHAT_API, WechatApiError, requestDomainsOf, wechatRequestDomains } from "../../checks/wechat";
 
 const SECRET = "0123456789abcdef0123456789abcdef"; // 32 hex characters, like a real AppSecret
