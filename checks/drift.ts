@@ -1,10 +1,13 @@
 // Drift: what a refresh found on the servers and in the cloud against what the last deploy left.
 // Pure functions over the engine's step records; `aistudio drift` (cli/drift.ts) prints them.
+// Server items are compared as probe records (core/probe.ts), never by parsing probe text here.
+import { Fields, RAW, diffRecords, itemName, parseProbe } from "../core/probe";
+
 export interface DriftItem {
   kind: "server" | "cloud" | "pending";
   /** Resource name, e.g. aistudio-nginx */
   resource: string;
-  /** What drifted: a file path, a unit, "ufw", or the changed property. */
+  /** What drifted: a server item as `kind subject` (e.g. `unit nginx`, see core/probe.ts), or the changed cloud property. */
   item: string;
   expected: string;
   found: string;
@@ -17,32 +20,33 @@ export interface StepJson {
   newState?: { type?: string; outputs?: Record<string, unknown>; inputs?: Record<string, unknown> };
 }
 
-/** The subject of a probe line: the file path, "unit nginx", "listen 127.0.0.1:8000", … */
-function subject(line: string): string {
-  const m = /^(unit \S+|listen \S+|enabled \S+|package \S+|other sites|current|certbot\.timer|Status|Default|To|\S+)/.exec(line);
-  return m ? m[1] : line;
+/** The fields named in `keys` as `key=value` words. */
+function showFields(f: Fields, keys: string[]): string {
+  return keys.filter((k) => k in f).map((k) => `${k}=${f[k]}`).join(" ");
 }
 
-/** Line-level difference of two probe outputs, grouped by subject. */
+/**
+ * The items of two probe outputs that differ, named `kind subject`. Each side shows the fields that
+ * differ; "(absent)" when the item is not there at all, "(k unset)" when its fields are not.
+ */
 export function probeDiff(expected: string, found: string): { item: string; expected: string; found: string }[] {
-  const e = expected.split("\n").filter(Boolean);
-  const f = found.split("\n").filter(Boolean);
-  const gone = e.filter((l) => !f.includes(l));
-  const added = f.filter((l) => !e.includes(l));
-  const items = new Map<string, { expected: string[]; found: string[] }>();
-  for (const l of gone) {
-    const k = subject(l);
-    items.set(k, { expected: [...(items.get(k)?.expected ?? []), l], found: items.get(k)?.found ?? [] });
-  }
-  for (const l of added) {
-    const k = subject(l);
-    items.set(k, { expected: items.get(k)?.expected ?? [], found: [...(items.get(k)?.found ?? []), l] });
-  }
-  return [...items.entries()].map(([item, v]) => ({
-    item,
-    expected: v.expected.map((l) => l.replace(item, "").trim()).join("; ") || "(absent)",
-    found: v.found.map((l) => l.replace(item, "").trim()).join("; ") || "(absent)",
-  }));
+  return diffRecords(parseProbe(expected), parseProbe(found)).map((d) => {
+    if (d.kind === RAW) {
+      // a line that is not a probe record: the probe is broken (or failed) on the server
+      return d.found
+        ? { item: RAW, expected: "a probe record (kind<TAB>subject<TAB>key=value…)", found: d.subject }
+        : { item: RAW, expected: d.subject, found: "(absent)" };
+    }
+    const item = itemName(d);
+    const { expected: e, found: f } = d;
+    if (!e || !f) {
+      const side = (x?: Fields) => (x ? showFields(x, Object.keys(x)) || "(present)" : "(absent)");
+      return { item, expected: side(e), found: side(f) };
+    }
+    const keys = [...new Set([...Object.keys(e), ...Object.keys(f)])].filter((k) => e[k] !== f[k]);
+    const unset = `(${keys.join(", ")} unset)`;
+    return { item, expected: showFields(e, keys) || unset, found: showFields(f, keys) || unset };
+  });
 }
 
 /**

@@ -5,6 +5,7 @@
 // release does not answer, `current` goes back to the previous release.
 import { FileSpec, Step, sha256 } from "./step";
 import { q } from "./shell";
+import { fileProbe, linkProbe, listenProbe, probeOf, unitProbe } from "./probes";
 
 export { APP_USER, APP_ROOT, MEDIA_DIR, STATIC_DIR, ENV_FILE, UNIT_PATH, APP_PORT } from "../core/constants";
 import { APP_USER, APP_ROOT, MEDIA_DIR, STATIC_DIR, ENV_FILE, UNIT_PATH, APP_PORT } from "../core/constants";
@@ -231,10 +232,6 @@ for d in ${APP_ROOT}/releases/*; do
   [ "$d" = "$keep1" ] || [ "$d" = "$keep2" ] || [[ "$d" == *.incoming ]] || rm -rf "$d"
 done
 `,
-    probe: `probe_file ${UNIT_PATH}
-probe_file ${ENV_FILE}
-echo "current -> $(readlink ${APP_ROOT}/current 2>/dev/null || echo missing)"
-probe_unit aistudio
-echo "listen 127.0.0.1:${APP_PORT} $(ss -Htln 'sport = :${APP_PORT}' | awk '{print $4}' | sort -u | tr '\\n' ' ')"`,
+    ...probeOf(fileProbe(UNIT_PATH), fileProbe(ENV_FILE), linkProbe(`${APP_ROOT}/current`), unitProbe("aistudio"), listenProbe(APP_PORT)),
   };
 }

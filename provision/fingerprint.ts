@@ -1,11 +1,18 @@
 // The build fingerprint: what two servers built from the same code and config must share —
-// digests of the managed files, package versions, unit settings, firewall rules, listeners and
-// the live release. Certificates are left out (a self-signed or ACME certificate differs per build).
-import { Step } from "./step";
-import { words } from "./shell";
+// digests of the managed files, package versions, unit settings, firewall rules, listeners, the
+// enabled sites and the live release. Certificates are left out (a self-signed or ACME certificate
+// differs per build). The fingerprint is a hash over the step's parsed probe records.
+import { Step, sha256 } from "./step";
 import { PACKAGES } from "./packages";
+import { fileProbe, linkProbe, listenProbe, packageProbe, probeOf, ufwRulesProbe, unitPropsProbe } from "./probes";
+import { enabledSitesProbes } from "./nginx";
+import { canonicalProbe, parseProbe } from "../core/probe";
+import { APP_ROOT, APP_UNIT } from "../core/constants";
 
-export function fingerprintStep(o: { files: string[]; after: string[] }): Step {
+/** The aistudio unit's settings that belong to the build (not its runtime state). */
+const UNIT_PROPS = ["User", "Group", "ExecStart", "EnvironmentFiles", "ProtectSystem", "NoNewPrivileges", "Restart"];
+
+export function fingerprintStep(o: { files: string[]; firewallRules: string[]; after: string[] }): Step {
   const files = [...new Set(o.files)].sort();
   return {
     id: "fingerprint",
@@ -13,12 +20,19 @@ export function fingerprintStep(o: { files: string[]; after: string[] }): Step {
     files: [],
     // the step re-runs (and re-records) whenever any other step changed
     apply: `# after: ${o.after.join(" ")}\ntrue`,
-    probe: `for f in ${words(...files)}; do probe_file "$f"; done
-dpkg-query -W -f='package \${Package} \${Version}\\n' ${words(...PACKAGES, "python3")} 2>&1 | sort
-systemctl show aistudio -p User -p Group -p ExecStart -p EnvironmentFiles -p ProtectSystem -p NoNewPrivileges -p Restart 2>&1 | sed 's/ ; start_time=.*//; s/ ; pid=.*//' | sort
-ufw show added 2>&1
-echo "listeners $(ss -Htln | awk '{print $4}' | sort -u | tr '\\n' ' ')"
-echo "release $(readlink /srv/aistudio/current 2>/dev/null || echo none)"
-echo "nginx-sites $(ls /etc/nginx/sites-enabled | tr '\\n' ' ')"`,
+    ...probeOf(
+      ...files.map(fileProbe),
+      ...[...PACKAGES, "python3"].map((p) => packageProbe(p, "version")),
+      unitPropsProbe(APP_UNIT, UNIT_PROPS),
+      ufwRulesProbe(o.firewallRules),
+      listenProbe("*"),
+      linkProbe(`${APP_ROOT}/current`),
+      ...enabledSitesProbes(),
+    ),
   };
+}
+
+/** The fingerprint of a fingerprint step's probe output: independent of record and field order. */
+export function fingerprintOf(probeOutput: string): string {
+  return sha256(canonicalProbe(parseProbe(probeOutput)));
 }

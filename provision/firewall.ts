@@ -2,6 +2,7 @@
 // a test host), 80 and 443 from anywhere. Port 8000 (gunicorn) is bound to 127.0.0.1 and never opened.
 import { Step } from "./step";
 import { q } from "./shell";
+import { probeOf, ufwPolicyProbe, ufwRulesProbe } from "./probes";
 
 export interface FirewallOptions {
   sshPort: number;
@@ -37,6 +38,6 @@ ${rules.map((r) => `  ufw ${r} >/dev/null`).join("\n")}
   rm -f /etc/ufw/*.rules.[0-9]* /etc/ufw/*.rules.[0-9]*_[0-9]* 2>/dev/null || true
 fi
 `,
-    probe: `ufw status verbose 2>&1 | grep -Ev '^$'`,
+    ...probeOf(ufwPolicyProbe(), ufwRulesProbe(rules)),
   };
 }

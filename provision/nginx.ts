@@ -5,10 +5,12 @@
 //
 // Every change is written beside the live config, checked with `nginx -t`, and only then kept and
 // reloaded; a failing check restores the previous config and fails the deploy with nginx's message.
+import { posix } from "node:path";
 import { Step } from "./step";
 import { FULLCHAIN, PRIVKEY, ACME_WEBROOT, TLS_DIR } from "./tls";
 import { APP_PORT, MEDIA_DIR, STATIC_DIR } from "./app";
 import { q } from "./shell";
+import { Probe, extraLinksProbe, fileProbe, linkProbe, listenProbe, probeOf, unitProbe } from "./probes";
 
 export { NGINX_SITE_PATH as SITE_PATH, NGINX_SITE_LINK as SITE_LINK } from "../core/constants";
 import { NGINX_SITE_PATH as SITE_PATH, NGINX_SITE_LINK as SITE_LINK } from "../core/constants";
@@ -127,6 +129,11 @@ ${o.extraServerConfig ? "\n    # aistudio:nginx.extraServerConfig\n" + o.extraSe
 `;
 }
 
+/** Our site's link in sites-enabled, and a record for any other site enabled beside it (drift). */
+export function enabledSitesProbes(): Probe[] {
+  return [linkProbe(SITE_LINK, "site"), extraLinksProbe(posix.dirname(SITE_LINK), "site", [posix.basename(SITE_LINK)])];
+}
+
 export function nginxStep(o: NginxOptions): Step {
   const site = nginxSite(o);
   return {
@@ -160,10 +167,7 @@ elif [ "$CHANGED" = 1 ] || [ "$had_link" = 0 ]; then
   systemctl reload nginx
 fi
 `,
-    probe: `probe_file ${SITE_PATH}
-echo "enabled ${SITE_LINK} -> $(readlink ${SITE_LINK} 2>/dev/null || echo missing)"
-echo "other sites: $(ls /etc/nginx/sites-enabled/ | grep -vx aistudio.conf | tr '\\n' ' ')"
-probe_unit nginx
-echo "listen :443 $(ss -Htln 'sport = :443' | wc -l) sockets"`,
+    // our site enabled, no other site beside it, nginx running, and listening on 443
+    ...probeOf(fileProbe(SITE_PATH), ...enabledSitesProbes(), unitProbe("nginx"), listenProbe(443)),
   };
 }

@@ -2,6 +2,7 @@
 // Ubuntu 22.04/24.04 (the Alibaba Cloud images).
 import { Step } from "./step";
 import { words } from "./shell";
+import { packageProbe, probeOf } from "./probes";
 
 /** Debian/Ubuntu package names the other steps rely on. */
 export const PACKAGES = [
@@ -38,6 +39,6 @@ if [ -n "$missing" ]; then
   done
 fi
 `,
-    probe: `dpkg-query -W -f='package \${Package} \${Status}\\n' ${pkgs} 2>&1 | sort`,
+    ...probeOf(...PACKAGES.map((p) => packageProbe(p))),
   };
 }

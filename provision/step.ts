@@ -1,6 +1,7 @@
 // A provisioning step is pure data: the files one concern needs on the server and the script that
 // puts them in place. Builders in provision/*.ts return Steps; infra/runner executes them over SSH.
 import { createHash } from "node:crypto";
+import type { ProbeItem } from "../core/probe";
 
 export interface FileSpec {
   /** Absolute path on the server. */
@@ -23,10 +24,13 @@ export interface Step {
   files: FileSpec[];
   /** Bash run as root after staging; uses the helpers of provision/prelude.ts. Must be idempotent. */
   apply: string;
+  /** The items this step manages: its probe prints one record (core/probe.ts) for each. */
+  manages: ProbeItem[];
   /**
-   * Bash whose stdout describes the live state this step is responsible for (digests, service
-   * states, firewall rules). Recorded after apply; compared again on refresh to detect drift.
-   * Must not print secrets.
+   * Bash whose stdout is the probe records of `manages` (digests, service states, firewall rules),
+   * plus one record for anything unmanaged found where only managed items belong (an extra ufw
+   * rule, another nginx site): that is drift by definition. Recorded after apply; compared again on
+   * refresh to detect drift. Must not print secrets. Built with provision/probes.ts.
    */
   probe: string;
 }

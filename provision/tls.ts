@@ -5,6 +5,7 @@
 // nginx always reads /etc/aistudio/tls/{fullchain,privkey}.pem; for acme they link to certbot's live files.
 import { Step } from "./step";
 import { q } from "./shell";
+import { certProbe, fileProbe, keyProbe, linkProbe, probeOf, renewalProbe, unitProbe } from "./probes";
 
 export { TLS_DIR, FULLCHAIN, PRIVKEY, ACME_WEBROOT } from "../core/constants";
 import { TLS_DIR, FULLCHAIN, PRIVKEY, ACME_WEBROOT } from "../core/constants";
@@ -12,10 +13,8 @@ import { TLS_DIR, FULLCHAIN, PRIVKEY, ACME_WEBROOT } from "../core/constants";
 /** A new certificate is served only after nginx reloads (the nginx step does not re-run for it). */
 const RELOAD_IF_CHANGED = `if [ "$CHANGED" = 1 ] && systemctl is-active --quiet nginx; then nginx -t 2>&1 && systemctl reload nginx; fi`;
 
-const probe = `for f in ${FULLCHAIN} ${PRIVKEY}; do
-  if [ -e "$f" ]; then echo "$f -> $(readlink -f "$f") mode=$(stat -L -c '%a' "$f")"; else echo "$f missing"; fi
-done
-if [ -e ${FULLCHAIN} ]; then openssl x509 -in ${FULLCHAIN} -noout -fingerprint -sha256 -subject -enddate; fi`;
+/** The certificate file, what it certifies and until when, and the key's mode and match (never the key). */
+const probe = probeOf(fileProbe(FULLCHAIN), certProbe(FULLCHAIN), keyProbe(PRIVKEY, FULLCHAIN));
 
 /** Self-signed certificate, regenerated only when missing, for another name, or expiring within 30 days. */
 export function selfSignedStep(domain: string): Step {
@@ -39,7 +38,7 @@ if ! [ -f ${FULLCHAIN} ] || ! [ -f ${PRIVKEY} ] \\
 fi
 ${RELOAD_IF_CHANGED}
 `,
-    probe,
+    ...probe,
   };
 }
 
@@ -59,7 +58,7 @@ put_file ${PRIVKEY} 0600 root root
 put_file ${FULLCHAIN} 0644 root root
 ${RELOAD_IF_CHANGED}
 `,
-    probe,
+    ...probe,
   };
 }
 
@@ -167,14 +166,15 @@ if [ "$(systemctl is-enabled certbot.timer 2>/dev/null || true)" != enabled ] ||
 fi
 `,
     // Not the certificate's fingerprint or dates: renewals by certbot.timer are expected, not drift.
-    probe: `for f in ${FULLCHAIN} ${PRIVKEY}; do
-  if [ -L "$f" ]; then echo "$f -> $(readlink "$f")"; elif [ -e "$f" ]; then echo "$f is not a link to certbot's live files"; else echo "$f missing"; fi
-done
-if [ -e ${q(live + "/fullchain.pem")} ]; then openssl x509 -in ${q(live + "/fullchain.pem")} -noout -subject -ext subjectAltName 2>&1 | tr -s ' '; else echo ${q(live + "/fullchain.pem")} missing; fi
-echo "renewal server $(sed -n 's/^server *= *//p' ${q(renewalConf)} 2>/dev/null || echo missing)"
-probe_file ${hook}
-probe_file ${ACME_CA_BUNDLE}
-probe_file ${CERTBOT_DROPIN}
-echo "certbot.timer $(systemctl is-enabled certbot.timer 2>/dev/null || true)"`,
+    ...probeOf(
+      linkProbe(FULLCHAIN),
+      linkProbe(PRIVKEY),
+      certProbe(`${live}/fullchain.pem`, "names"),
+      renewalProbe(renewalConf),
+      fileProbe(hook),
+      fileProbe(ACME_CA_BUNDLE),
+      fileProbe(CERTBOT_DROPIN),
+      unitProbe("certbot.timer"),
+    ),
   };
 }

@@ -5,12 +5,12 @@ import { AistudioConfig } from "../config";
 import { RemoteStep, ConnectionArgs } from "../runner/remote-step";
 import { SmokeTest } from "./smoke-test";
 import { packagesStep } from "../../provision/packages";
-import { firewallStep } from "../../provision/firewall";
+import { firewallRules, firewallStep } from "../../provision/firewall";
 import { selfSignedStep, providedStep, acmeStep } from "../../provision/tls";
 import { appStep, AppFile } from "../../provision/app";
 import { nginxStep } from "../../provision/nginx";
-import { fingerprintStep } from "../../provision/fingerprint";
-import { Step, sha256, stepHash } from "../../provision/step";
+import { fingerprintOf, fingerprintStep } from "../../provision/fingerprint";
+import { Step, stepHash } from "../../provision/step";
 
 export interface ServerProvisioningArgs {
   config: AistudioConfig;
@@ -26,9 +26,10 @@ export interface ServerProvisioningArgs {
 
 /** The ordered steps for a config: pure, unit-tested. */
 export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePath?: string): Step[] {
+  const firewall = { sshPort: cfg.server.port, adminCidrs: cfg.firewall.adminCidrs };
   const steps: Step[] = [
     packagesStep(),
-    firewallStep({ sshPort: cfg.server.port, adminCidrs: cfg.firewall.adminCidrs }),
+    firewallStep(firewall),
   ];
   if (cfg.tls.mode === "self-signed") steps.push(selfSignedStep(cfg.domain));
   if (cfg.tls.mode === "provided") steps.push(providedStep(cfg.domain, cfg.tls.certificate!, cfg.tls.privateKey!));
@@ -57,7 +58,7 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
   }
   // last: the build fingerprint over everything the steps manage (certificates excluded)
   const managed = steps.flatMap((s) => s.files.filter((f) => !f.path.includes(".incoming/") && !f.path.startsWith("/etc/aistudio/tls/")).map((f) => f.path));
-  steps.push(fingerprintStep({ files: managed, after: steps.map(stepHash) }));
+  steps.push(fingerprintStep({ files: managed, firewallRules: firewallRules(firewall), after: steps.map(stepHash) }));
   return steps;
 }
 
@@ -70,7 +71,7 @@ export class ServerProvisioning extends pulumi.ComponentResource {
   public readonly steps: RemoteStep[] = [];
   public readonly smoke: SmokeTest;
   public readonly stepHashes: pulumi.Output<string[]>;
-  /** sha256 of the fingerprint probe: equal for two servers built from the same code and config. */
+  /** Hash of the fingerprint step's probe records: equal for two servers built from the same code and config. */
   public readonly fingerprint: pulumi.Output<string>;
 
   constructor(name: string, args: ServerProvisioningArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -91,7 +92,7 @@ export class ServerProvisioning extends pulumi.ComponentResource {
       prev = r;
     }
     this.stepHashes = pulumi.all(this.steps.map((s) => s.hash));
-    this.fingerprint = this.steps[this.steps.length - 1].expected.apply((e) => sha256(e ?? ""));
+    this.fingerprint = this.steps[this.steps.length - 1].expected.apply((e) => fingerprintOf(e ?? ""));
     this.smoke = new SmokeTest(
       `${name}-smoke`,
       {

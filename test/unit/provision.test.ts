@@ -294,6 +294,7 @@ describe("stepHash", () => {
     description: "demo step",
     files: [{ path: "/etc/demo.conf", content: "a=1\n", mode: "0644" }],
     apply: "put_file /etc/demo.conf 0644 root root",
+    manages: [{ kind: "file", subject: "/etc/demo.conf" }],
     probe: "probe_file /etc/demo.conf",
   });
   const h0 = stepHash(base());

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../infra/config";
 import { secretValues } from "../../infra/components/server";
 import { PROBE_MARKER, applyScript, hasSecrets, probeScript, splitProbe } from "../../infra/runner/script";
+import { parseProbe } from "../../core/probe";
 import { redact } from "../../core/ssh";
 import { RemoteStepInputs, RemoteStepOutputs, diff } from "../../infra/runner/remote-step-impl";
 import { appStep } from "../../provision/app";
@@ -61,7 +62,7 @@ describe("applyScript", () => {
 
   it("stages under umask 077 before apply runs, then prints the probe after the marker", () => {
     const script = applyScript(tls);
-    const order = ["set -euo pipefail", "umask 077", "base64 -d > /etc/aistudio/tls/privkey.pem.aistudio-new", "umask 022", "put_file /etc/aistudio/tls/privkey.pem", `echo ${PROBE_MARKER}`, "openssl x509"];
+    const order = ["set -euo pipefail", "umask 077", "base64 -d > /etc/aistudio/tls/privkey.pem.aistudio-new", "umask 022", "put_file /etc/aistudio/tls/privkey.pem", `echo ${PROBE_MARKER}`, "probe_cert /etc/aistudio/tls/fullchain.pem"];
     // each piece must appear after the previous one
     let at = 0;
     for (const piece of order) {
@@ -114,6 +115,7 @@ describe("applyScript", () => {
       description: "demo step",
       files: [{ path: file, content, mode: "0640", secret: true }],
       apply: `put_file ${q(file)} 0640 ${q(user)} ${q(group)}\necho "changed=$CHANGED"`,
+      manages: [{ kind: "file", subject: file }],
       probe: `probe_file ${q(file)}`,
     };
     const run = () => spawnSync("bash", ["-s"], { input: applyScript(step), encoding: "utf8" });
@@ -126,7 +128,7 @@ describe("applyScript", () => {
     expect(fs.existsSync(file + ".aistudio-new")).toBe(false);
     const { log, probe } = splitProbe(first.stdout);
     expect(log).toBe("changed=1\n");
-    expect(probe).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} sha256=[0-9a-f]{64} mode=640 owner=${user}:${group}$`));
+    expect(parseProbe(probe)).toEqual([{ kind: "file", subject: file, fields: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/), mode: "640", owner: `${user}:${group}` } }]);
     expect(first.stdout).not.toContain("it's $x");
 
     const second = run();
