@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileProgram } from "../support/compile";
 
 const REPO = path.resolve(__dirname, "../..");
 const TIMEOUT = 180_000;
@@ -16,13 +17,7 @@ describe("the compiled commands run with production dependencies only (npm ci --
   let dir: string;
 
   beforeAll(() => {
-    // Others may have type errors in flight elsewhere in the tree; tsc still emits,
-    // so only insist that the entry point was (re)built.
-    try {
-      execFileSync("npx", ["--no-install", "tsc", "-p", "tsconfig.json"], { cwd: REPO, stdio: "pipe" });
-    } catch (err) {
-      if (!fs.existsSync(path.join(REPO, "dist/cli/main.js"))) throw err;
-    }
+    compileProgram();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "aistudio-runtime-deps-"));
     for (const f of ["package.json", "package-lock.json", "Pulumi.yaml"]) fs.copyFileSync(path.join(REPO, f), path.join(dir, f));
     for (const d of ["dist", "bin"]) fs.cpSync(path.join(REPO, d), path.join(dir, d), { recursive: true });

@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluateStringConstant, lintMiniprogram, type Finding } from "../../checks/miniprogram";
 import { runLintMiniprogram, type FindingJson } from "../../cli/lint-miniprogram";
+import { compileProgram } from "../support/compile";
 
 const REPO = path.resolve(__dirname, "../..");
 const FIXTURES = path.join(REPO, "test/fixtures/miniprogram");
@@ -437,15 +438,7 @@ describe("runLintMiniprogram (in process)", () => {
 
 describe("bin/aistudio.js (compiled CLI)", () => {
   const bin = path.join(REPO, "bin/aistudio.js");
-  beforeAll(() => {
-    // Others may have type errors in flight elsewhere in the tree; tsc still emits,
-    // so only insist that our entry point was (re)built.
-    try {
-      execFileSync("npx", ["--no-install", "tsc", "-p", "tsconfig.json"], { cwd: REPO, stdio: "pipe" });
-    } catch (err) {
-      if (!fs.existsSync(path.join(REPO, "dist/cli/main.js"))) throw err;
-    }
-  }, 300_000);
+  beforeAll(compileProgram, 300_000);
   const aistudio = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: REPO, encoding: "utf8" });
 
   it("lint-miniprogram broken-tld: exit 1, names utils/userGenerator.js and the line", () => {
