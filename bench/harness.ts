@@ -13,7 +13,8 @@ import { LoadGenerator, LoadResult } from "./load";
 import { renderAnsibleFiles, Rendered } from "./render-ansible-files";
 import { buildProgram, REPO, RESULTS, say, WORK } from "./repo";
 import { exposure, portsFromPeer, secretHits, testssl, tlsVersions } from "./security";
-import { BenchStack, benchConfig, PulumiRun, upSummary } from "./stack";
+import { BenchStack, benchConfig, PulumiRun } from "./stack";
+import { unchanged } from "../stacks/scratch";
 import { fmt, median, ratio, round, table } from "./stats";
 
 export interface BenchOptions {
@@ -194,12 +195,11 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
       say(`run ${run}: ours: no-op pulumi up`);
       const noop = await counted([recO], () => stack.up());
       must("pulumi up (no-op)", noop.value, pulumiOut(noop.value));
-      const ns = upSummary(noop.value.stdout);
-      if (ns.updated || ns.created || ns.replaced) R.errors.push(`run ${run}: our no-op up changed something: ${JSON.stringify(ns)}`);
+      if (!unchanged(noop.value)) R.errors.push(`run ${run}: our no-op up changed something: ${JSON.stringify(noop.value.changes)}`);
       add("noop", "ours", noop.value.seconds, noop.ssh);
       if (extra) {
         say(`run ${run}: ours: no-op pulumi up --refresh (checks the server, like Ansible's second run)`);
-        const noopR = await counted([recO], () => stack.up("--refresh"));
+        const noopR = await counted([recO], () => stack.up({ refresh: true }));
         must("pulumi up --refresh (no-op)", noopR.value, pulumiOut(noopR.value));
         add("noopRefresh", "ours", noopR.value.seconds, noopR.ssh);
       }
@@ -372,7 +372,7 @@ async function loadTests(stack: BenchStack, host: string, work: string): Promise
     const up = await stack.up();
     await new Promise((r) => setTimeout(r, 2000));
     const load = await gen.stop();
-    out[key] = { upSeconds: round(up.seconds, 2), upCode: up.code, summary: upSummary(up.stdout), load };
+    out[key] = { upSeconds: round(up.seconds, 2), upCode: up.code, summary: up.changes, load };
     say(`load: ${what}: up ${up.code === 0 ? "ok" : "FAILED"} in ${up.seconds.toFixed(1)} s; ${load.requests} requests, ${load.failed} failed, longest gap ${load.longestGapMs} ms`);
   }
   return out;

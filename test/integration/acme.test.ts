@@ -6,7 +6,7 @@ import * as tls from "node:tls";
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireHosts } from "../support/capability";
-import { bootHost, hostCmd, hostCmdResult, localConfig, TestStack } from "../support/hosts";
+import { bootHost, hostCmd, hostCmdResult, localConfig, TestStack, unchanged } from "../support/hosts";
 import { Pebble, startPebble } from "../support/pebble";
 
 const canRun = requireHosts();
@@ -154,7 +154,7 @@ test -x /etc/letsencrypt/renewal-hooks/deploy/aistudio-reload-nginx && echo hook
   });
 
   it("a second run changes nothing; a re-applied acme step requests no new certificate", async () => {
-    const p = await stack.pulumi("preview", "--expect-no-changes", "--diff");
+    const p = await stack.preview({ expectNoChanges: true, diff: true });
     expect(p.code, p.stdout + p.stderr).toBe(0);
     console.log(`preview --expect-no-changes: ${p.seconds.toFixed(1)}s`);
 
@@ -164,23 +164,22 @@ test -x /etc/letsencrypt/renewal-hooks/deploy/aistudio-reload-nginx && echo hook
     const n0 = nginxPids();
     const u = await stack.up();
     expect(u.code, u.stdout + u.stderr).toBe(0);
-    expect(u.stdout).toMatch(/\b\d+ unchanged/);
-    expect(u.stdout).not.toMatch(/\b(created|updated|replaced)\b/);
+    expect(unchanged(u), JSON.stringify(u.changes)).toBe(true);
     console.log(`second up (no-op): ${u.seconds.toFixed(1)}s`);
 
     // a hand edit (the renewal drop-in removed) is drift: up --refresh re-runs the acme step, which
     // restores the drop-in without a new certificate and without reloading nginx
     hostCmd(HOST, "rm /etc/systemd/system/certbot.service.d/aistudio-acme-ca.conf && systemctl daemon-reload");
-    const d = await stack.up("--refresh");
+    const d = await stack.up({ refresh: true });
     expect(d.code, d.stdout + d.stderr).toBe(0);
-    expect(d.stdout).toMatch(/aistudio-acme\b.*\bupdated\b/);
-    expect(d.stdout).not.toMatch(/aistudio-(packages|firewall|app|nginx)\b.*\bupdated\b/);
+    expect(d.ops["aistudio-acme"], JSON.stringify(d.ops)).toBe("update");
+    for (const other of ["packages", "firewall", "app", "nginx"]) expect(d.ops[`aistudio-${other}`], other).not.toBe("update");
     expect(hostCmd(HOST, "systemctl show -p Environment --value certbot.service").trim()).toBe("REQUESTS_CA_BUNDLE=/etc/aistudio/acme-ca.pem");
     expect(archived()).toBe(a0);
     expect(nginxPids()).toBe(n0);
     console.log(`up --refresh repairing the drop-in: ${d.seconds.toFixed(1)}s`);
 
-    const p2 = await stack.pulumi("preview", "--expect-no-changes", "--diff");
+    const p2 = await stack.preview({ expectNoChanges: true, diff: true });
     expect(p2.code, p2.stdout + p2.stderr).toBe(0);
   });
 });

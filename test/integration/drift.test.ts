@@ -80,7 +80,7 @@ describe.skipIf(!canRun)("drift detection, repair and rebuild on a real host", (
       const items = d.report!.items;
       console.log(`${c.name}: ${JSON.stringify(items)}`);
       expect(items.some((i) => i.resource === c.resource && c.item.test(`${i.item} ${i.expected} ${i.found}`)), JSON.stringify(items, null, 1)).toBe(true);
-      const up = await stack.up("--refresh");
+      const up = await stack.up({ refresh: true });
       expect(up.code, up.stdout + up.stderr).toBe(0);
       const after = await drift();
       expect(after.code, JSON.stringify(after.report?.items)).toBe(0);

@@ -166,7 +166,7 @@ describe.skipIf(!canRun)("provisioning on a real host", () => {
       "ssh key body": sshKey.split("\n")[1],
       "tls key body": tlsKey.split("\n")[1],
     };
-    const preview = await stack.pulumi("preview", "--diff");
+    const preview = await stack.preview({ diff: true });
     const haystacks: Record<string, string> = {
       state: stack.stateText(),
       "first pulumi up output": firstUp.stdout + firstUp.stderr,
