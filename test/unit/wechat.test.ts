@@ -6,6 +6,8 @@ import { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { CHECKS, DoctorTarget, ERROR_MAP, ROOT_CAUSE_ORDER, firstFailure, orderFor, CheckResult } from "../../checks/doctor/index";
+import { doctorTarget } from "../../stacks/doctor-target";
+import type { AistudioConfig } from "../../infra/config";
 import { HttpClient, WECHAT_API, WechatApiError, requestDomainsOf, wechatRequestDomains } from "../../checks/wechat";
 
 const SECRET = "0123456789abcdef0123456789abcdef"; // 32 hex characters, like a real AppSecret
@@ -264,25 +266,25 @@ describe('the doctor check "wechat-domains"', () => {
   });
 });
 
-describe("cli/doctor targetFromStack", () => {
-  it("sets wechatApp only when both wechat.appId and aistudio:wechatAppSecret exist", async () => {
-    vi.resetModules();
+describe("stacks/doctor-target doctorTarget", () => {
+  it("sets wechatApp only when both wechat.appId and aistudio:wechatAppSecret exist", () => {
     const base = { domain: "photogooo.com", target: "alicloud", server: { host: "", port: 22, user: "root", hostKey: "", privateKey: "k" }, smoke: {}, tls: { mode: "acme" } };
-    const configs = [
-      { wechat: { checks: true, minCertDays: 20, appId: "wx1", appSecret: SECRET } },
-      { wechat: { checks: true, minCertDays: 20, appId: "wx1" } },
-      { wechat: { checks: true, minCertDays: 20, appSecret: SECRET } },
-    ];
-    let i = 0;
-    vi.doMock("../../stacks/read-stack", () => ({ readStack: async () => ({ config: { ...base, ...configs[i++] }, outputs: { publicIp: "203.0.113.5" } }) }));
-    try {
-      const { targetFromStack } = await import("../../cli/doctor");
-      expect((await targetFromStack("prod", {})).wechatApp).toEqual({ appId: "wx1", appSecret: SECRET });
-      expect((await targetFromStack("prod", {})).wechatApp).toBeUndefined();
-      expect((await targetFromStack("prod", {})).wechatApp).toBeUndefined();
-    } finally {
-      vi.doUnmock("../../stacks/read-stack");
-      vi.resetModules();
-    }
+    const view = (wechat: Record<string, unknown>) => ({ config: { ...base, wechat } as unknown as AistudioConfig, outputs: { publicIp: "203.0.113.5" } });
+    expect(doctorTarget(view({ checks: true, minCertDays: 20, appId: "wx1", appSecret: SECRET })).wechatApp).toEqual({ appId: "wx1", appSecret: SECRET });
+    expect(doctorTarget(view({ checks: true, minCertDays: 20, appId: "wx1" })).wechatApp).toBeUndefined();
+    expect(doctorTarget(view({ checks: true, minCertDays: 20, appSecret: SECRET })).wechatApp).toBeUndefined();
+  });
+
+  it("targets the stack's public IP over SSH; local stacks connect to it directly and trust the server's own certificate", () => {
+    const cfg = (target: string, tls: Record<string, unknown>) =>
+      ({ config: { domain: "photogooo.com", target, server: { host: "198.18.0.11", port: 22, user: "root", hostKey: "hk", privateKey: "k" }, smoke: {}, tls, wechat: { checks: false, minCertDays: 20 } } as unknown as AistudioConfig, outputs: {} });
+    const local = doctorTarget(cfg("local", { mode: "self-signed" }));
+    expect(local.connectTo).toBe("198.18.0.11");
+    expect(local.ca).toBe("server-cert");
+    expect(local.ssh).toMatchObject({ host: "198.18.0.11", hostKey: "hk" });
+    const cloud = doctorTarget({ ...cfg("alicloud", { mode: "acme" }), outputs: { publicIp: "203.0.113.5" } });
+    expect(cloud.connectTo).toBeUndefined();
+    expect(cloud.ca).toBeUndefined();
+    expect(cloud.serverIp).toBe("203.0.113.5");
   });
 });
