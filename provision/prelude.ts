@@ -99,10 +99,17 @@ probe_extra_links() {
   done
 }
 
-# probe_listen PORT: listen :PORT addresses= (the local addresses with a TCP socket listening on
-# PORT, sorted); PORT "*" lists every listening address.
+# listening_on PORT [PROCESS]: the local addresses with a TCP socket listening on PORT ("*": any
+# port), of a process whose name matches the regex PROCESS when given; sorted, space separated.
+listening_on() {
+  local c=""
+  [ "$#" -lt 2 ] || c=$2
+  ss -Htlnp 2>/dev/null | awk -v p="$1" -v c="$c" '(p == "*" || $4 ~ (":" p "$")) && (c == "" || $0 ~ c) {print $4}' | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
+# probe_listen PORT: listen :PORT addresses= (listening_on PORT); PORT "*" lists every address.
 probe_listen() {
-  probe_record listen ":$1" "addresses=$(ss -Htln 2>/dev/null | awk -v p="$1" 'p == "*" || $4 ~ (":" p "$") {print $4}' | sort -u | tr '\n' ' ' | sed 's/ $//')"
+  probe_record listen ":$1" "addresses=$(listening_on "$1")"
 }
 
 # probe_ufw_policy: ufw policy status= incoming= outgoing= routed= (ufw status verbose).

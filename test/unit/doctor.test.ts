@@ -8,6 +8,7 @@ import { APP_PORT, FULLCHAIN } from "../../core/constants";
 import type { Connection } from "../../core/ssh";
 import { CHECKS, CheckResult, DoctorContext, DoctorTarget, ROOT_CAUSE_ORDER, ServerFacts, firstFailure, parseServerFacts } from "../../checks/doctor/index";
 import { serverScript } from "../../checks/doctor/server-facts";
+import { serializeProbe } from "../../core/probe";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "miniprogram");
 const SSH: Connection = { host: "203.0.113.5", port: 22, user: "root", hostKey: "unused", privateKey: "unused: no check connects" };
@@ -116,27 +117,35 @@ describe('check "security-group"', () => {
 });
 
 describe("server facts (the SSH script and its parser)", () => {
-  it("parses key=value lines (trimmed) and key<<EOF blocks, ignoring other lines", () => {
-    const out = ["noise", "nginx=active", "aistudio=failed  ", `appListen=127.0.0.1:${APP_PORT} `, "gunicorn=", "ufw<<EOF", "Status: active", "", "443/tcp ALLOW IN Anywhere", "EOF", "cert<<EOF", "-----BEGIN CERTIFICATE-----", "EOF", "tail=1"].join("\n");
-    expect(parseServerFacts(out)).toEqual({
+  it("reads each fact from one field of its probe record; other records are not facts; lines that are not records are kept", () => {
+    const out = serializeProbe([
+      { kind: "unit", subject: "nginx", fields: { enabled: "enabled", active: "active" } },
+      { kind: "unit", subject: "aistudio", fields: { enabled: "enabled", active: "failed" } },
+      { kind: "listen", subject: `:${APP_PORT}`, fields: { addresses: `127.0.0.1:${APP_PORT}` } },
+      { kind: "process", subject: "gunicorn", fields: { listen: "" } },
+      { kind: "ufw", subject: "status", fields: { text: "Status: active\n\n443/tcp ALLOW IN Anywhere" } },
+      { kind: "cert", subject: FULLCHAIN, fields: { pem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } },
+      { kind: "unit", subject: "other", fields: { active: "active" } },
+    ]);
+    expect(parseServerFacts(`noise\n${out}\nnginx=inactive`)).toEqual({
       nginx: "active",
       aistudio: "failed",
       appListen: `127.0.0.1:${APP_PORT}`,
       gunicorn: "",
       ufw: "Status: active\n\n443/tcp ALLOW IN Anywhere",
-      cert: "-----BEGIN CERTIFICATE-----",
-      tail: "1",
+      cert: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+      unparsed: "noise\nnginx=inactive",
     });
   });
 
-  it("an unterminated block takes the rest of the output", () => {
-    expect(parseServerFacts("ufw<<EOF\nStatus: inactive\nx=1")).toEqual({ ufw: "Status: inactive\nx=1" });
+  it("a fact whose record is missing is absent", () => {
+    expect(parseServerFacts("unit\tnginx\tenabled=enabled\tactive=active")).toEqual({ nginx: "active" });
   });
 
   it("the script asks for the app's port, and for the certificate only when the doctor is to trust it", () => {
-    expect(serverScript(false)).toContain(`ss -Htln 'sport = :${APP_PORT}'`);
+    expect(serverScript(false)).toContain(`\nprobe_listen ${APP_PORT}\n`);
     expect(serverScript(false)).not.toContain(FULLCHAIN);
-    expect(serverScript(true)).toContain(`echo 'cert<<EOF'; cat ${FULLCHAIN}; echo EOF`);
+    expect(serverScript(true)).toContain(`cat ${FULLCHAIN}`);
   });
 });
 

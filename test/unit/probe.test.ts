@@ -16,6 +16,7 @@ import { buildSteps } from "../../infra/components/server";
 import { parseConfig } from "../../infra/config";
 import { probeScript, splitProbe } from "../../infra/runner/script";
 import { fingerprintOf } from "../../provision/fingerprint";
+import { parseServerFacts, serverScript } from "../../checks/doctor/server-facts";
 import { PRELUDE } from "../../provision/prelude";
 import { q, words } from "../../provision/shell";
 import { alicloudAdoptRaw, alicloudCreateRaw, localRaw, selfSignedCert } from "./fixtures";
@@ -38,7 +39,7 @@ esac`,
   "dpkg-query": `[ "$1" = -s ] && [ -f "$FAKE/pkg.$2" ] || { echo "dpkg-query: package '$2' is not installed" >&2; exit 1; }
 printf 'Package: %s\\nStatus: %s\\nVersion: %s\\n' "$2" "$(sed -n 1p "$FAKE/pkg.$2")" "$(sed -n 2p "$FAKE/pkg.$2")"`,
   ufw: `case "$*" in
-  "status verbose") cat "$FAKE/ufw.status" 2>/dev/null || echo "Status: inactive" ;;
+  "status verbose" | status) cat "$FAKE/ufw.status" 2>/dev/null || echo "Status: inactive" ;;
   "show added") echo "Added user rules (see 'ufw status' for running firewall):"; cat "$FAKE/ufw.added" 2>/dev/null || echo "(None)" ;;
   *) exit 1 ;;
 esac`,
@@ -564,6 +565,23 @@ describe("drift items: a broken or failed probe", () => {
     const a = "unit\tnginx\tenabled=enabled\tactive=active\nfile\t/x\tmode=644";
     const b = "file\t/x\tmode=644\nunit\tnginx\tactive=active\tenabled=enabled";
     expect(driftOf("aistudio-nginx", a, b)).toEqual([]);
+  });
+});
+
+describe("the doctor's server facts come from the same records", () => {
+  it("its script, run in the sandbox, gives the facts the checks read", () => {
+    fake("unit.nginx.enabled", "enabled");
+    fake("unit.nginx.active", "active");
+    fake("unit.aistudio.enabled", "enabled");
+    fake("unit.aistudio.active", "failed");
+    fake("ss", [
+      'LISTEN 0 511 0.0.0.0:443 0.0.0.0:* users:(("nginx",pid=10,fd=6))',
+      'LISTEN 0 2048 127.0.0.1:8001 0.0.0.0:* users:(("gunicorn",pid=20,fd=5))',
+      'LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=1,fd=3))',
+    ].join("\n"));
+    const ufw = "Status: active\n\nTo                         Action      From\n--                         ------      ----\n443/tcp                    ALLOW IN    Anywhere";
+    fake("ufw.status", ufw);
+    expect(parseServerFacts(run(serverScript(false)))).toEqual({ nginx: "active", aistudio: "failed", appListen: "", gunicorn: "127.0.0.1:8001", ufw });
   });
 });
 
