@@ -21,6 +21,10 @@ export const commands: Record<string, Command> = {
     summary: "run the troubleshooting guide's checks against a deployed stack / 按排障手册逐项检查线上服务",
     run: (argv) => (require("./doctor") as typeof import("./doctor")).doctorMain(argv),
   },
+  rebuild: {
+    summary: "replace the server with a fresh one and converge it / 用新服务器替换并重新部署",
+    run: (argv) => (require("./rebuild") as typeof import("./rebuild")).rebuildMain(argv),
+  },
   drift: {
     summary: "report what changed on the servers and in the cloud since the last deploy / 检查服务器与云资源是否偏离上次部署",
     run: (argv) => (require("./drift") as typeof import("./drift")).driftMain(argv),
