@@ -63,13 +63,14 @@ describe.skipIf(!canRun)("drift detection, repair and rebuild on a real host", (
     expect(accepted).toBe(1);
   });
 
+  // item: matched against "<item> <expected> <found>", items named `kind subject` (core/probe.ts)
   const cases: { name: string; act: string; resource: string; item: RegExp }[] = [
-    { name: "edit the nginx site", act: "echo '# edited by hand' >> /etc/nginx/sites-available/aistudio.conf", resource: "aistudio-nginx", item: /sites-available\/aistudio\.conf/ },
-    { name: "replace the unit file", act: "sed -i 's/--workers 2/--workers 9/' /etc/systemd/system/aistudio.service && systemctl daemon-reload", resource: "aistudio-app", item: /aistudio\.service/ },
-    { name: "stop aistudio", act: "systemctl stop aistudio", resource: "aistudio-app", item: /unit aistudio/ },
-    { name: "disable nginx", act: "systemctl disable nginx 2>/dev/null", resource: "aistudio-nginx", item: /unit nginx/ },
-    { name: "ufw delete allow 443/tcp", act: "ufw delete allow 443/tcp", resource: "aistudio-firewall", item: /443/ },
-    { name: "replace the certificate", act: "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 5 -subj /CN=photogooo.com -keyout /etc/aistudio/tls/privkey.pem -out /etc/aistudio/tls/fullchain.pem 2>/dev/null && systemctl reload nginx", resource: "aistudio-tls", item: /fullchain|SHA256|subject|notAfter/i },
+    { name: "edit the nginx site", act: "echo '# edited by hand' >> /etc/nginx/sites-available/aistudio.conf", resource: "aistudio-nginx", item: /^file \/etc\/nginx\/sites-available\/aistudio\.conf sha256=/ },
+    { name: "replace the unit file", act: "sed -i 's/--workers 2/--workers 9/' /etc/systemd/system/aistudio.service && systemctl daemon-reload", resource: "aistudio-app", item: /^file \/etc\/systemd\/system\/aistudio\.service sha256=/ },
+    { name: "stop aistudio", act: "systemctl stop aistudio", resource: "aistudio-app", item: /^unit aistudio active=active active=inactive$/ },
+    { name: "disable nginx", act: "systemctl disable nginx 2>/dev/null", resource: "aistudio-nginx", item: /^unit nginx enabled=enabled enabled=disabled$/ },
+    { name: "ufw delete allow 443/tcp", act: "ufw delete allow 443/tcp", resource: "aistudio-firewall", item: /^ufw allow 443\/tcp added=yes added=no$/ },
+    { name: "replace the certificate", act: "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 5 -subj /CN=photogooo.com -keyout /etc/aistudio/tls/privkey.pem -out /etc/aistudio/tls/fullchain.pem 2>/dev/null && systemctl reload nginx", resource: "aistudio-tls", item: /^cert \/etc\/aistudio\/tls\/fullchain\.pem .*notAfter=/ },
   ];
 
   for (const c of cases) {
