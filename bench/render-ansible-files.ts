@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseConfig } from "../infra/config";
 import { readAppDir } from "../infra/app-source";
-import { buildSteps } from "../infra/components/server";
+import { buildSteps } from "../infra/steps";
 import { releaseId } from "../provision/app";
 import { APP_ROOT, ENV_FILE, UNIT_PATH } from "../provision/app";
 import { SITE_PATH } from "../provision/nginx";

@@ -1,30 +1,35 @@
 // aistudio-infra: the WeChat mini program backend at https://<domain>.
 //
 //   1. config     read once, validated (infra/config.ts)
-//   2. cloud      Alibaba Cloud network, security group, ECS, EIP, DNS (infra/components/cloud.ts);
-//                 the local stack uses a test host instead
-//   3. server     packages, firewall, TLS, app, nginx over SSH, then the smoke test
-//                 (infra/components/server.ts, steps in provision/)
+//   2. cloud      Alibaba Cloud network, security group, ECS, EIP, DNS (infra/cloud.ts →
+//                 infra/components/cloud.ts); the local stack uses a test host instead
+//   3. server     the steps for this config (infra/steps.ts, builders in provision/) run over SSH,
+//                 then the smoke test (infra/components/server.ts)
 //   4. outputs    URLs for config.js, request合法域名 for the WeChat console, SSH command
 import { readConfig } from "./read-config";
 import { readAppSource, projectRoot } from "./app-source";
 import { ServerProvisioning } from "./components/server";
-import { AlicloudServer } from "./components/cloud";
+import { declareCloud } from "./cloud";
+import { buildSteps, secretValues, smokeTrust } from "./steps";
 import { miniProgramUrls, requestDomains } from "./outputs";
 
 const cfg = readConfig();
 const appFiles = readAppSource(cfg.app.source, projectRoot());
 
-const cloud = cfg.target === "alicloud" ? new AlicloudServer("aistudio", { config: cfg, hostPrivateKey: cfg.cloud?.hostPrivateKey }) : undefined;
+const cloud = declareCloud("aistudio", cfg);
 const host = cloud ? cloud.publicIp : cfg.server.host;
 
 const server = new ServerProvisioning("aistudio", {
-  config: cfg,
-  host,
-  hostKey: cfg.server.hostKey,
+  connection: { host, port: cfg.server.port, user: cfg.server.user, hostKey: cfg.server.hostKey, privateKey: cfg.server.privateKey },
   serverId: cloud?.instanceId ?? cfg.server.hostKey,
-  appFiles,
-  connectTo: cfg.smoke.connectTo ?? (cfg.target === "local" ? cfg.server.host : undefined),
+  steps: buildSteps(cfg, appFiles),
+  redact: secretValues(cfg),
+  smoke: {
+    domain: cfg.domain,
+    connectTo: cfg.smoke.connectTo ?? (cfg.target === "local" ? cfg.server.host : undefined),
+    trust: smokeTrust(cfg),
+    timeoutSeconds: cfg.smoke.timeoutSeconds,
+  },
 }, cloud ? { dependsOn: [cloud] } : undefined);
 
 export const domain = cfg.domain;

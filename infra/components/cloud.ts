@@ -4,11 +4,14 @@
 //
 //   VPC + vSwitch (or existing ids) -> security group + ingress rules (80, 443 world; 22 admin CIDRs)
 //   -> key pair -> ECS instance (system image by config) -> EIP + association -> optional DNS A record
-// Or, in adopt mode, nothing is created for the server: the existing address (and optionally its
-// security group, whose rules are then managed here) is used.
+// Or, in adopt mode (AdoptedServer), nothing is created for the server: the existing address (and
+// optionally its security group, whose rules are then managed here) is used.
+//
+// The components take the few typed inputs they use, not the whole config (infra/cloud.ts maps
+// config to them), and the Alibaba Cloud provider through resource options (`providers`).
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
-import { AistudioConfig, CloudConfig } from "../config";
+import type { AistudioConfig, CloudConfig } from "../config";
 
 export interface IngressRule {
   port: number;
@@ -44,41 +47,68 @@ ${indent(hostPrivateKey)}
 `;
 }
 
-export interface AlicloudServerArgs {
-  config: AistudioConfig;
-  /** Secret: the server's SSH host private key (installed by cloud-init, pinned by the runner). */
-  hostPrivateKey?: pulumi.Input<string>;
+/** Where the server lives: existing VPC/vSwitch ids, or CIDRs for new ones (in zoneId, else the first zone that has the instance type). */
+export interface NetworkArgs {
+  vpcId?: string;
+  vswitchId?: string;
+  zoneId?: string;
+  vpcCidr: string;
+  vswitchCidr: string;
 }
 
-export class AlicloudServer extends pulumi.ComponentResource {
+export interface InstanceArgs {
+  instanceType: string;
+  image: CloudConfig["image"];
+  systemDiskCategory: string;
+  systemDiskSize: number;
+  /** EIP bandwidth, Mbit/s. */
+  bandwidthMbps: number;
+  /** The deploy key's public half (ECS key pair). */
+  sshPublicKey: string;
+  /** The pinned SSH host key ("ssh-ed25519 AAAA…") and, secret, its private half for cloud-init. */
+  hostKey: string;
+  hostPrivateKey?: pulumi.Input<string>;
+  tags: Record<string, string>;
+}
+
+export interface AlicloudServerArgs {
+  network: NetworkArgs;
+  instance: InstanceArgs;
+  /** The security group's complete ingress (see ingressRules). */
+  ingress: IngressRule[];
+  /** An A record for `domain` in this Alibaba Cloud DNS zone, pointing at the EIP. */
+  dns?: { zone: string; domain: string };
+  /** Protect the EIP from deletion (prod: the address is in DNS and the WeChat console). */
+  protectAddress: boolean;
+}
+
+/** What the rest of the program needs from the cloud side. */
+export interface CloudServer {
+  publicIp: pulumi.Output<string>;
+  securityGroupId: pulumi.Output<string | undefined>;
+  instanceId?: pulumi.Output<string>;
+}
+
+export class AlicloudServer extends pulumi.ComponentResource implements CloudServer {
   public readonly publicIp: pulumi.Output<string>;
   public readonly securityGroupId: pulumi.Output<string | undefined>;
-  public readonly instanceId?: pulumi.Output<string>;
+  public readonly instanceId: pulumi.Output<string>;
 
   constructor(name: string, args: AlicloudServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aistudio:cloud:AlicloudServer", name, {}, opts);
-    const cfg = args.config;
-    const c = cfg.cloud!;
-    const provider = new alicloud.Provider(`${name}-provider`, { region: c.region }, { parent: this });
-    const o = { parent: this, provider };
-
-    if (c.adopt) {
-      this.publicIp = pulumi.output(c.adopt.address);
-      this.securityGroupId = pulumi.output(c.adopt.securityGroupId);
-      if (c.adopt.securityGroupId) this.rules(name, c.adopt.securityGroupId, cfg, o);
-      this.registerOutputs({ publicIp: this.publicIp });
-      return;
-    }
+    const o = { parent: this };
+    const n = args.network;
+    const i = args.instance;
 
     let vpcId: pulumi.Input<string>;
     let vswitchId: pulumi.Input<string>;
-    if (c.vpcId && c.vswitchId) {
-      vpcId = c.vpcId;
-      vswitchId = c.vswitchId;
+    if (n.vpcId && n.vswitchId) {
+      vpcId = n.vpcId;
+      vswitchId = n.vswitchId;
     } else {
-      const zoneId = c.zoneId ?? alicloud.getZonesOutput({ availableResourceCreation: "VSwitch", availableInstanceType: c.instanceType }, { provider }).zones[0].id;
-      const vpc = new alicloud.vpc.Network(`${name}-vpc`, { vpcName: `${name}-vpc`, cidrBlock: c.vpcCidr }, o);
-      const vsw = new alicloud.vpc.Switch(`${name}-vswitch`, { vswitchName: `${name}-vswitch`, vpcId: vpc.id, cidrBlock: c.vswitchCidr, zoneId }, o);
+      const zoneId = n.zoneId ?? alicloud.getZonesOutput({ availableResourceCreation: "VSwitch", availableInstanceType: i.instanceType }, o).zones[0].id;
+      const vpc = new alicloud.vpc.Network(`${name}-vpc`, { vpcName: `${name}-vpc`, cidrBlock: n.vpcCidr }, o);
+      const vsw = new alicloud.vpc.Switch(`${name}-vswitch`, { vswitchName: `${name}-vswitch`, vpcId: vpc.id, cidrBlock: n.vswitchCidr, zoneId }, o);
       vpcId = vpc.id;
       vswitchId = vsw.id;
     }
@@ -88,64 +118,89 @@ export class AlicloudServer extends pulumi.ComponentResource {
       description: "aistudio: 443/80 from the world, 22 from admin networks only",
       vpcId,
     }, o);
-    this.rules(name, sg.id, cfg, o);
+    securityGroupRules(name, sg.id, args.ingress, o);
 
-    const image = alicloud.ecs.getImagesOutput({ owners: "system", nameRegex: IMAGE_REGEX[c.image], mostRecent: true, instanceType: c.instanceType }, { provider });
-    const keyPair = new alicloud.ecs.EcsKeyPair(`${name}-key`, { keyPairName: `${name}-deploy`, publicKey: c.sshPublicKey }, o);
+    const image = alicloud.ecs.getImagesOutput({ owners: "system", nameRegex: IMAGE_REGEX[i.image], mostRecent: true, instanceType: i.instanceType }, o);
+    const keyPair = new alicloud.ecs.EcsKeyPair(`${name}-key`, { keyPairName: `${name}-deploy`, publicKey: i.sshPublicKey }, o);
 
     const instance = new alicloud.ecs.Instance(`${name}-server`, {
       instanceName: `${name}-server`,
       hostName: name,
-      instanceType: c.instanceType,
+      instanceType: i.instanceType,
       imageId: image.images[0].id,
       vswitchId,
       securityGroups: [sg.id],
-      systemDiskCategory: c.systemDiskCategory,
-      systemDiskSize: c.systemDiskSize,
+      systemDiskCategory: i.systemDiskCategory,
+      systemDiskSize: i.systemDiskSize,
       systemDiskEncrypted: true,
       // Charge types are explicit: the provider no longer defaults them.
       instanceChargeType: "PostPaid",
       internetChargeType: "PayByTraffic",
       internetMaxBandwidthOut: 0, // public traffic goes through the EIP below
       keyName: keyPair.keyPairName,
-      userData: args.hostPrivateKey ? pulumi.secret(pulumi.output(args.hostPrivateKey).apply((k) => userData(k, cfg.server.hostKey))) : undefined,
+      userData: i.hostPrivateKey ? pulumi.secret(pulumi.output(i.hostPrivateKey).apply((k) => userData(k, i.hostKey))) : undefined,
       securityEnhancementStrategy: "Active",
-      tags: { app: "aistudio", stack: cfg.stack },
+      tags: i.tags,
     }, { ...o, additionalSecretOutputs: ["userData"] });
     this.instanceId = instance.id;
 
     const eip = new alicloud.ecs.EipAddress(`${name}-eip`, {
       addressName: `${name}-eip`,
-      bandwidth: String(c.internetMaxBandwidthOut),
+      bandwidth: String(i.bandwidthMbps),
       internetChargeType: "PayByTraffic",
       paymentType: "PayAsYouGo",
-    }, { ...o, protect: cfg.stack === "prod" });
+    }, { ...o, protect: args.protectAddress });
     const assoc = new alicloud.ecs.EipAssociation(`${name}-eip-assoc`, { allocationId: eip.id, instanceId: instance.id, instanceType: "EcsInstance" }, o);
 
-    if (c.dnsZone) {
-      const rr = cfg.domain === c.dnsZone ? "@" : cfg.domain.slice(0, -(c.dnsZone.length + 1));
-      new alicloud.dns.AlidnsRecord(`${name}-dns`, { domainName: c.dnsZone, rr, type: "A", value: eip.ipAddress, ttl: 600 }, { ...o, dependsOn: [assoc] });
+    if (args.dns) {
+      const { zone, domain } = args.dns;
+      const rr = domain === zone ? "@" : domain.slice(0, -(zone.length + 1));
+      new alicloud.dns.AlidnsRecord(`${name}-dns`, { domainName: zone, rr, type: "A", value: eip.ipAddress, ttl: 600 }, { ...o, dependsOn: [assoc] });
     }
 
     this.publicIp = pulumi.all([eip.ipAddress, assoc.id]).apply(([ip]) => ip);
     this.securityGroupId = sg.id;
     this.registerOutputs({ publicIp: this.publicIp, securityGroupId: this.securityGroupId, instanceId: instance.id });
   }
+}
 
-  private rules(name: string, sgId: pulumi.Input<string>, cfg: AistudioConfig, o: pulumi.CustomResourceOptions) {
-    for (const r of ingressRules(cfg)) {
-      const id = r.cidr === "0.0.0.0/0" ? `${r.port}` : `${r.port}-${r.cidr.replace(/[./]/g, "-")}`;
-      new alicloud.ecs.SecurityGroupRule(`${name}-in-${id}`, {
-        securityGroupId: sgId,
-        type: "ingress",
-        ipProtocol: "tcp",
-        nicType: "intranet",
-        policy: "accept",
-        portRange: `${r.port}/${r.port}`,
-        priority: 1,
-        cidrIp: r.cidr,
-        description: r.description,
-      }, o);
-    }
+export interface AdoptedServerArgs {
+  /** The existing server's public address. */
+  address: string;
+  /** Its security group: when given, its ingress rules are managed here. */
+  securityGroupId?: string;
+  ingress: IngressRule[];
+}
+
+/** An existing server: nothing is created for it; the rules of its security group are managed when its id is given. */
+export class AdoptedServer extends pulumi.ComponentResource implements CloudServer {
+  public readonly publicIp: pulumi.Output<string>;
+  public readonly securityGroupId: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: AdoptedServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    // adopted servers used to be an AlicloudServer: the alias keeps their rules' identity
+    super("aistudio:cloud:AdoptedServer", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "aistudio:cloud:AlicloudServer" }] });
+    this.publicIp = pulumi.output(args.address);
+    this.securityGroupId = pulumi.output(args.securityGroupId);
+    if (args.securityGroupId) securityGroupRules(name, args.securityGroupId, args.ingress, { parent: this });
+    this.registerOutputs({ publicIp: this.publicIp, securityGroupId: this.securityGroupId });
+  }
+}
+
+/** One SecurityGroupRule per ingress rule, named by port (and CIDR when it is not the world). */
+function securityGroupRules(name: string, sgId: pulumi.Input<string>, ingress: IngressRule[], o: pulumi.CustomResourceOptions): void {
+  for (const r of ingress) {
+    const id = r.cidr === "0.0.0.0/0" ? `${r.port}` : `${r.port}-${r.cidr.replace(/[./]/g, "-")}`;
+    new alicloud.ecs.SecurityGroupRule(`${name}-in-${id}`, {
+      securityGroupId: sgId,
+      type: "ingress",
+      ipProtocol: "tcp",
+      nicType: "intranet",
+      policy: "accept",
+      portRange: `${r.port}/${r.port}`,
+      priority: 1,
+      cidrIp: r.cidr,
+      description: r.description,
+    }, o);
   }
 }

@@ -73,6 +73,7 @@ const mocks: pulumiType.runtime.Mocks = {
 
 let pulumi: typeof pulumiType;
 let cloudMod: typeof import("../../infra/components/cloud");
+let declareMod: typeof import("../../infra/cloud");
 let configMod: typeof import("../../infra/config");
 
 // ---- fixtures: real keys, raw config as Pulumi would give it -------------------------------------
@@ -141,12 +142,13 @@ async function runComponent(name: string, raw: Raw, stack = "prod"): Promise<Run
   const cfg = configMod.parseConfig(raw, stack);
   protectedNames.length = 0;
   // A (legacy, in-process) transformation sees the resource options that mocks do not: protect.
-  const server = new cloudMod.AlicloudServer(name, { config: cfg, hostPrivateKey: cfg.cloud?.hostPrivateKey }, {
+  const server = declareMod.declareCloud(name, cfg, {
     transformations: [(a) => {
       if (a.opts.protect) protectedNames.push(a.name);
       return undefined;
     }],
   });
+  if (!server) throw new Error("declareCloud declared nothing for an alicloud config");
   const publicIp = await outputValue(server.publicIp);
   const securityGroupId = await outputValue(server.securityGroupId);
   const instanceId = server.instanceId ? await outputValue(server.instanceId) : undefined;
@@ -203,6 +205,7 @@ beforeAll(async () => {
   pulumi = await import("@pulumi/pulumi");
   await pulumi.runtime.setMocks(mocks, "aistudio", "prod", false);
   cloudMod = await import("../../infra/components/cloud");
+  declareMod = await import("../../infra/cloud");
   configMod = await import("../../infra/config");
 });
 
@@ -239,7 +242,8 @@ describe("AlicloudServer: a new server (default config)", () => {
   it("uses one explicit provider in the configured region for every Alibaba Cloud resource", () => {
     const provider = one(run.resources, T.provider);
     expect(provider.inputs.region).toBe("cn-hangzhou");
-    const ref = `${"urn:pulumi:prod::aistudio::aistudio:cloud:AlicloudServer$pulumi:providers:alicloud::aistudio-provider"}::${provider.id}`;
+    // the provider comes through resource options (a top-level resource), not as the component's child
+    const ref = `${"urn:pulumi:prod::aistudio::pulumi:providers:alicloud::aistudio-provider"}::${provider.id}`;
     for (const r of run.resources.filter((x) => x.type.startsWith("alicloud:"))) expect(r.provider, r.name).toBe(ref);
     expect(run.invoked.map((i) => i.token).sort()).toEqual(["alicloud:ecs/getImages:getImages", "alicloud:index/getZones:getZones"]);
   });

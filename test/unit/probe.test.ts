@@ -12,7 +12,7 @@ import {
   ProbeRecord, RAW, canonicalProbe, diffRecords, escapeField, parseLine, parseProbe, recordKey, serializeProbe, serializeRecord, unescapeField,
 } from "../../core/probe";
 import { DriftItem, driftFromPreview, probeDiff } from "../../checks/drift";
-import { buildSteps } from "../../infra/components/server";
+import { buildSteps } from "../../infra/steps";
 import { parseConfig } from "../../infra/config";
 import { probeScript, splitProbe } from "../../infra/runner/script";
 import { fingerprintOf } from "../../provision/fingerprint";

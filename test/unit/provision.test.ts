@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../infra/config";
-import { buildSteps } from "../../infra/components/server";
+import { buildSteps } from "../../infra/steps";
 import { readAppDir } from "../../infra/app-source";
 import { applyScript, probeScript } from "../../infra/runner/script";
 import { nginxSite } from "../../provision/nginx";
@@ -364,7 +364,7 @@ describe("releaseId", () => {
 // The fingerprint step re-records whenever another step changes, and never covers certificates.
 describe("fingerprint step", () => {
   it("depends on the other steps' hashes and leaves certificates out", async () => {
-    const { buildSteps } = await import("../../infra/components/server");
+    const { buildSteps } = await import("../../infra/steps");
     const { parseConfig } = await import("../../infra/config");
     const { localRaw } = await import("./fixtures");
     const { stepHash } = await import("../../provision/step");

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../infra/config";
-import { secretValues } from "../../infra/components/server";
+import { secretValues } from "../../infra/steps";
 import { PROBE_MARKER, applyScript, hasSecrets, probeScript, splitProbe } from "../../infra/runner/script";
 import { parseProbe } from "../../core/probe";
 import { redact } from "../../core/ssh";
