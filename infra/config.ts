@@ -1,7 +1,9 @@
 // Config is read once, here, into a validated typed object. Every problem names its key and says
 // how to fix it; all problems are reported together, before any resource is registered.
 import { isIP } from "node:net";
-import { X509Certificate, createPrivateKey } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
+import { isValidDomain, parseCidr, pemBundleProblem, checkProvidedCert } from "./config-values";
+import { parseCloud } from "./config-cloud";
 
 export type TlsMode = "acme" | "provided" | "self-signed";
 
@@ -87,30 +89,6 @@ export class ConfigError extends Error {
 }
 
 export type Raw = Record<string, unknown>;
-
-const REGIONS = new Set([
-  "cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-qingdao", "cn-zhangjiakou",
-  "cn-huhehaote", "cn-wulanchabu", "cn-chengdu", "cn-guangzhou", "cn-heyuan", "cn-nanjing",
-  "cn-fuzhou", "cn-wuhan-lr", "cn-hongkong", "ap-southeast-1", "ap-southeast-3", "ap-southeast-5",
-  "ap-southeast-6", "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "us-west-1", "us-east-1",
-  "eu-central-1", "eu-west-1", "me-east-1",
-]);
-
-export function isValidDomain(d: string): boolean {
-  if (d.length > 253) return false;
-  const labels = d.split(".");
-  if (labels.length < 2) return false;
-  if (!/^[a-z]{2,63}$/i.test(labels[labels.length - 1])) return false;
-  return labels.every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(l));
-}
-
-export function parseCidr(c: string): { addr: string; bits: number } | undefined {
-  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(c);
-  if (!m || isIP(m[1]) !== 4) return undefined;
-  const bits = Number(m[2]);
-  if (bits > 32) return undefined;
-  return { addr: m[1], bits };
-}
 
 const SAFE_ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -350,90 +328,4 @@ export function parseConfig(raw: Raw, stack: string): AistudioConfig {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, cloud };
-}
-
-/** Why text is not a usable PEM bundle of certificates, or undefined when it is. */
-function pemBundleProblem(text: string): string | undefined {
-  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) return "no -----BEGIN CERTIFICATE----- block found";
-  for (const [i, b] of blocks.entries()) {
-    try {
-      new X509Certificate(b);
-    } catch {
-      return `certificate ${i + 1} of ${blocks.length} does not parse`;
-    }
-  }
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return "it contains a private key; only certificates belong here";
-  return undefined;
-}
-
-function checkProvidedCert(certPem: string, keyPem: string, domain: string, bad: (k: string, m: string) => void) {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(certPem);
-  } catch {
-    bad("tls.certificate", "is not a PEM certificate");
-    return;
-  }
-  try {
-    if (!cert.checkPrivateKey(createPrivateKey(keyPem))) bad("tlsPrivateKey", "does not belong to tls.certificate (the key and certificate do not match)");
-  } catch {
-    bad("tlsPrivateKey", "is not a PEM private key");
-  }
-  if (cert.checkHost(domain) === undefined) bad("tls.certificate", `is not valid for ${domain} (its names: ${cert.subjectAltName ?? cert.subject})`);
-  if (new Date(cert.validTo).getTime() < Date.now()) bad("tls.certificate", `expired on ${cert.validTo}`);
-}
-
-function parseCloud(
-  c: Raw,
-  domain: string,
-  firewall: AistudioConfig["firewall"],
-  bad: (k: string, m: string) => void,
-  str: (o: Raw, k: string, p: string, d?: string) => string | undefined,
-  num: (o: Raw, k: string, p: string, d: number, min: number, max: number) => number,
-): CloudConfig {
-  const region = str(c, "region", "cloud.region", "cn-hangzhou") ?? "";
-  if (!REGIONS.has(region)) bad("cloud.region", `${JSON.stringify(region)} is not an Alibaba Cloud region id (e.g. cn-hangzhou, cn-shanghai, cn-beijing)`);
-  const image = (str(c, "image", "cloud.image", "ubuntu2204") ?? "") as CloudConfig["image"];
-  if (!["debian12", "ubuntu2204", "ubuntu2404"].includes(image)) bad("cloud.image", `must be debian12, ubuntu2204 or ubuntu2404, got ${JSON.stringify(image)}`);
-  const instanceType = str(c, "instanceType", "cloud.instanceType", "") ?? "";
-  const adoptAddress = str(c, "adoptAddress", "cloud.adoptAddress");
-  const createKeys = ["instanceType", "vpcId", "vswitchId", "sshPublicKey"].filter((k) => c[k] !== undefined && c[k] !== "");
-  if (adoptAddress && createKeys.length > 0) {
-    bad("cloud.adoptAddress", `adopting an existing server and creating one are exclusive: remove ${createKeys.map((k) => "cloud." + k).join(", ")} or cloud.adoptAddress`);
-  }
-  if (adoptAddress && !isIP(adoptAddress)) bad("cloud.adoptAddress", `must be the server's public IP, got ${JSON.stringify(adoptAddress)}`);
-  const sshPublicKey = str(c, "sshPublicKey", "cloud.sshPublicKey", "") ?? "";
-  if (!adoptAddress) {
-    if (!instanceType) bad("cloud.instanceType", "is required to create a server, e.g. ecs.e-c1m2.large (`pulumi config set --path aistudio:cloud.instanceType ecs.e-c1m2.large`)");
-    if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+) [A-Za-z0-9+/]+={0,2}/.test(sshPublicKey)) bad("cloud.sshPublicKey", "is required to create a server: the public half of aistudio:sshPrivateKey (`ssh-keygen -y -f key`)");
-  }
-  if (firewall.adminCidrs.length === 0 && !firewall.allowSshFromAnywhere) {
-    bad("firewall.adminCidrs", "is required for Alibaba Cloud servers (created or adopted): SSH (22) is opened only to these CIDRs in the security group and ufw, e.g. `pulumi config set --path 'aistudio:firewall.adminCidrs[0]' 203.0.113.10/32`");
-  }
-  const vpcCidr = str(c, "vpcCidr", "cloud.vpcCidr", "172.16.0.0/16") ?? "";
-  const vswitchCidr = str(c, "vswitchCidr", "cloud.vswitchCidr", "172.16.1.0/24") ?? "";
-  if (!parseCidr(vpcCidr)) bad("cloud.vpcCidr", `is not a CIDR: ${JSON.stringify(vpcCidr)}`);
-  if (!parseCidr(vswitchCidr)) bad("cloud.vswitchCidr", `is not a CIDR: ${JSON.stringify(vswitchCidr)}`);
-  const dnsZone = str(c, "dnsZone", "cloud.dnsZone");
-  if (dnsZone && !(domain === dnsZone || domain.endsWith("." + dnsZone))) bad("cloud.dnsZone", `${JSON.stringify(dnsZone)} is not a suffix of the domain ${domain}`);
-  const vpcId = str(c, "vpcId", "cloud.vpcId");
-  const vswitchId = str(c, "vswitchId", "cloud.vswitchId");
-  if ((vpcId === undefined) !== (vswitchId === undefined)) bad(vpcId ? "cloud.vswitchId" : "cloud.vpcId", "existing networks need both cloud.vpcId and cloud.vswitchId");
-  return {
-    region,
-    zoneId: str(c, "zoneId", "cloud.zoneId"),
-    vpcId,
-    vswitchId,
-    vpcCidr,
-    vswitchCidr,
-    instanceType,
-    image,
-    systemDiskCategory: str(c, "systemDiskCategory", "cloud.systemDiskCategory", "cloud_essd") ?? "cloud_essd",
-    systemDiskSize: num(c, "systemDiskSize", "cloud.systemDiskSize", 40, 20, 2048),
-    internetMaxBandwidthOut: num(c, "internetMaxBandwidthOut", "cloud.internetMaxBandwidthOut", 5, 1, 200),
-    sshPublicKey,
-    adopt: adoptAddress ? { address: adoptAddress, securityGroupId: str(c, "adoptSecurityGroupId", "cloud.adoptSecurityGroupId") } : undefined,
-    dnsZone,
-  };
 }
