@@ -4,18 +4,21 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { readTesthost, testhostCacheDir, TesthostRecord } from "../infra/testhost";
+import { testhostCacheDir } from "../infra/testhost";
 import { PACKAGES } from "../provision/packages";
-import { AnsibleProject, ansibleAvailable, PlaybookRun } from "./ansible";
+import { AnsibleProject, ansibleAvailable } from "./ansible";
 import { runFloor } from "./floor";
-import { bootHost, booted, counted, downAll, downHost, hostCmd, SshCounts } from "./hosts";
-import { LoadGenerator, LoadResult } from "./load";
+import { bootHost, counted, downAll, downHost, hostCmd, SshCounts } from "./hosts";
+import type { LoadResult } from "./load";
 import { renderAnsibleFiles, Rendered } from "./render-ansible-files";
 import { buildProgram, REPO, RESULTS, say, WORK } from "./repo";
-import { exposure, portsFromPeer, secretHits, testssl, tlsVersions } from "./security";
-import { BenchStack, benchConfig, PulumiRun } from "./stack";
+import { secretHits } from "./security";
+import { BenchStack, benchConfig } from "./stack";
 import { unchanged } from "../stacks/scratch";
-import { fmt, median, ratio, round, table } from "./stats";
+import { median, ratio, round } from "./stats";
+import { renderTable } from "./report";
+import { SECRET_ENV, fleet, inPool, loadTests, must, parity, pulumiOut, secretsOf, security } from "./scenarios";
+export { renderTable };
 
 export interface BenchOptions {
   /** Runs per figure (each on fresh hosts); the table shows medians. */
@@ -41,8 +44,6 @@ export interface BenchOptions {
 export const QUICK: BenchOptions = { runs: 1, fleet: [1], load: false, testssl: false, refreshAndDrift: false, oneFile: false };
 export const FULL: BenchOptions = { runs: 3, fleet: [1, 2, 4, 8], load: true, testssl: true, refreshAndDrift: true };
 
-const DOMAIN = "photogooo.com";
-const SECRET_ENV = { SECRET_KEY: `bench-secret-${process.pid}-9f8e7d6c5b4a3210`, DJANGO_DEBUG: "false" };
 const CHANGE_A = 'add_header X-Bench-Revision "a" always;';
 
 type Tool = "ours" | "ansible" | "floor";
@@ -78,26 +79,6 @@ function cmdVersion(cmd: string, args: string[]): string {
 /** Installs what the bench needs when missing (Debian packages; root). */
 export function ensurePrereqs(o: BenchOptions): void {
   execFileSync("bash", [path.join(REPO, "bench/prereqs.sh"), ...(o.testssl ? ["--testssl"] : [])], { stdio: ["ignore", "inherit", "inherit"] });
-}
-
-async function inPool<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  }));
-  return out;
-}
-
-function must(what: string, r: { code: number }, out: string): void {
-  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${out.slice(-6000)}`);
-}
-
-function pulumiOut(r: PulumiRun): string {
-  return `${r.stdout}\n${r.stderr}`;
 }
 
 export async function runBench(o: BenchOptions): Promise<{ results: BenchResults; file: string; table: string }> {
@@ -326,190 +307,4 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
   fs.writeFileSync(file, JSON.stringify(R, null, 2) + "\n");
   const text = renderTable(R);
   return { results: R, file, table: text };
-}
-
-async function parity(R: BenchResults, hO: string, hA: string, files: Rendered): Promise<void> {
-  say("parity: comparing what ours and Ansible left on the hosts");
-  const script = `set +e
-for f in ${Object.keys(files.files).map((p) => p.replace(/\/releases\/[0-9a-f]+\//, "/current/")).join(" ")}; do
-  printf 'file %s %s %s\\n' "$f" "$(sha256sum < "$f" | cut -d' ' -f1)" "$(stat -L -c '%a %U:%G' "$f")"
-done
-for d in /srv/aistudio /srv/aistudio/static /var/lib/aistudio/media /etc/aistudio/tls; do printf 'dir %s %s\\n' "$d" "$(stat -c '%a %U:%G' "$d")"; done
-printf 'key %s\\n' "$(stat -c '%a %U:%G' /etc/aistudio/tls/privkey.pem)"
-echo "ufw $(ufw show added | tr '\\n' ';')"
-echo "ufw-default $(ufw status verbose | grep Default)"
-for u in aistudio nginx; do echo "unit $u $(systemctl is-enabled $u) $(systemctl is-active $u)"; done
-echo "sites-enabled $(ls /etc/nginx/sites-enabled | tr '\\n' ' ')"
-echo "listen-8000 $(ss -Htln 'sport = :8000' | awk '{print $4}')"
-echo "packages $(dpkg-query -W -f='\${Package} ' ${["nginx", "certbot", "openssl", "ufw", "python3-venv", "gunicorn", "ca-certificates", "git"].join(" ")})"
-echo "exposure $(systemd-analyze security aistudio.service --no-pager | tail -n1)"
-`;
-  const [a, b] = await Promise.all([hostCmd(hO, script), hostCmd(hA, script)]);
-  const la = a.trim().split("\n"), lb = new Set(b.trim().split("\n"));
-  R.parity = { same: la.filter((l) => lb.has(l)), different: la.filter((l) => !lb.has(l)).map((l) => `ours: ${l}`).concat(b.trim().split("\n").filter((l) => !la.includes(l)).map((l) => `ansible: ${l}`)) };
-  say(`parity: ${R.parity.same.length} identical, ${R.parity.different.length} different`);
-}
-
-async function loadTests(stack: BenchStack, host: string, work: string): Promise<NonNullable<BenchResults["load"]>> {
-  const rec = readTesthost(host);
-  const ca = await hostCmd(host, "cat /etc/aistudio/tls/fullchain.pem");
-  const out: NonNullable<BenchResults["load"]> = {};
-  // a second release of the app: the same code with one more line
-  const app2 = path.join(work, "app-release-2");
-  fs.mkdirSync(app2, { recursive: true });
-  for (const f of fs.readdirSync(path.join(REPO, "provision/sample-app"))) fs.copyFileSync(path.join(REPO, "provision/sample-app", f), path.join(app2, f));
-  fs.appendFileSync(path.join(app2, "app.py"), "\n# bench: release 2\n");
-  const cases: [string, string, () => Promise<void>][] = [
-    ["nginxChange", "nginx site change (reload)", () => stack.reconfigure(benchConfig(host, { extraServerConfig: 'add_header X-Bench-Revision "b" always;' }))],
-    ["newRelease", "new app release (graceful gunicorn reload)", () => stack.reconfigure(benchConfig(host, { extraServerConfig: 'add_header X-Bench-Revision "b" always;', appDir: app2 }))],
-    ["envRestart", "env file change (gunicorn restart)", () => stack.setSecrets({ appEnv: JSON.stringify({ ...SECRET_ENV, BENCH_REVISION: "2" }) })],
-  ];
-  for (const [key, what, change] of cases) {
-    await change();
-    say(`load: ${what}: pulumi up while POST /api/user/visit runs (${4} at a time, bounded)`);
-    const gen = new LoadGenerator({ address: rec.host, domain: DOMAIN, ca, concurrency: 4, maxRequests: 50_000, maxSeconds: 300 }).start();
-    await new Promise((r) => setTimeout(r, 2000));
-    const up = await stack.up();
-    await new Promise((r) => setTimeout(r, 2000));
-    const load = await gen.stop();
-    out[key] = { upSeconds: round(up.seconds, 2), upCode: up.code, summary: up.changes, load };
-    say(`load: ${what}: up ${up.code === 0 ? "ok" : "FAILED"} in ${up.seconds.toFixed(1)} s; ${load.requests} requests, ${load.failed} failed, longest gap ${load.longestGapMs} ms`);
-  }
-  return out;
-}
-
-async function security(o: BenchOptions, recO: TesthostRecord, peer: string, work: string, stack: BenchStack): Promise<Record<string, unknown>> {
-  const sec: Record<string, unknown> = {};
-  say("security: systemd-analyze security aistudio");
-  sec.exposure = await exposure(recO.name);
-  say("security: TLS versions");
-  sec.tlsVersions = await tlsVersions(recO.host, DOMAIN);
-  say(`security: ports of ${recO.name} seen from a second test host (${peer})`);
-  sec.portsFromPeer = await portsFromPeer(peer, recO.host);
-  if (o.testssl) {
-    say("security: testssl.sh (a few minutes)");
-    sec.testssl = await testssl(recO.host, DOMAIN, work);
-  } else {
-    sec.testssl = { skipped: true };
-  }
-  say("security: secrets in the state");
-  sec.secretsInState = secretHits([stack.stateText()], secretsOf(recO));
-  return sec;
-}
-
-function secretsOf(h: { privateKeyPath: string }): Record<string, string> {
-  return { appEnvSecretKey: SECRET_ENV.SECRET_KEY, sshPrivateKey: fs.readFileSync(h.privateKeyPath, "utf8") };
-}
-
-async function fleet(n: number, files: Rendered, newStack: (h: string, tag: string) => Promise<BenchStack>, projects: AnsibleProject[]) {
-  const res: BenchResults["fleet"][string] = {};
-  const names = (p: string) => Array.from({ length: n }, (_, i) => `bn-${p}${n}x${i + 1}`);
-  // ours: one stack per host, all `pulumi up`s at once
-  {
-    const hs = names("o");
-    say(`fleet ${n}: booting ${hs.join(", ")}`);
-    const recs = await inPool(hs, 4, (h) => bootHost(h));
-    const ss: BenchStack[] = [];
-    for (const h of hs) ss.push(await newStack(h, "f"));
-    say(`fleet ${n}: ours: ${n} pulumi up at once`);
-    const t0 = Date.now();
-    const c = await counted(recs, () => Promise.all(ss.map((s) => s.up())));
-    const secs = (Date.now() - t0) / 1000;
-    c.value.forEach((r, i) => must(`fleet ${n}: pulumi up on ${hs[i]}`, r, pulumiOut(r)));
-    res.ours = { seconds: round(secs, 2), perHostSeconds: round(secs / n, 2), ssh: c.ssh };
-    say(`fleet ${n}: ours ${secs.toFixed(1)} s`);
-    for (const s of ss) s.cleanup();
-    for (const h of hs) await downHost(h);
-  }
-  // Ansible: one playbook over all hosts
-  {
-    const hs = names("a");
-    say(`fleet ${n}: booting ${hs.join(", ")}`);
-    const recs = await inPool(hs, 4, (h) => bootHost(h));
-    const proj = new AnsibleProject(`fleet${n}`, recs);
-    projects.push(proj);
-    say(`fleet ${n}: Ansible: one playbook run over ${n} hosts`);
-    try {
-      const c = await counted(recs, () => proj.run(files.dir));
-      must(`fleet ${n}: ansible-playbook`, c.value, c.value.output);
-      res.ansible = { seconds: round(c.value.seconds, 2), perHostSeconds: round(c.value.seconds / n, 2), ssh: c.ssh };
-      say(`fleet ${n}: Ansible ${c.value.seconds.toFixed(1)} s`);
-    } finally {
-      proj.cleanup();
-    }
-    for (const h of hs) await downHost(h);
-  }
-  // floor: the bare script on all hosts at once
-  {
-    const hs = names("f");
-    say(`fleet ${n}: booting ${hs.join(", ")}`);
-    const recs = await inPool(hs, 4, (h) => bootHost(h));
-    say(`fleet ${n}: floor on ${n} hosts at once`);
-    const t0 = Date.now();
-    const c = await counted(recs, () => Promise.all(hs.map((h) => runFloor(h))));
-    const secs = (Date.now() - t0) / 1000;
-    res.floor = { seconds: round(secs, 2), perHostSeconds: round(secs / n, 2), ssh: c.ssh };
-    say(`fleet ${n}: floor ${secs.toFixed(1)} s`);
-    for (const h of hs) await downHost(h);
-  }
-  return res;
-}
-
-/** The printed table (also reproducible from a results JSON: renderTable(JSON.parse(...))). */
-export function renderTable(R: BenchResults): string {
-  const rows: string[][] = [];
-  const label: Record<string, string> = {
-    cold: "cold provision (bare Debian 12 -> smoke test passes)",
-    noop: "no-op re-run (ours: pulumi up / Ansible: 2nd run)",
-    noopRefresh: "no-op re-run, ours with --refresh (re-probes the server)",
-    oneFile: "one-file change (nginx site) re-run",
-    drift: "drift check (npm run drift / ansible --check)",
-  };
-  for (const k of ["cold", "noop", "noopRefresh", "oneFile", "drift"]) {
-    const e = R.seconds[k];
-    if (!e) continue;
-    if (e.note && !e.ours) {
-      rows.push([label[k], e.note, "", "", "", ""]);
-      continue;
-    }
-    rows.push([label[k], fmt(e.ours?.median), fmt(e.ansible?.median), fmt(e.floor?.median), fmt(e.oursOverAnsible, 2), fmt(e.oursOverFloor, 2)]);
-  }
-  for (const [n, f] of Object.entries(R.fleet).sort((a, b) => Number(a[0]) - Number(b[0]))) {
-    rows.push([`fleet: ${n} host${n === "1" ? "" : "s"} at once (wall clock)`, fmt(f.ours?.seconds), fmt(f.ansible?.seconds), fmt(f.floor?.seconds), fmt(f.oursOverAnsible, 2), fmt(f.oursOverFloor, 2)]);
-  }
-  const out = [`seconds (median of ${R.options.runs} run${R.options.runs === 1 ? "" : "s"}; fleet > 1: one run)`, table(["scenario", "ours", "Ansible", "floor", "ours/Ansible", "ours/floor"], rows)];
-
-  const srows: string[][] = [];
-  for (const k of ["cold", "noop", "noopRefresh", "oneFile", "drift"]) {
-    const e = R.ssh[k];
-    if (!e) continue;
-    srows.push([k, fmt(e.ours?.connections, 0), fmt(e.ours?.commands, 0), fmt(e.ansible?.connections, 0), fmt(e.ansible?.commands, 0), fmt(e.floor?.connections, 0), fmt(e.floor?.commands, 0)]);
-  }
-  for (const [n, f] of Object.entries(R.fleet)) {
-    if (n === "1") continue;
-    srows.push([`fleet ${n} (all hosts)`, fmt(f.ours?.ssh.connections, 0), fmt(f.ours?.ssh.commands, 0), fmt(f.ansible?.ssh.connections, 0), fmt(f.ansible?.ssh.commands, 0), fmt(f.floor?.ssh.connections, 0), fmt(f.floor?.ssh.commands, 0)]);
-  }
-  out.push("", "SSH per host (sshd log; median): connections / remote commands", table(["scenario", "ours conn", "ours cmds", "Ansible conn", "Ansible cmds", "floor conn", "floor cmds"], srows));
-
-  if (R.load) {
-    const lrows = Object.entries(R.load).map(([k, v]) => [k, v.upCode === 0 ? fmt(v.upSeconds) : `FAILED (${v.upCode})`, String(v.load.requests), String(v.load.failed), String(v.load.longestGapMs), fmt(v.load.requestsPerSecond), String(v.load.p99Ms)]);
-    out.push("", "reliability under load: pulumi up while POST /api/user/visit runs (4 concurrent, keep-alive off)", table(["change", "up s", "requests", "failed", "longest gap ms", "req/s", "p99 ms"], lrows));
-  }
-  if (R.security) {
-    const s = R.security as Record<string, any>;
-    const tssl = s.testssl?.skipped ? "skipped (--quick)" : s.testssl?.ran ? `${s.testssl.highOrCritical.length} HIGH/CRITICAL besides trust${s.testssl.highOrCritical.length ? ": " + s.testssl.highOrCritical.map((f: any) => `${f.id} (${f.severity})`).join(", ") : ""}; issuer-related (self-signed, expected): ${s.testssl.trustOnly.map((f: any) => f.id).join(", ") || "none"}` : `did not run: ${s.testssl?.error}`;
-    out.push(
-      "",
-      "security",
-      `  systemd-analyze security aistudio: ${s.exposure?.score} ${s.exposure?.level}`,
-      `  TLS versions accepted: ${Object.entries(s.tlsVersions ?? {}).map(([v, ok]) => `${v} ${ok ? "yes" : "no"}`).join(", ")}`,
-      `  testssl.sh: ${tssl}`,
-      `  ports from a second test host: ${Object.entries(s.portsFromPeer ?? {}).map(([p, st]) => `${p} ${st}`).join(", ")}`,
-      `  secrets in output: ${JSON.stringify(s.secretsInOutput)}; in state (plaintext): ${JSON.stringify(s.secretsInState)}`,
-    );
-  }
-  if (R.parity) out.push("", `parity ours vs Ansible (files, modes, rules, units): ${R.parity.same.length} identical, ${R.parity.different.length} different${R.parity.different.length ? "\n  " + R.parity.different.join("\n  ") : ""}`);
-  if (R.notes.length) out.push("", "notes", ...R.notes.map((n) => `  - ${n}`));
-  if (R.errors.length) out.push("", "ERRORS", ...R.errors.map((n) => `  - ${n.split("\n").slice(0, 30).join("\n    ")}`));
-  return out.join("\n");
 }

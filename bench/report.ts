@@ -1,0 +1,63 @@
+// The bench's printed table, from a results object (also reproducible from a results JSON:
+// renderTable(JSON.parse(...))).
+import type { BenchResults } from "./harness";
+import { fmt, table } from "./stats";
+
+/** The printed table (also reproducible from a results JSON: renderTable(JSON.parse(...))). */
+export function renderTable(R: BenchResults): string {
+  const rows: string[][] = [];
+  const label: Record<string, string> = {
+    cold: "cold provision (bare Debian 12 -> smoke test passes)",
+    noop: "no-op re-run (ours: pulumi up / Ansible: 2nd run)",
+    noopRefresh: "no-op re-run, ours with --refresh (re-probes the server)",
+    oneFile: "one-file change (nginx site) re-run",
+    drift: "drift check (npm run drift / ansible --check)",
+  };
+  for (const k of ["cold", "noop", "noopRefresh", "oneFile", "drift"]) {
+    const e = R.seconds[k];
+    if (!e) continue;
+    if (e.note && !e.ours) {
+      rows.push([label[k], e.note, "", "", "", ""]);
+      continue;
+    }
+    rows.push([label[k], fmt(e.ours?.median), fmt(e.ansible?.median), fmt(e.floor?.median), fmt(e.oursOverAnsible, 2), fmt(e.oursOverFloor, 2)]);
+  }
+  for (const [n, f] of Object.entries(R.fleet).sort((a, b) => Number(a[0]) - Number(b[0]))) {
+    rows.push([`fleet: ${n} host${n === "1" ? "" : "s"} at once (wall clock)`, fmt(f.ours?.seconds), fmt(f.ansible?.seconds), fmt(f.floor?.seconds), fmt(f.oursOverAnsible, 2), fmt(f.oursOverFloor, 2)]);
+  }
+  const out = [`seconds (median of ${R.options.runs} run${R.options.runs === 1 ? "" : "s"}; fleet > 1: one run)`, table(["scenario", "ours", "Ansible", "floor", "ours/Ansible", "ours/floor"], rows)];
+
+  const srows: string[][] = [];
+  for (const k of ["cold", "noop", "noopRefresh", "oneFile", "drift"]) {
+    const e = R.ssh[k];
+    if (!e) continue;
+    srows.push([k, fmt(e.ours?.connections, 0), fmt(e.ours?.commands, 0), fmt(e.ansible?.connections, 0), fmt(e.ansible?.commands, 0), fmt(e.floor?.connections, 0), fmt(e.floor?.commands, 0)]);
+  }
+  for (const [n, f] of Object.entries(R.fleet)) {
+    if (n === "1") continue;
+    srows.push([`fleet ${n} (all hosts)`, fmt(f.ours?.ssh.connections, 0), fmt(f.ours?.ssh.commands, 0), fmt(f.ansible?.ssh.connections, 0), fmt(f.ansible?.ssh.commands, 0), fmt(f.floor?.ssh.connections, 0), fmt(f.floor?.ssh.commands, 0)]);
+  }
+  out.push("", "SSH per host (sshd log; median): connections / remote commands", table(["scenario", "ours conn", "ours cmds", "Ansible conn", "Ansible cmds", "floor conn", "floor cmds"], srows));
+
+  if (R.load) {
+    const lrows = Object.entries(R.load).map(([k, v]) => [k, v.upCode === 0 ? fmt(v.upSeconds) : `FAILED (${v.upCode})`, String(v.load.requests), String(v.load.failed), String(v.load.longestGapMs), fmt(v.load.requestsPerSecond), String(v.load.p99Ms)]);
+    out.push("", "reliability under load: pulumi up while POST /api/user/visit runs (4 concurrent, keep-alive off)", table(["change", "up s", "requests", "failed", "longest gap ms", "req/s", "p99 ms"], lrows));
+  }
+  if (R.security) {
+    const s = R.security as Record<string, any>;
+    const tssl = s.testssl?.skipped ? "skipped (--quick)" : s.testssl?.ran ? `${s.testssl.highOrCritical.length} HIGH/CRITICAL besides trust${s.testssl.highOrCritical.length ? ": " + s.testssl.highOrCritical.map((f: any) => `${f.id} (${f.severity})`).join(", ") : ""}; issuer-related (self-signed, expected): ${s.testssl.trustOnly.map((f: any) => f.id).join(", ") || "none"}` : `did not run: ${s.testssl?.error}`;
+    out.push(
+      "",
+      "security",
+      `  systemd-analyze security aistudio: ${s.exposure?.score} ${s.exposure?.level}`,
+      `  TLS versions accepted: ${Object.entries(s.tlsVersions ?? {}).map(([v, ok]) => `${v} ${ok ? "yes" : "no"}`).join(", ")}`,
+      `  testssl.sh: ${tssl}`,
+      `  ports from a second test host: ${Object.entries(s.portsFromPeer ?? {}).map(([p, st]) => `${p} ${st}`).join(", ")}`,
+      `  secrets in output: ${JSON.stringify(s.secretsInOutput)}; in state (plaintext): ${JSON.stringify(s.secretsInState)}`,
+    );
+  }
+  if (R.parity) out.push("", `parity ours vs Ansible (files, modes, rules, units): ${R.parity.same.length} identical, ${R.parity.different.length} different${R.parity.different.length ? "\n  " + R.parity.different.join("\n  ") : ""}`);
+  if (R.notes.length) out.push("", "notes", ...R.notes.map((n) => `  - ${n}`));
+  if (R.errors.length) out.push("", "ERRORS", ...R.errors.map((n) => `  - ${n.split("\n").slice(0, 30).join("\n    ")}`));
+  return out.join("\n");
+}
