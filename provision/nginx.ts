@@ -4,12 +4,13 @@
 // errors are JSON, never HTML (the admin backend fails with "Unexpected token '<'" on HTML).
 //
 // Every change is written beside the live config, checked with `nginx -t`, and only then kept and
-// reloaded; a failing check restores the previous config and fails the deploy with nginx's message.
+// reloaded; a failing check restores the previous config and fails the deploy with nginx's message
+// (provision/scripts/nginx.sh).
 import { posix } from "node:path";
 import { Step } from "./step";
 import { FULLCHAIN, PRIVKEY, ACME_WEBROOT, TLS_DIR } from "./tls";
 import { APP_PORT, MEDIA_DIR, STATIC_DIR } from "./app";
-import { q } from "./shell";
+import { ShellVars, scriptFromFile } from "./shell";
 import { Probe, extraLinksProbe, fileProbe, linkProbe, listenProbe, probeOf, unitProbe } from "./probes";
 
 export { NGINX_SITE_PATH as SITE_PATH, NGINX_SITE_LINK as SITE_LINK } from "../core/constants";
@@ -129,6 +130,20 @@ ${o.extraServerConfig ? "\n    # aistudio:nginx.extraServerConfig\n" + o.extraSe
 `;
 }
 
+/** The header of provision/scripts/nginx.sh: every value the nginx step's apply script uses. */
+export function nginxScriptVars(o: Pick<NginxOptions, "domain">): ShellVars {
+  return {
+    DOMAIN: o.domain,
+    ACME_WEBROOT,
+    TLS_DIR,
+    FULLCHAIN,
+    PRIVKEY,
+    SITE_PATH,
+    SITE_LINK,
+    DEFAULT_SITE_LINK: "/etc/nginx/sites-enabled/default",
+  };
+}
+
 /** Our site's link in sites-enabled, and a record for any other site enabled beside it (drift). */
 export function enabledSitesProbes(): Probe[] {
   return [linkProbe(SITE_LINK, "site"), extraLinksProbe(posix.dirname(SITE_LINK), "site", [posix.basename(SITE_LINK)])];
@@ -140,33 +155,7 @@ export function nginxStep(o: NginxOptions): Step {
     id: "nginx",
     description: `nginx site for ${o.domain}: 80 -> 308 https, 443 TLS1.2+/HTTP2, /api/ -> 127.0.0.1:${APP_PORT}`,
     files: [{ path: SITE_PATH, content: site, mode: "0644" }],
-    apply: `
-install -d -m 0755 ${ACME_WEBROOT} ${TLS_DIR}
-# nginx cannot start without a certificate: bootstrap a self-signed one until the real one is in place
-if ! [ -e ${FULLCHAIN} ]; then
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj ${q("/CN=" + o.domain)} \\
-    -keyout ${PRIVKEY} -out ${FULLCHAIN} 2>/dev/null
-  chmod 0600 ${PRIVKEY}
-fi
-rm -f /etc/nginx/sites-enabled/default
-had_link=0; [ -L ${SITE_LINK} ] && had_link=1
-put_file ${SITE_PATH} 0644 root root
-ln -sfn ${SITE_PATH} ${SITE_LINK}
-if ! out=$(nginx -t 2>&1); then
-  echo "nginx -t rejected the new configuration; the previous one stays live:" >&2
-  echo "$out" >&2
-  if [ -f ${SITE_PATH}.aistudio-prev ]; then mv -f ${SITE_PATH}.aistudio-prev ${SITE_PATH}; else rm -f ${SITE_PATH}; fi
-  [ "$had_link" = 1 ] || rm -f ${SITE_LINK}
-  exit 1
-fi
-rm -f ${SITE_PATH}.aistudio-prev
-systemctl enable nginx >/dev/null 2>&1
-if ! systemctl is-active --quiet nginx; then
-  systemctl start nginx
-elif [ "$CHANGED" = 1 ] || [ "$had_link" = 0 ]; then
-  systemctl reload nginx
-fi
-`,
+    apply: scriptFromFile("nginx", nginxScriptVars(o)),
     // our site enabled, no other site beside it, nginx running, and listening on 443
     ...probeOf(fileProbe(SITE_PATH), ...enabledSitesProbes(), unitProbe("nginx"), listenProbe(443)),
   };

@@ -1,10 +1,10 @@
 // TLS certificate for the domain, by mode:
 //  - self-signed: generated on the server (local test stack only; the key never leaves the server)
 //  - provided:    PEM certificate + chain and key from Pulumi secret config (e.g. Alibaba Cloud SSL)
-//  - acme:        certbot webroot HTTP-01 (see acmeStep), renewed by Debian's certbot.timer
+//  - acme:        certbot webroot HTTP-01 (see acmeStep, provision/scripts/acme.sh), renewed by Debian's certbot.timer
 // nginx always reads /etc/aistudio/tls/{fullchain,privkey}.pem; for acme they link to certbot's live files.
 import { Step } from "./step";
-import { q } from "./shell";
+import { ShellVars, q, scriptFromFile } from "./shell";
 import { certProbe, fileProbe, keyProbe, linkProbe, probeOf, renewalProbe, unitProbe } from "./probes";
 
 export { TLS_DIR, FULLCHAIN, PRIVKEY, ACME_WEBROOT } from "../core/constants";
@@ -83,6 +83,37 @@ export interface AcmeOptions {
   caBundlePath?: string;
 }
 
+/** The CA bundle certbot trusts: the uploaded tls.acmeCaBundle, a bundle already on the server, or none. */
+function acmeCaPath(o: AcmeOptions): string | undefined {
+  const caPath = o.caBundle ? ACME_CA_BUNDLE : o.caBundlePath;
+  if (caPath !== undefined && !/^\/[A-Za-z0-9._\/-]+$/.test(caPath)) throw new Error(`acmeStep: unsafe CA bundle path ${JSON.stringify(caPath)}`);
+  return caPath;
+}
+
+/** certbot's lineage of a domain: the directory of its live files and its renewal config. */
+function certbotLineage(domain: string): { live: string; renewalConf: string } {
+  return { live: `/etc/letsencrypt/live/${domain}`, renewalConf: `/etc/letsencrypt/renewal/${domain}.conf` };
+}
+
+/** The header of provision/scripts/acme.sh: every value the acme step's apply script uses. */
+export function acmeScriptVars(o: AcmeOptions): ShellVars {
+  return {
+    DOMAIN: o.domain,
+    EMAIL: o.email,
+    ACME_SERVER: o.server ?? LETSENCRYPT_DIRECTORY,
+    ACME_WEBROOT,
+    FULLCHAIN,
+    PRIVKEY,
+    LIVE_DIR: certbotLineage(o.domain).live,
+    RENEWAL_CONF: certbotLineage(o.domain).renewalConf,
+    DEPLOY_HOOK: ACME_DEPLOY_HOOK,
+    CA_BUNDLE: acmeCaPath(o) ?? "",
+    UPLOADED_CA: ACME_CA_BUNDLE,
+    CA_UPLOADED: o.caBundle ? 1 : 0,
+    CERTBOT_DROPIN,
+  };
+}
+
 /**
  * ACME (Let's Encrypt or any RFC 8555 server) through certbot's webroot plugin. Runs after the nginx
  * step, which serves /var/www/acme on port 80 and starts with a self-signed bootstrap certificate.
@@ -99,12 +130,8 @@ export interface AcmeOptions {
  *      env $(systemctl show -p Environment --value certbot.service) certbot renew --dry-run --server URL
  */
 export function acmeStep(o: AcmeOptions): Step {
-  const caPath = o.caBundle ? ACME_CA_BUNDLE : o.caBundlePath;
-  if (caPath !== undefined && !/^\/[A-Za-z0-9._\/-]+$/.test(caPath)) throw new Error(`acmeStep: unsafe CA bundle path ${JSON.stringify(caPath)}`);
-  const server = o.server ?? LETSENCRYPT_DIRECTORY;
-  const env = caPath ? `REQUESTS_CA_BUNDLE=${q(caPath)} ` : "";
-  const live = `/etc/letsencrypt/live/${o.domain}`;
-  const renewalConf = `/etc/letsencrypt/renewal/${o.domain}.conf`;
+  const caPath = acmeCaPath(o);
+  const { live, renewalConf } = certbotLineage(o.domain);
   const hook = ACME_DEPLOY_HOOK;
   const files: Step["files"] = [
     { path: hook, content: "#!/bin/sh\n# installed by aistudio-infra: reload nginx after certbot renews the certificate\nsystemctl reload nginx\n", mode: "0755" },
@@ -117,54 +144,11 @@ export function acmeStep(o: AcmeOptions): Step {
       mode: "0644",
     });
   }
-  const certbot = `${env}certbot certonly --non-interactive --agree-tos --no-eff-email -m ${q(o.email)} \\
-    --webroot -w ${ACME_WEBROOT} -d ${q(o.domain)} --cert-name ${q(o.domain)} --server ${q(server)}`;
   return {
     id: "acme",
     description: `Let's Encrypt (ACME HTTP-01) certificate for ${o.domain}`,
     files,
-    apply: `
-install -d -m 0755 /etc/letsencrypt/renewal-hooks/deploy ${ACME_WEBROOT}
-put_file ${hook} 0755 root root
-${o.caBundle ? `put_file ${ACME_CA_BUNDLE} 0644 root root` : caPath === ACME_CA_BUNDLE ? "" : `rm -f ${ACME_CA_BUNDLE}`}
-units_changed=0
-${caPath
-  ? `install -d -m 0755 ${CERTBOT_DROPIN.slice(0, CERTBOT_DROPIN.lastIndexOf("/"))}
-if ! [ -f ${CERTBOT_DROPIN} ] || ! cmp -s ${CERTBOT_DROPIN}.aistudio-new ${CERTBOT_DROPIN}; then units_changed=1; fi
-put_file ${CERTBOT_DROPIN} 0644 root root`
-  : `if [ -e ${CERTBOT_DROPIN} ]; then rm -f ${CERTBOT_DROPIN}; units_changed=1; CHANGED=1; fi`}
-if [ "$units_changed" = 1 ]; then systemctl daemon-reload; fi
-cert_changed=0
-have_server=$(sed -n 's/^server *= *//p' ${q(renewalConf)} 2>/dev/null || true)
-if ! [ -f ${q(live + "/fullchain.pem")} ] || ! [ -f ${q(renewalConf)} ] || [ "$have_server" != ${q(server)} ]; then
-  force=""
-  if [ -f ${q(live + "/fullchain.pem")} ]; then
-    echo "the certificate for ${o.domain} was issued through another ACME server (\${have_server:-unknown}); replacing it"
-    force=--force-renewal
-  else
-    echo ${q(`requesting a certificate for ${o.domain} from ${server}`)}
-  fi
-  if ! ${certbot} $force 2>&1; then
-    echo ${q(`certbot could not obtain a certificate for ${o.domain} from ${server}: the ACME server must resolve ${o.domain} to this server and reach it on port 80 (http://${o.domain}/.well-known/acme-challenge/ is served from ${ACME_WEBROOT}); see /var/log/letsencrypt/letsencrypt.log on the server`)} >&2
-    exit 1
-  fi
-  cert_changed=1
-fi
-if [ "$(readlink ${FULLCHAIN} || true)" != ${q(live + "/fullchain.pem")} ] || [ "$(readlink ${PRIVKEY} || true)" != ${q(live + "/privkey.pem")} ]; then
-  ln -sfn ${q(live + "/fullchain.pem")} ${FULLCHAIN}
-  ln -sfn ${q(live + "/privkey.pem")} ${PRIVKEY}
-  cert_changed=1
-fi
-if [ "$cert_changed" = 1 ]; then
-  CHANGED=1
-  nginx -t 2>&1
-  systemctl reload nginx
-fi
-if [ "$(systemctl is-enabled certbot.timer 2>/dev/null || true)" != enabled ] || ! systemctl is-active --quiet certbot.timer; then
-  systemctl enable --now certbot.timer 2>&1
-  CHANGED=1
-fi
-`,
+    apply: scriptFromFile("acme", acmeScriptVars(o)),
     // Not the certificate's fingerprint or dates: renewals by certbot.timer are expected, not drift.
     ...probeOf(
       linkProbe(FULLCHAIN),

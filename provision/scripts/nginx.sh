@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The nginx step's apply (provision/nginx.ts): the staged site is put in place and enabled, checked
+# with `nginx -t`, and only then kept and nginx reloaded. A failing check restores the previous site
+# (or removes a new one), leaves nginx running its previous configuration, and fails the step with
+# nginx's message.
+#
+# Runs after provision/prelude.ts (put_file, CHANGED) and the staging of the site file.
+# Inputs, from the generated header (server paths are the values starting with "/"):
+#   DOMAIN                         the name of the bootstrap certificate
+#   ACME_WEBROOT TLS_DIR FULLCHAIN PRIVKEY
+#   SITE_PATH SITE_LINK            the site in sites-available and its link in sites-enabled
+#   DEFAULT_SITE_LINK              Debian's default site, removed
+
+install -d -m 0755 "$ACME_WEBROOT" "$TLS_DIR"
+# nginx cannot start without a certificate: bootstrap a self-signed one until the real one is in place
+if ! [ -e "$FULLCHAIN" ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj "/CN=$DOMAIN" \
+    -keyout "$PRIVKEY" -out "$FULLCHAIN" 2>/dev/null
+  chmod 0600 "$PRIVKEY"
+fi
+rm -f "$DEFAULT_SITE_LINK"
+had_link=0; [ -L "$SITE_LINK" ] && had_link=1
+put_file "$SITE_PATH" 0644 root root
+ln -sfn "$SITE_PATH" "$SITE_LINK"
+if ! out=$(nginx -t 2>&1); then
+  echo "nginx -t rejected the new configuration; the previous one stays live:" >&2
+  echo "$out" >&2
+  if [ -f "$SITE_PATH.aistudio-prev" ]; then mv -f "$SITE_PATH.aistudio-prev" "$SITE_PATH"; else rm -f "$SITE_PATH"; fi
+  [ "$had_link" = 1 ] || rm -f "$SITE_LINK"
+  exit 1
+fi
+rm -f "$SITE_PATH.aistudio-prev"
+systemctl enable nginx >/dev/null 2>&1
+if ! systemctl is-active --quiet nginx; then
+  systemctl start nginx
+elif [ "$CHANGED" = 1 ] || [ "$had_link" = 0 ]; then
+  systemctl reload nginx
+fi
