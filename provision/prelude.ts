@@ -8,6 +8,7 @@ CHANGED=0
 # put_file PATH MODE OWNER GROUP
 # Moves the staged PATH.aistudio-new into place when its content, mode or owner differ from PATH.
 # Keeps the previous version as PATH.aistudio-prev. Sets CHANGED=1 when something changed.
+# shellcheck disable=SC2034 # CHANGED is put_file's answer to the apply scripts that read it; others ignore it
 put_file() {
   local p=$1 m=$2 o=$3 g=$4 n="$1.aistudio-new"
   chown "$o:$g" "$n"; chmod "$m" "$n"

@@ -4,7 +4,7 @@ set -euo pipefail
 need=()
 for pair in systemd-nspawn:systemd-container debootstrap:debootstrap tinyproxy:tinyproxy ip:iproute2 \
             ssh:openssh-client openssl:openssl pebble:pebble pebble-challtestsrv:pebble curl:curl \
-            ansible-playbook:ansible-core; do
+            ansible-playbook:ansible-core shellcheck:shellcheck; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done

@@ -5,7 +5,8 @@
 # certificate paths linked to certbot's live files and nginx reloaded; then certbot.timer enabled.
 # A failing certbot fails the step with certbot's output before anything nginx reads is touched.
 #
-# Runs after provision/prelude.ts (put_file, CHANGED) and the staging of the step's files.
+# Runs after provision/prelude.ts (put_file) and the staging of the step's files. Nothing reads
+# CHANGED after this script, so it does not set it.
 # Inputs, from the generated header (server paths are the values starting with "/"):
 #   DOMAIN EMAIL ACME_SERVER        what certbot asks for, for whom, and from which ACME directory
 #   ACME_WEBROOT FULLCHAIN PRIVKEY  nginx's webroot for challenges and the certificate it serves
@@ -28,7 +29,7 @@ if [ -n "$CA_BUNDLE" ]; then
   if ! [ -f "$CERTBOT_DROPIN" ] || ! cmp -s "$CERTBOT_DROPIN.aistudio-new" "$CERTBOT_DROPIN"; then units_changed=1; fi
   put_file "$CERTBOT_DROPIN" 0644 root root
 elif [ -e "$CERTBOT_DROPIN" ]; then
-  rm -f "$CERTBOT_DROPIN"; units_changed=1; CHANGED=1
+  rm -f "$CERTBOT_DROPIN"; units_changed=1
 fi
 if [ "$units_changed" = 1 ]; then systemctl daemon-reload; fi
 
@@ -60,11 +61,9 @@ if [ "$(readlink "$FULLCHAIN" || true)" != "$LIVE_DIR/fullchain.pem" ] || [ "$(r
   cert_changed=1
 fi
 if [ "$cert_changed" = 1 ]; then
-  CHANGED=1
   nginx -t 2>&1
   systemctl reload nginx
 fi
 if [ "$(systemctl is-enabled certbot.timer 2>/dev/null || true)" != enabled ] || ! systemctl is-active --quiet certbot.timer; then
   systemctl enable --now certbot.timer 2>&1
-  CHANGED=1
 fi
