@@ -147,6 +147,6 @@ export function appStep(o: AppOptions): Step {
     description: `aistudio release ${rid}: gunicorn on 127.0.0.1:${APP_PORT} under a hardened systemd unit`,
     files,
     apply: scriptFromFile("app", appScriptVars(o)),
-    ...probeOf(fileProbe(UNIT_PATH), fileProbe(ENV_FILE), linkProbe(`${APP_ROOT}/current`), unitProbe("aistudio"), listenProbe(APP_PORT)),
+    ...probeOf(fileProbe(UNIT_PATH), fileProbe(ENV_FILE), linkProbe(`${APP_ROOT}/current`), unitProbe(APP_UNIT), listenProbe(APP_PORT)),
   };
 }

@@ -1,11 +1,10 @@
 // What the server checks read over SSH: one script, run once per doctor run, and its parser. The
-// script prints probe records (core/probe.ts) with the prelude's helpers, like a step's probe; the
-// facts are fields of those records.
+// script prints probe records (core/probe.ts) with the probe helpers (core/probe-sh.ts), like a step's
+// probe; the facts are fields of those records.
 import { APP_PORT, APP_UNIT, FULLCHAIN } from "../../core/constants";
 import { RAW, parseProbe, recordKey } from "../../core/probe";
+import { probeShell } from "../../core/probe-sh";
 import { Connection, runOnce } from "../../core/ssh";
-import { PRELUDE } from "../../provision/prelude";
-import { Probe, listenProbe, probeOf, unitProbe } from "../../provision/probes";
 
 /**
  * nginx / aistudio: `systemctl is-active`; appListen: the addresses listening on the app's port;
@@ -15,26 +14,19 @@ import { Probe, listenProbe, probeOf, unitProbe } from "../../provision/probes";
  */
 export type ServerFacts = Record<string, string>;
 
-const gunicornProbe: Probe = {
-  items: [{ kind: "process", subject: "gunicorn" }],
-  sh: `probe_record process gunicorn "listen=$(listening_on '*' 'gunicorn|python')"`,
-};
-const ufwStatusProbe: Probe = { items: [{ kind: "ufw", subject: "status" }], sh: `probe_record ufw status "text=$(ufw status 2>&1 || true)"` };
-const certPemProbe: Probe = { items: [{ kind: "cert", subject: FULLCHAIN }], sh: `probe_record cert ${FULLCHAIN} "pem=$(cat ${FULLCHAIN} 2>/dev/null || true)"` };
-
-/** Each fact: the record and field it is read from. */
-const FACTS: { fact: string; probe: Probe; field: string }[] = [
-  { fact: "nginx", probe: unitProbe("nginx"), field: "active" },
-  { fact: "aistudio", probe: unitProbe(APP_UNIT), field: "active" },
-  { fact: "appListen", probe: listenProbe(APP_PORT), field: "addresses" },
-  { fact: "gunicorn", probe: gunicornProbe, field: "listen" },
-  { fact: "ufw", probe: ufwStatusProbe, field: "text" },
-  { fact: "cert", probe: certPemProbe, field: "pem" },
+/** Each fact: the bash line printing its record (core/probe-sh.ts helpers), and the record's field it is. */
+const FACTS: { fact: string; kind: string; subject: string; field: string; sh: string }[] = [
+  { fact: "nginx", kind: "unit", subject: "nginx", field: "active", sh: "probe_unit nginx" },
+  { fact: "aistudio", kind: "unit", subject: APP_UNIT, field: "active", sh: `probe_unit ${APP_UNIT}` },
+  { fact: "appListen", kind: "listen", subject: `:${APP_PORT}`, field: "addresses", sh: `probe_listen ${APP_PORT}` },
+  { fact: "gunicorn", kind: "process", subject: "gunicorn", field: "listen", sh: `probe_record process gunicorn "listen=$(listening_on '*' 'gunicorn|python')"` },
+  { fact: "ufw", kind: "ufw", subject: "status", field: "text", sh: `probe_record ufw status "text=$(ufw status 2>&1 || true)"` },
+  { fact: "cert", kind: "cert", subject: FULLCHAIN, field: "pem", sh: `probe_record cert ${FULLCHAIN} "pem=$(cat ${FULLCHAIN} 2>/dev/null || true)"` },
 ];
 
 /** The script; with the deployed certificate too when the doctor is to trust it (local stack). */
 export function serverScript(withCert: boolean): string {
-  return PRELUDE + "\n" + probeOf(...FACTS.filter((f) => withCert || f.fact !== "cert").map((f) => f.probe)).probe + "\n";
+  return probeShell(FACTS.filter((f) => withCert || f.fact !== "cert").map((f) => f.sh).join("\n"));
 }
 
 /** The script's output as facts: each fact is one field of one record; lines that are not records are kept in `unparsed`. */
@@ -43,7 +35,7 @@ export function parseServerFacts(out: string): ServerFacts {
   const byKey = new Map(records.map((r) => [recordKey(r), r]));
   const facts: ServerFacts = {};
   for (const f of FACTS) {
-    const value = byKey.get(recordKey(f.probe.items[0]))?.fields[f.field];
+    const value = byKey.get(recordKey(f))?.fields[f.field];
     if (value !== undefined) facts[f.fact] = value;
   }
   const unparsed = records.filter((r) => r.kind === RAW).map((r) => r.subject);
