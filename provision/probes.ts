@@ -1,6 +1,7 @@
-// The TypeScript side of the prelude's probe helpers: each function names the items a helper call
-// emits records for (core/probe.ts) and the bash line that calls it. A step builds its `manages`
-// and its `probe` from one list of these, so the two cannot disagree.
+// The TypeScript side of the probe helpers (core/probe-sh.ts, in every step's prelude): each
+// function names the items a helper call prints records for (core/probe.ts) and the bash line that
+// calls it. A step builds its `manages` and its `probe` from one list of these, so the two cannot
+// disagree.
 import type { ProbeItem } from "../core/probe";
 import type { Step } from "./step";
 import { q, words } from "./shell";
