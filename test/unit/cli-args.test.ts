@@ -1,6 +1,6 @@
 // cli/args.ts: every command parses its options through Node's util.parseArgs, strictly.
 import { describe, expect, it } from "vitest";
-import { CommandSpec, helpText, parseCommand, stackName } from "../../cli/args";
+import { CommandSpec, helpText, parseCommand, stackName, withArgs } from "../../cli/args";
 import { DRIFT } from "../../cli/drift";
 
 const SPEC: CommandSpec = {
@@ -25,12 +25,20 @@ describe("parseCommand", () => {
     expect(parseCommand(SPEC, ["--stack=staging"])).toMatchObject({ kind: "ok", values: { stack: "staging" } });
   });
 
-  it("refuses an unknown option, naming it and pointing at --help", () => {
+  it("refuses an unknown option, naming it; withArgs prints it with a pointer to --help and exits 2", async () => {
     const p = parseCommand(SPEC, ["--stak", "prod"]);
-    expect(p.kind).toBe("error");
-    if (p.kind !== "error") return;
-    expect(p.message).toMatch(/--stak/);
-    expect(p.message).toMatch(/aistudio demo-cmd --help/);
+    expect(p).toEqual({ kind: "error", message: "unknown option --stak" });
+    let err = "";
+    let ran = false;
+    const code = await withArgs(SPEC, ["--stak", "prod"], async () => { ran = true; return 0; }, { stdout: () => undefined, stderr: (s) => (err += s) });
+    expect(code).toBe(2);
+    expect(ran).toBe(false);
+    expect(err).toMatch(/^aistudio demo-cmd: unknown option --stak\nRun `aistudio demo-cmd --help`/);
+  });
+
+  it("an empty value or a missing one is named", () => {
+    expect(parseCommand(SPEC, ["--stack="])).toEqual({ kind: "error", message: "--stack needs a value" });
+    expect(parseCommand(SPEC, ["--stack"])).toEqual({ kind: "error", message: "--stack needs a value" });
   });
 
   it("refuses a string option without its value and a stray positional", () => {
