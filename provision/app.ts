@@ -115,7 +115,7 @@ export function appScriptVars(o: AppOptions): ShellVars {
     APP_USER,
     APP_UNIT,
     APP_PORT,
-    VISIT_PATH,
+    VISIT_URL_PATH: VISIT_PATH,
     APP_ROOT,
     STATIC_DIR,
     STATE_DIR: "/var/lib/aistudio",

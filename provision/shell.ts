@@ -63,8 +63,9 @@ export function scriptBody(name: string): string {
 
 /**
  * A step's script: a header assigning `vars`, then provision/scripts/NAME.sh as it is. Server paths
- * are header values starting with "/", and the file names none of its own (the sandbox tests of
- * test/unit/failure-paths.test.ts move exactly those values under a temporary root).
+ * are the header values starting with "/" (a URL path is named *_URL_PATH), and the file names none
+ * of its own: the sandbox tests (test/unit/failure-paths.test.ts) move exactly those values under a
+ * temporary root.
  */
 export function scriptFromFile(name: string, vars: ShellVars): string {
   return `# provision/scripts/${name}.sh, with:\n${assignments(vars)}\n${scriptBody(name)}`;

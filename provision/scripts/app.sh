@@ -5,8 +5,9 @@
 # If the new release does not answer, `current` goes back to the previous release and the step fails.
 #
 # Runs after provision/prelude.ts (put_file, CHANGED) and the staging of the step's files.
-# Inputs, from the generated header (server paths are the values starting with "/"):
-#   APP_USER APP_UNIT APP_PORT VISIT_PATH      system user, systemd unit, gunicorn's port, health request path
+# Inputs, from the generated header (server paths are the values starting with "/"; a URL path
+# is named *_URL_PATH):
+#   APP_USER APP_UNIT APP_PORT VISIT_URL_PATH  system user, systemd unit, gunicorn's port, health request path
 #   APP_ROOT STATIC_DIR STATE_DIR MEDIA_DIR CONF_DIR ENV_FILE UNIT_PATH
 #   RELEASE_ID                                 the release: $APP_ROOT/releases/$RELEASE_ID
 #   SOURCE_KIND                                files (staged as $rel.incoming/) or git (GIT_URL at GIT_REF)
@@ -93,11 +94,11 @@ fi
 ok=0
 for _ in $(seq 1 40); do
   # the app must answer JSON on 127.0.0.1:$APP_PORT; the business answer is the smoke test's job
-  if out=$(curl -fsS -m 3 -H 'Content-Type: application/json' -d '{"sessionId":"aistudio-deploy-check","type":"launch"}' "http://127.0.0.1:$APP_PORT$VISIT_PATH" 2>/dev/null) && [[ "$out" == "{"* ]]; then ok=1; break; fi
+  if out=$(curl -fsS -m 3 -H 'Content-Type: application/json' -d '{"sessionId":"aistudio-deploy-check","type":"launch"}' "http://127.0.0.1:$APP_PORT$VISIT_URL_PATH" 2>/dev/null) && [[ "$out" == "{"* ]]; then ok=1; break; fi
   sleep 0.5
 done
 if [ "$ok" != 1 ]; then
-  echo "aistudio does not answer POST $VISIT_PATH on 127.0.0.1:$APP_PORT after the deploy" >&2
+  echo "aistudio does not answer POST $VISIT_URL_PATH on 127.0.0.1:$APP_PORT after the deploy" >&2
   journalctl -u "$APP_UNIT" -n 30 --no-pager >&2 || true
   if [ "$code_changed" = 1 ] && [ -n "$prev" ] && [ -d "$prev" ]; then
     echo "rolling back to $prev" >&2
