@@ -55,6 +55,8 @@ const DEFAULT_STUBS: Record<string, string> = {
 };
 
 const lastLine = (text: string) => text.trimEnd().split("\n").at(-1);
+/** What happened to the services: the systemctl start, restart and reload calls, in order. */
+const serviceActions = (box: Sandbox) => box.calls("systemctl").filter((c) => /^systemctl (start|restart|reload) /.test(c));
 
 class Sandbox {
   readonly root: string;
@@ -185,8 +187,7 @@ describe("app step", () => {
       expect(lastLine(r.stderr)).toBe(`rolling back to ${box.at(OLD)}`);
       expect(fs.readlinkSync(box.at(`${APP_ROOT}/current`))).toBe(box.at(OLD));
       expect(box.calls("curl")).toHaveLength(40);
-      const units = box.calls("systemctl").filter((c) => /^systemctl (start|restart|reload) /.test(c));
-      expect(units).toEqual(["systemctl reload aistudio", "systemctl restart aistudio"]);
+      expect(serviceActions(box)).toEqual(["systemctl reload aistudio", "systemctl restart aistudio"]);
       // the failed release stays for inspection; nothing was pruned
       expect(box.read(`${rel}/RELEASE`)).toBe(path.basename(rel) + "\n");
       expect(box.exists(STALE)).toBe(true);
@@ -200,7 +201,7 @@ describe("app step", () => {
       expect(fs.readlinkSync(box.at(`${APP_ROOT}/current`))).toBe(box.at(rel));
       expect(box.read(`${APP_ROOT}/previous`)).toBe(box.at(OLD) + "\n");
       expect(box.calls("curl")).toHaveLength(1);
-      expect(box.calls("systemctl").filter((c) => /^systemctl (start|restart|reload) /.test(c))).toEqual(["systemctl reload aistudio"]);
+      expect(serviceActions(box)).toEqual(["systemctl reload aistudio"]);
       expect(box.exists(OLD)).toBe(true);
       expect(box.exists(STALE)).toBe(false);
     });
@@ -214,7 +215,7 @@ describe("app step", () => {
       expect(r.stderr).not.toContain("rolling back");
       expect(box.calls("python3")).toEqual([`python3 -m venv --system-site-packages ${box.at(APP_ROOT)}/venv`]);
       expect(box.calls("useradd")).toEqual([`useradd --system --gid aistudio --home-dir ${box.at(APP_ROOT)} --no-create-home --shell /usr/sbin/nologin aistudio`]);
-      expect(box.calls("systemctl").filter((c) => /^systemctl (start|restart|reload) /.test(c))).toEqual(["systemctl start aistudio"]);
+      expect(serviceActions(box)).toEqual(["systemctl start aistudio"]);
     });
   });
 
