@@ -4,6 +4,8 @@ import { isIP } from "node:net";
 import { createPrivateKey } from "node:crypto";
 import { isValidDomain, parseCidr, pemBundleProblem, checkProvidedCert } from "./config-values";
 import { parseCloud } from "./config-cloud";
+import { AppContract, Readers, SmokeProbe, SmokeRequest, parseAppContract, parseSmokeProbes, parseSmokeRequest } from "./config-app";
+import { VISIT_PATH } from "../core/constants";
 
 export type TlsMode = "acme" | "provided" | "self-signed";
 
@@ -63,7 +65,7 @@ export interface AistudioConfig {
     certificate?: string;
     privateKey?: string;
   };
-  app: {
+  app: AppContract & {
     source: AppSource;
     workers: number;
     preStart: string[];
@@ -74,7 +76,7 @@ export interface AistudioConfig {
   firewall: { adminCidrs: string[]; allowSshFromAnywhere: boolean };
   nginx: { clientMaxBodySize: string; extraServerConfig: string };
   wechat: { checks: boolean; minCertDays: number; appId?: string; appSecret?: string };
-  smoke: { connectTo?: string; timeoutSeconds: number };
+  smoke: { connectTo?: string; timeoutSeconds: number; request: SmokeRequest; probes: SmokeProbe[] };
   cloud?: CloudConfig;
 }
 
@@ -275,7 +277,9 @@ export function parseConfig(raw: Raw, stack: string): AistudioConfig {
   }
   const pip = str(a, "pipIndexUrl", "app.pipIndexUrl");
   if (pip && !/^https?:\/\//.test(pip)) bad("app.pipIndexUrl", `must be an http(s) URL, got ${JSON.stringify(pip)}`);
+  const readers: Readers = { bad, str, num, strList };
   const app = {
+    ...parseAppContract(a, readers, server.port),
     source,
     workers: num(a, "workers", "app.workers", 2, 1, 64),
     preStart: strList(a, "preStart", "app.preStart"),
@@ -310,6 +314,8 @@ export function parseConfig(raw: Raw, stack: string): AistudioConfig {
   const smoke = {
     connectTo: str(sm, "connectTo", "smoke.connectTo"),
     timeoutSeconds: num(sm, "timeoutSeconds", "smoke.timeoutSeconds", 60, 1, 900),
+    request: parseSmokeRequest(sm, readers, VISIT_PATH),
+    probes: parseSmokeProbes(sm, readers),
   };
   if (smoke.connectTo && !isIP(smoke.connectTo)) bad("smoke.connectTo", `must be an IP address, got ${JSON.stringify(smoke.connectTo)}`);
 

@@ -78,6 +78,39 @@ const BAD: BadCase[] = [
   { name: "appEnv that is not JSON", ...local({ appEnv: "SECRET_KEY=x" }), key: "appEnv", fix: /pulumi config set --secret aistudio:appEnv/ },
   { name: "appEnv with a bad variable name", ...local({ appEnv: { "BAD-NAME": "x" } }), key: "appEnv", fix: /invalid variable name "BAD-NAME"/ },
   { name: "appEnv with a multi-line value", ...local({ appEnv: { SECRET_KEY: "a\nb" } }), key: "appEnv", fix: /must be a one-line string/ },
+  // the app contract (issue #11): entry point, port, packages, data directory, admin paths
+  ...(() => {
+    const app = (a: Raw) => local({ app: { dir: "provision/sample-app", ...a } });
+    return [
+      { name: "app.wsgi without ':'", ...app({ wsgi: "photostudio.wsgi" }), key: "app.wsgi", fix: /module\.path:callable \(e\.g\. photostudio\.wsgi:app\)/ },
+      { name: "app.wsgi not a Python identifier path", ...app({ wsgi: "photo-studio/wsgi:app" }), key: "app.wsgi", fix: /Python module path and a callable name, e\.g\. photostudio\.wsgi:app/ },
+      { name: "app.wsgi with an empty callable", ...app({ wsgi: "photostudio.wsgi:" }), key: "app.wsgi", fix: /e\.g\. photostudio\.wsgi:app/ },
+      { name: "app.port 80 (nginx)", ...app({ port: 80 }), key: "app.port", fix: /80 is taken by nginx \(HTTP\)/ },
+      { name: "app.port 443 (nginx)", ...app({ port: 443 }), key: "app.port", fix: /443 is taken by nginx \(HTTPS\)/ },
+      { name: "app.port 22 (sshd)", ...app({ port: 22 }), key: "app.port", fix: /22 is taken by sshd/ },
+      { name: "app.port 0", ...app({ port: 0 }), key: "app.port", fix: /integer between 1 and 65535/ },
+      { name: "app.port 70000", ...app({ port: 70000 }), key: "app.port", fix: /integer between 1 and 65535/ },
+      { name: "app.port privileged", ...app({ port: 1000 }), key: "app.port", fix: /use 1024–65535/ },
+      { name: "app.port equal to server.port", raw: localRaw({ server: { host: "10.77.0.10", hostKey: HOST_KEY, port: 2222 }, app: { dir: "provision/sample-app", port: 2222 } }), stack: "local", key: "app.port", fix: /server's SSH port/ },
+      { name: "app.packages with a bad name", ...app({ packages: ["Python3-PIL"] }), key: "app.packages", fix: /not a Debian package name.*e\.g\. libjpeg62-turbo/ },
+      { name: "app.packages not a list", ...app({ packages: "python3-yaml" }), key: "app.packages", fix: /list of strings/ },
+      { name: "app.dataDir outside /var/lib and /srv", ...app({ dataDir: "/home/aistudio/data" }), key: "app.dataDir", fix: /under \/var\/lib or \/srv/ },
+      { name: "app.dataDir relative", ...app({ dataDir: "data" }), key: "app.dataDir", fix: /under \/var\/lib or \/srv/ },
+      { name: "app.dataDir with ..", ...app({ dataDir: "/var/lib/../etc" }), key: "app.dataDir", fix: /under \/var\/lib or \/srv/ },
+      { name: "app.dataDir is /var/lib itself", ...app({ dataDir: "/var/lib" }), key: "app.dataDir", fix: /under \/var\/lib or \/srv/ },
+      { name: "app.dataDir inside the releases", ...app({ dataDir: "/srv/aistudio/data" }), key: "app.dataDir", fix: /releases live/ },
+      { name: "app.admin.apiPath without /", ...app({ admin: { apiPath: "admin/api/x" } }), key: "app.admin.apiPath", fix: /path starting with \// },
+      { name: "smoke.expect not an object", ...local({ smoke: { expect: "success" } }), key: "smoke.expect", fix: /e\.g\. \{"success": true\}/ },
+      { name: "smoke.expect empty", ...local({ smoke: { expect: {} } }), key: "smoke.expect", fix: /e\.g\. \{"success": true\}/ },
+      { name: "smoke.expect nested value", ...local({ smoke: { expect: { data: { ok: true } } } }), key: "smoke.expect", fix: /top-level JSON fields/ },
+      { name: "smoke.method unknown", ...local({ smoke: { method: "FETCH" } }), key: "smoke.method", fix: /one of GET, POST/ },
+      { name: "smoke.path with a host", ...local({ smoke: { path: "https://photogooo.com/api/user/visit" } }), key: "smoke.path", fix: /path starting with \// },
+      { name: "smoke.body not JSON", ...local({ smoke: { body: "{sessionId:1" } }), key: "smoke.body", fix: /must be JSON/ },
+      { name: "smoke.probes not a list", ...local({ smoke: { probes: { path: "/admin/login" } } }), key: "smoke.probes", fix: /must be a list/ },
+      { name: "smoke probe with a bad type", ...local({ smoke: { probes: [{ path: "/admin/login", status: 200, type: "xml" }] } }), key: "smoke.probes[0].type", fix: /json or html/ },
+      { name: "smoke probe with a bad status", ...local({ smoke: { probes: [{ path: "/admin/login", status: 99 }] } }), key: "smoke.probes[0].status", fix: /between 100 and 599/ },
+    ];
+  })(),
   { name: "workers out of range", ...local({ app: { dir: "provision/sample-app", workers: 0 } }), key: "app.workers", fix: /integer between 1 and 64/ },
 
   // cloud
@@ -154,6 +187,28 @@ describe("parseConfig rejects bad configs, naming the key and the fix", () => {
     expect(problems).toEqual([
       { key: "firewall.adminCidrs", message: expect.stringContaining('"1.2.3.4/40" is not an IPv4 CIDR') },
       { key: "firewall.adminCidrs", message: expect.stringContaining("0.0.0.0/0 opens SSH to the whole Internet") },
+    ]);
+  });
+});
+
+describe("the app contract and the smoke request", () => {
+  it("defaults: the guide's entry point, port, data directory, admin paths and visit call", () => {
+    const cfg = parseConfig(localRaw(), "local");
+    expect(cfg.app).toMatchObject({ wsgi: "app:application", port: 8000, packages: [], dataDir: "/var/lib/aistudio", admin: { loginPath: "/admin/login", apiPath: "/admin/api/miniprogram-config" } });
+    expect(cfg.smoke.request).toEqual({ method: "POST", path: "/api/user/visit", body: undefined, expect: { success: true } });
+    expect(cfg.smoke.probes).toEqual([]);
+  });
+
+  it("a backend laid out differently, configured only", () => {
+    const cfg = parseConfig(localRaw({
+      app: { dir: "provision/sample-app", wsgi: "photostudio.wsgi:app", port: "8081", packages: ["python3-yaml"], dataDir: "/srv/photostudio/", admin: { loginPath: "/manage/login", apiPath: "/manage/api/ping" } },
+      smoke: { path: "/api/health", method: "get", expect: '{"ok": 1}', probes: '[{"path":"/manage/login","status":200,"type":"html"},{"method":"post","path":"/manage/api/ping","status":401}]' },
+    }), "local");
+    expect(cfg.app).toMatchObject({ wsgi: "photostudio.wsgi:app", port: 8081, packages: ["python3-yaml"], dataDir: "/srv/photostudio", admin: { loginPath: "/manage/login", apiPath: "/manage/api/ping" } });
+    expect(cfg.smoke.request).toEqual({ method: "GET", path: "/api/health", body: undefined, expect: { ok: 1 } });
+    expect(cfg.smoke.probes).toEqual([
+      { method: "GET", path: "/manage/login", status: 200, type: "html" },
+      { method: "POST", path: "/manage/api/ping", status: 401, type: "json" },
     ]);
   });
 });
@@ -243,7 +298,7 @@ describe("parseConfig accepts good configs", () => {
     expect(cfg.app.preStart).toEqual(["python manage.py migrate"]);
     expect(cfg.app.env).toEqual({ SECRET_KEY: "s3cr3t value" });
     expect(cfg.wechat.minCertDays).toBe(30);
-    expect(cfg.smoke).toEqual({ connectTo: "10.77.0.10", timeoutSeconds: 120 });
+    expect(cfg.smoke).toMatchObject({ connectTo: "10.77.0.10", timeoutSeconds: 120 });
   });
 
   it("a provided certificate for the domain with its own key is accepted", () => {
