@@ -1,51 +1,75 @@
-"""Sample aistudio backend: the smallest WSGI app that answers like the real one.
+"""Sample aistudio backend: a stdlib WSGI app that answers like the real one (entry: app:application).
 
-POST /api/user/visit  {"sessionId": "...", "type": "launch"}  ->  {"success": true, ...}
-Anything else under /api/ answers JSON too, so the admin backend never sees HTML.
+  POST /api/user/visit {"sessionId": "...", "type": "launch"}  the mini program's visit, stored in SQLite
+  GET  /api/visits/stats                                        {"success": true, "count": N}
+  POST /api/upload?name=FILE, or multipart/form-data field file  saved under $AISTUDIO_MEDIA_DIR/uploads
+  GET  /api/health
+  /admin/...                                                    the admin backend (admin.py)
+  GET  /                                                        the app's home page
+
+Environment: AISTUDIO_DATA_DIR, AISTUDIO_MEDIA_DIR, AISTUDIO_RELEASE, DATABASE_URL, SECRET_KEY,
+ADMIN_PASSWORD, AISTUDIO_SESSION_SECONDS, AISTUDIO_MAX_UPLOAD_BYTES; fault switches for tests:
+AISTUDIO_SAMPLE_FAIL=1 (the visit answers success:false), AISTUDIO_AUTH_REDIRECT=1 and
+AISTUDIO_SAMPLE_ADMIN_500=1 (admin.py). Unknown paths: JSON 404 under /api/ and /admin/api/, the
+app's HTML 404 page elsewhere.
 """
-import json
-import os
+import html
 import time
 
-def _release():
-    # the deploy writes the release id into RELEASE beside the code
-    try:
-        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "RELEASE"), encoding="utf-8") as f:
-            return f.read().strip()
-    except OSError:
-        return os.environ.get("AISTUDIO_RELEASE", "dev")
+import admin
+import store
+import uploads
+import web
+
+VISIT_TYPES = ("launch", "show", "hide")
 
 
-RELEASE = _release()
-# Fault injection for tests: AISTUDIO_SAMPLE_FAIL=1 makes the visit endpoint answer success=false.
-FAIL = os.environ.get("AISTUDIO_SAMPLE_FAIL") == "1"
+def visit(environ, start_response):
+    payload = web.read_json(environ)
+    if not isinstance(payload, dict) or not payload.get("sessionId") or payload.get("type") not in VISIT_TYPES:
+        raise web.HttpError(400, "sessionId and type are required")
+    if web.flag("AISTUDIO_SAMPLE_FAIL"):
+        return web.json_response(start_response, 200, {"success": False, "error": "injected failure"})
+    visit_id = store.add_visit(str(payload["sessionId"]), payload["type"])
+    return web.json_response(start_response, 200, {"success": True, "visitId": visit_id, "sessionId": payload["sessionId"],
+                                                   "type": payload["type"], "release": web.RELEASE,
+                                                   "serverTime": int(time.time())})
 
 
-def _json(start_response, status, body):
-    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    start_response(status, [("Content-Type", "application/json; charset=utf-8"),
-                            ("Content-Length", str(len(data)))])
-    return [data]
+def stats(environ, start_response):
+    return web.json_response(start_response, 200, {"success": True, "count": store.visit_count()})
+
+
+def health(environ, start_response):
+    return web.json_response(start_response, 200, {"success": True, "release": web.RELEASE})
+
+
+def home(environ, start_response):
+    return web.html_response(start_response, 200, web.page("aistudio 照相馆 / photo studio", f"""
+<p>aistudio 后端运行中 / the aistudio backend is running (release <code>{html.escape(web.RELEASE)}</code>).</p>
+<p><a href="/admin/">管理后台 / admin</a></p>"""))
+
+
+ROUTES = {
+    "/": {"GET": home},
+    "/api/health": {"GET": health},
+    "/api/user/visit": {"POST": visit},
+    "/api/visits/stats": {"GET": stats},
+    "/api/upload": {"POST": uploads.handle},
+    **admin.ROUTES,
+}
 
 
 def application(environ, start_response):
-    path = environ.get("PATH_INFO", "")
+    path = environ.get("PATH_INFO", "") or "/"
     method = environ.get("REQUEST_METHOD", "GET")
-    if path == "/api/user/visit":
-        if method != "POST":
-            return _json(start_response, "405 Method Not Allowed", {"success": False, "error": "method_not_allowed"})
-        try:
-            size = int(environ.get("CONTENT_LENGTH") or 0)
-            payload = json.loads(environ["wsgi.input"].read(size) or b"{}")
-        except (ValueError, KeyError):
-            return _json(start_response, "400 Bad Request", {"success": False, "error": "invalid_json"})
-        if not isinstance(payload, dict) or not payload.get("sessionId") or payload.get("type") not in ("launch", "show", "hide"):
-            return _json(start_response, "400 Bad Request", {"success": False, "error": "sessionId and type are required"})
-        if FAIL:
-            return _json(start_response, "200 OK", {"success": False, "error": "injected failure"})
-        return _json(start_response, "200 OK", {"success": True, "sessionId": payload["sessionId"],
-                                                 "type": payload["type"], "release": RELEASE,
-                                                 "serverTime": int(time.time())})
-    if path == "/api/health":
-        return _json(start_response, "200 OK", {"success": True, "release": RELEASE})
-    return _json(start_response, "404 Not Found", {"success": False, "error": "not_found", "path": path})
+    methods = ROUTES.get(path)
+    if methods is None:
+        return web.error(start_response, path, 404, "not_found")
+    handler = methods.get("GET" if method == "HEAD" else method)
+    if handler is None:
+        return web.error(start_response, path, 405, "method_not_allowed")
+    try:
+        return handler(environ, start_response)
+    except web.HttpError as e:
+        return web.error(start_response, path, e.status, e.code)
