@@ -1,11 +1,12 @@
-// The post-deploy smoke test's logic: the guide's visit call, retried until it passes or the time
-// budget runs out; on failure, a message with expected vs found and the server's diagnostics.
+// The post-deploy smoke test's logic: the smoke request (the guide's visit call unless configured),
+// retried until it passes or the time budget runs out, then each extra probe; on failure, a message
+// with expected vs found and the server's diagnostics.
 // The Pulumi resource that runs it after every deploy is infra/components/smoke-test.ts.
 import { randomUUID } from "node:crypto";
-import { visit, VisitResult } from "./visit";
+import { apiCall, probeCall, SmokeProbe, SmokeRequest, VISIT_REQUEST, VisitResult } from "./visit";
 import { fetchDiagnostics } from "./diagnostics";
 import { Connection, runOnce } from "../core/ssh";
-import { FULLCHAIN, VISIT_PATH } from "../core/constants";
+import { FULLCHAIN } from "../core/constants";
 
 export interface SmokeTarget {
   domain: string;
@@ -15,6 +16,9 @@ export interface SmokeTarget {
   timeoutSeconds: number;
   connection: Connection;
   redact: string[];
+  /** Default: the guide's visit call expecting success:true. */
+  request?: SmokeRequest;
+  probes?: SmokeProbe[];
 }
 
 export interface SmokeOutcome {
@@ -33,11 +37,19 @@ export async function runSmoke(i: SmokeTarget): Promise<SmokeOutcome> {
   const start = Date.now();
   let attempts = 0;
   let result: VisitResult;
+  const target = { domain: i.domain, connectTo: i.connectTo, ca, timeoutMs: 10_000 };
   for (;;) {
     attempts++;
-    result = await visit({ domain: i.domain, connectTo: i.connectTo, ca, timeoutMs: 10_000 }, sessionId);
+    result = await apiCall(target, i.request ?? VISIT_REQUEST, sessionId);
     if (result.ok || Date.now() - start > i.timeoutSeconds * 1000) break;
     await new Promise((r) => setTimeout(r, 2000));
+  }
+  // the extra probes once the app answers: each must get its status and kind of answer
+  if (result.ok) {
+    for (const p of i.probes ?? []) {
+      const pr = await probeCall(target, p);
+      if (!pr.ok) result = { ...result, ok: false, problems: [...result.problems, ...pr.problems] };
+    }
   }
   return { result, attempts, seconds: Math.round((Date.now() - start) / 100) / 10 };
 }
@@ -49,7 +61,7 @@ export async function smokeOrThrow(i: SmokeTarget): Promise<SmokeOutcome> {
   if (!result.ok) {
     const diag = await fetchDiagnostics(i.connection, i.redact);
     throw new Error(
-      `smoke test failed / 冒烟测试失败: POST https://${i.domain}${VISIT_PATH}` +
+      `smoke test failed / 冒烟测试失败: ${(i.request ?? VISIT_REQUEST).method} https://${i.domain}${(i.request ?? VISIT_REQUEST).path}` +
         `${i.connectTo ? ` (via ${i.connectTo})` : ""} after ${attempts} attempts in ${seconds}s\n` +
         result.problems.map((p) => `  ✗ ${p}`).join("\n") +
         `\n\nserver diagnostics / 服务器诊断信息:\n${diag}`,

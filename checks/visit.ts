@@ -1,5 +1,7 @@
 // The guide's API test as code: POST https://<domain>/api/user/visit {"sessionId":…,"type":"launch"}
-// must answer 2xx, Content-Type application/json and a body whose success is true.
+// must answer 2xx, Content-Type application/json and a body whose success is true. The request and
+// the fields it must answer with are configurable (smoke.path/method/body/expect), and extra probes
+// check other pages (the admin login page answers HTML 200, its API answers JSON 401 without a session).
 import * as https from "node:https";
 import { VISIT_PATH } from "../core/constants";
 
@@ -12,6 +14,28 @@ export interface VisitTarget {
   ca?: string;
   timeoutMs?: number;
 }
+
+export type JsonScalar = string | number | boolean | null;
+
+/** The smoke request: the guide's visit call unless configured otherwise. */
+export interface SmokeRequest {
+  method: string;
+  path: string;
+  /** JSON body; undefined: the guide's visit body with a fresh sessionId. */
+  body?: string;
+  /** Top-level JSON fields the answer must carry, e.g. { success: true }. */
+  expect: Record<string, JsonScalar>;
+}
+
+/** An extra request of the smoke test: the status and the kind of answer it must get. */
+export interface SmokeProbe {
+  method: string;
+  path: string;
+  status: number;
+  type: "json" | "html";
+}
+
+export const VISIT_REQUEST: SmokeRequest = { method: "POST", path: VISIT_PATH, expect: { success: true } };
 
 export interface VisitResult {
   ok: boolean;
@@ -60,11 +84,21 @@ export function httpsRequest(
   });
 }
 
-export async function visit(t: VisitTarget, sessionId: string): Promise<VisitResult> {
-  const payload = JSON.stringify({ sessionId, type: "launch" });
+/** The guide's call: POST /api/user/visit {"sessionId", "type":"launch"} answers JSON success:true. */
+export function visit(t: VisitTarget, sessionId: string): Promise<VisitResult> {
+  return apiCall(t, VISIT_REQUEST, sessionId);
+}
+
+function isHtml(ct: string, body: string): boolean {
+  return /html/i.test(ct) || body.trimStart().startsWith("<");
+}
+
+/** A request that must answer 2xx JSON carrying the expected fields (the smoke request). */
+export async function apiCall(t: VisitTarget, req: SmokeRequest, sessionId: string): Promise<VisitResult> {
+  const payload = req.body ?? (req.method === "GET" || req.method === "HEAD" ? undefined : JSON.stringify({ sessionId, type: "launch" }));
   let r;
   try {
-    r = await httpsRequest(t, "POST", VISIT_PATH, payload);
+    r = await httpsRequest(t, req.method, req.path, payload);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return { ok: false, error: `${err.code ?? ""} ${err.message}`.trim(), problems: [`expected an HTTPS answer from ${t.domain}, found: ${err.code ?? ""} ${err.message}`] };
@@ -73,14 +107,41 @@ export async function visit(t: VisitTarget, sessionId: string): Promise<VisitRes
   const ct = String(r.headers["content-type"] ?? "");
   if (r.status < 200 || r.status > 299) problems.push(`expected HTTP 2xx, found ${r.status}`);
   if (!/^application\/json/i.test(ct)) {
-    problems.push(`expected Content-Type application/json, found ${ct || "none"}${/html/i.test(ct) || r.body.trimStart().startsWith("<") ? " (HTML: this is what makes the admin backend fail with \"Unexpected token '<'\")" : ""}`);
+    problems.push(`expected Content-Type application/json, found ${ct || "none"}${isHtml(ct, r.body) ? " (HTML: this is what makes the admin backend fail with \"Unexpected token '<'\")" : ""}`);
   }
-  let success: unknown;
+  let json: Record<string, unknown> | undefined;
   try {
-    success = (JSON.parse(r.body) as { success?: unknown }).success;
+    const parsed = JSON.parse(r.body) as unknown;
+    json = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   } catch {
     problems.push(`expected a JSON body, found: ${r.body.slice(0, 120)}`);
   }
-  if (problems.length === 0 && success !== true) problems.push(`expected "success": true, found ${JSON.stringify(success)} in ${r.body.slice(0, 200)}`);
+  if (problems.length === 0 && json) {
+    for (const [field, want] of Object.entries(req.expect)) {
+      if (json[field] !== want) problems.push(`expected "${field}": ${JSON.stringify(want)}, found ${JSON.stringify(json[field])} in ${r.body.slice(0, 200)}`);
+    }
+  }
+  return { ok: problems.length === 0, status: r.status, contentType: ct, body: r.body.slice(0, 2000), problems };
+}
+
+/** An extra probe: the exact status and the kind of answer (JSON or an HTML page). */
+export async function probeCall(t: VisitTarget, p: SmokeProbe): Promise<VisitResult> {
+  let r;
+  try {
+    r = await httpsRequest(t, p.method, p.path, p.method === "GET" || p.method === "HEAD" ? undefined : "{}");
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { ok: false, error: err.message, problems: [`${p.method} ${p.path}: expected an HTTPS answer, found: ${err.code ?? ""} ${err.message}`] };
+  }
+  const problems: string[] = [];
+  const ct = String(r.headers["content-type"] ?? "");
+  if (r.status !== p.status) problems.push(`${p.method} ${p.path}: expected HTTP ${p.status}, found ${r.status}${r.headers.location ? ` → ${r.headers.location}` : ""}`);
+  if (p.type === "json") {
+    let parses = true;
+    try { JSON.parse(r.body); } catch { parses = false; }
+    if (!/^application\/json/i.test(ct) || !parses) problems.push(`${p.method} ${p.path}: expected JSON, found ${ct || "no Content-Type"}: ${r.body.slice(0, 80)}`);
+  } else if (!/^text\/html/i.test(ct)) {
+    problems.push(`${p.method} ${p.path}: expected an HTML page, found ${ct || "no Content-Type"}`);
+  }
   return { ok: problems.length === 0, status: r.status, contentType: ct, body: r.body.slice(0, 2000), problems };
 }

@@ -23,25 +23,8 @@ export interface AppContract {
   admin: { loginPath: string; apiPath: string };
 }
 
-export type JsonScalar = string | number | boolean | null;
-
-export interface SmokeRequest {
-  method: string;
-  path: string;
-  /** JSON body; undefined: the guide's visit body with a fresh sessionId. */
-  body?: string;
-  /** Top-level JSON fields the answer must carry, e.g. { success: true }. */
-  expect: Record<string, JsonScalar>;
-}
-
-export interface SmokeProbe {
-  method: string;
-  path: string;
-  /** Expected HTTP status. */
-  status: number;
-  /** Expected kind of answer: JSON (application/json) or an HTML page. */
-  type: "json" | "html";
-}
+export type { JsonScalar, SmokeProbe, SmokeRequest } from "../checks/visit";
+import type { JsonScalar, SmokeProbe, SmokeRequest } from "../checks/visit";
 
 export const DEFAULT_WSGI = "app:application";
 export const DEFAULT_APP_PORT = 8000;

@@ -29,6 +29,8 @@ const server = new ServerProvisioning("aistudio", {
     connectTo: cfg.smoke.connectTo ?? (cfg.target === "local" ? cfg.server.host : undefined),
     trust: smokeTrust(cfg),
     timeoutSeconds: cfg.smoke.timeoutSeconds,
+    request: cfg.smoke.request,
+    probes: cfg.smoke.probes,
   },
 }, cloud ? { dependsOn: [cloud] } : undefined);
 

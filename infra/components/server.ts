@@ -6,6 +6,7 @@ import { RemoteStep, ConnectionArgs } from "../runner/remote-step";
 import { SmokeTest } from "./smoke-test";
 import { fingerprintOf } from "../../provision/fingerprint";
 import type { Step } from "../../provision/step";
+import type { SmokeProbe, SmokeRequest } from "../../checks/visit";
 
 export interface ServerProvisioningArgs {
   /** SSH to the server: address (test host, EIP, or adopted server), port, user, pinned host key, deploy key. */
@@ -23,6 +24,8 @@ export interface ServerProvisioningArgs {
     /** "system" | "server-cert" | a PEM bundle */
     trust: string;
     timeoutSeconds: number;
+    request?: SmokeRequest;
+    probes?: SmokeProbe[];
   };
 }
 

@@ -3,6 +3,7 @@
 // server's diagnostics.
 import * as pulumi from "@pulumi/pulumi";
 import { implProvider } from "../runner/load-impl";
+import type { SmokeProbe, SmokeRequest } from "../../checks/visit";
 import type { ConnectionArgs } from "../runner/remote-step";
 
 // the implementation lives in smoke-impl.ts, loaded from dist/ by the provider process
@@ -13,6 +14,9 @@ export interface SmokeTestArgs {
   connectTo?: pulumi.Input<string>;
   trust: pulumi.Input<string>;
   timeoutSeconds: number;
+  /** The smoke request and the extra probes (default: the guide's visit call, no probes). */
+  request?: SmokeRequest;
+  probes?: SmokeProbe[];
   connection: pulumi.Input<ConnectionArgs>;
   redact?: pulumi.Input<pulumi.Input<string>[]>;
   triggers: pulumi.Input<pulumi.Input<string>[]>;

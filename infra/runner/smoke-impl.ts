@@ -18,6 +18,7 @@ export async function update(_id: string, _o: unknown, n: SmokeInputs) {
   return { outs: await check(n) };
 }
 export function diff(_id: string, o: SmokeInputs, n: SmokeInputs) {
-  const changes = JSON.stringify(o.triggers) !== JSON.stringify(n.triggers) || o.domain !== n.domain || o.connectTo !== n.connectTo;
+  const changes = JSON.stringify(o.triggers) !== JSON.stringify(n.triggers) || o.domain !== n.domain || o.connectTo !== n.connectTo ||
+    JSON.stringify(o.request ?? null) !== JSON.stringify(n.request ?? null) || JSON.stringify(o.probes ?? []) !== JSON.stringify(n.probes ?? []);
   return { changes };
 }
