@@ -6,6 +6,8 @@ import { execFileSync } from "node:child_process";
 import type { AppFile } from "../provision/app";
 
 const SKIP = new Set([".git", "__pycache__", "node_modules", ".venv", "venv", ".pytest_cache", "media"]);
+/** Python unit tests (test_*.py) stay home: the server never runs them, and editing one is no new release. */
+const TEST_FILE = /^test_.*\.py$/;
 
 export function readAppDir(dir: string): AppFile[] {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -14,7 +16,7 @@ export function readAppDir(dir: string): AppFile[] {
   const out: AppFile[] = [];
   const walk = (abs: string, rel: string) => {
     for (const e of fs.readdirSync(abs, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (SKIP.has(e.name) || e.name.endsWith(".pyc")) continue;
+      if (SKIP.has(e.name) || e.name.endsWith(".pyc") || TEST_FILE.test(e.name)) continue;
       const a = path.join(abs, e.name);
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(a, r);

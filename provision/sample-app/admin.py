@@ -68,7 +68,7 @@ def session_user(environ):
     if len(parts) != 3 or not parts[1].isdigit():
         return None
     user, expiry, sig = parts
-    if not hmac.compare_digest(sig, _sign(f"{user}.{expiry}")) or int(expiry) <= clock():
+    if not hmac.compare_digest(sig.encode(), _sign(f"{user}.{expiry}").encode()) or int(expiry) <= clock():
         return None
     return user
 

@@ -49,18 +49,18 @@ def flag(name):
     return os.environ.get(name) == "1"
 
 
-def _release():
+def release_id(code_dir=os.path.dirname(os.path.abspath(__file__))):
     if os.environ.get("AISTUDIO_RELEASE"):
         return os.environ["AISTUDIO_RELEASE"]
     # the deploy also writes the release id into RELEASE beside the code
     try:
-        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "RELEASE"), encoding="utf-8") as f:
+        with open(os.path.join(code_dir, "RELEASE"), encoding="utf-8") as f:
             return f.read().strip() or "dev"
     except OSError:
         return "dev"
 
 
-RELEASE = _release()
+RELEASE = release_id()
 
 
 # --- requests ---

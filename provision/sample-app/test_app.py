@@ -1,0 +1,366 @@
+"""The sample app in-process: every endpoint, the fault switches, sessions and uploads.
+
+python3 -m unittest discover -s provision/sample-app -p 'test_*.py' -v
+(test/unit/sample-app.test.ts runs it; infra/app-source.ts does not ship test_*.py.)
+"""
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unittest
+from unittest import mock
+from wsgiref.util import setup_testing_defaults
+
+import admin
+import app
+import store
+import uploads
+import web
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# variables a developer's shell might carry into the tests; each test starts without them
+APP_ENV = ("AISTUDIO_DATA_DIR", "AISTUDIO_MEDIA_DIR", "AISTUDIO_RELEASE", "DATABASE_URL", "SECRET_KEY", "ADMIN_PASSWORD",
+           "AISTUDIO_SESSION_SECONDS", "AISTUDIO_MAX_UPLOAD_BYTES", "AISTUDIO_SAMPLE_FAIL", "AISTUDIO_AUTH_REDIRECT",
+           "AISTUDIO_SAMPLE_ADMIN_500")
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.code = int(status.split()[0])
+        self.headers = headers
+        self.body = body
+
+    def header(self, name):
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+    def json(self):
+        assert self.header("Content-Type").startswith("application/json"), self.header("Content-Type")
+        return json.loads(self.body)
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8")
+
+
+def call(method, path, body=b"", content_type="application/json", cookie=None, query=""):
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode("utf-8")
+    env = {}
+    setup_testing_defaults(env)
+    env.update({"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "CONTENT_TYPE": content_type,
+                "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)})
+    if cookie:
+        env["HTTP_COOKIE"] = cookie
+    seen = {}
+
+    def start_response(status, headers):
+        seen.update(status=status, headers=headers)
+
+    out = b"".join(app.application(env, start_response))
+    return Response(seen["status"], seen["headers"], out)
+
+
+def multipart(fields, boundary="----WebKitFormBoundaryQ1w2E3r4"):
+    """A body as wx.uploadFile sends it: (name, filename or None, bytes) per field."""
+    out = b""
+    for name, filename, data in fields:
+        disp = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
+        out += f"--{boundary}\r\nContent-Disposition: {disp}\r\n".encode()
+        out += (b"Content-Type: image/jpeg\r\n" if filename is not None else b"") + b"\r\n" + data + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+class AppTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.data = os.path.join(self.tmp.name, "data")
+        env = mock.patch.dict(os.environ, {"AISTUDIO_DATA_DIR": self.data, "AISTUDIO_MEDIA_DIR": os.path.join(self.data, "media"),
+                                           "ADMIN_PASSWORD": "s3cret-pw", "SECRET_KEY": "test-secret"})
+        env.start()
+        self.addCleanup(env.stop)
+        for name in APP_ENV:
+            if name not in ("AISTUDIO_DATA_DIR", "AISTUDIO_MEDIA_DIR", "ADMIN_PASSWORD", "SECRET_KEY"):
+                os.environ.pop(name, None)
+
+    def set_env(self, **values):
+        os.environ.update(values)  # undone by setUp's patch.dict
+
+    def login(self, password="s3cret-pw"):
+        r = call("POST", "/admin/login", f"username=admin&password={password}".encode(), "application/x-www-form-urlencoded")
+        return r, (r.header("Set-Cookie") or "").split(";")[0]
+
+    def uploaded(self):
+        folder = os.path.join(self.data, "media", "uploads")
+        return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+
+
+class VisitTest(AppTest):
+    def test_visit_is_stored_and_counted(self):
+        first = call("POST", "/api/user/visit", {"sessionId": "test123", "type": "launch"}).json()
+        second = call("POST", "/api/user/visit", {"sessionId": "test123", "type": "show"}).json()
+        self.assertEqual(first["success"], True)
+        self.assertEqual((first["sessionId"], first["type"], first["release"]), ("test123", "launch", web.RELEASE))
+        self.assertIsInstance(first["serverTime"], int)
+        self.assertEqual(second["visitId"], first["visitId"] + 1)
+        self.assertEqual(call("GET", "/api/visits/stats").json(), {"success": True, "count": 2})
+        with sqlite3.connect(os.path.join(self.data, "aistudio.sqlite3")) as conn:
+            self.assertEqual(conn.execute("SELECT session_id, type FROM visits ORDER BY id").fetchall(),
+                             [("test123", "launch"), ("test123", "show")])
+
+    def test_bad_input_answers_400_json(self):
+        for body in (b"{not json", b"[1]", {"type": "launch"}, {"sessionId": "x", "type": "crash"}):
+            r = call("POST", "/api/user/visit", body)
+            self.assertEqual(r.code, 400, body)
+            self.assertEqual(r.json()["success"], False)
+        self.assertEqual(call("GET", "/api/visits/stats").json()["count"], 0)
+
+    def test_wrong_method_answers_405_json(self):
+        r = call("GET", "/api/user/visit")
+        self.assertEqual((r.code, r.json()["error"]), (405, "method_not_allowed"))
+
+    def test_fail_switch(self):
+        self.set_env(AISTUDIO_SAMPLE_FAIL="1")
+        r = call("POST", "/api/user/visit", {"sessionId": "s", "type": "launch"})
+        self.assertEqual((r.code, r.json()["success"]), (200, False))
+        self.assertEqual(call("GET", "/api/visits/stats").json()["count"], 0)
+
+    def test_database_url(self):
+        path = os.path.join(self.tmp.name, "elsewhere.db")
+        self.set_env(DATABASE_URL=f"sqlite:///{path}")
+        call("POST", "/api/user/visit", {"sessionId": "s", "type": "launch"})
+        self.assertTrue(os.path.exists(path))
+        self.assertFalse(os.path.exists(os.path.join(self.data, "aistudio.sqlite3")))
+        self.set_env(DATABASE_URL="postgres://db.example/aistudio")  # not sqlite: the sample's own file
+        self.assertEqual(store.db_path(), os.path.join(self.data, "aistudio.sqlite3"))
+
+    def test_migrate_creates_the_schema(self):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        r = subprocess.run([sys.executable, "-m", "migrate"], cwd=HERE, env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
+                           capture_output=True, text=True, check=True)
+        self.assertIn("schema ready", r.stdout)
+        with sqlite3.connect(os.path.join(self.data, "aistudio.sqlite3")) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        self.assertLessEqual({"visits", "settings"}, tables)
+
+    def test_release(self):
+        self.set_env(AISTUDIO_RELEASE="r-42")
+        self.assertEqual(web.release_id(self.tmp.name), "r-42")
+        del os.environ["AISTUDIO_RELEASE"]
+        self.assertEqual(web.release_id(self.tmp.name), "dev")
+        with open(os.path.join(self.tmp.name, "RELEASE"), "w") as f:
+            f.write("abc123\n")
+        self.assertEqual(web.release_id(self.tmp.name), "abc123")
+        self.assertEqual(call("GET", "/api/health").json(), {"success": True, "release": web.RELEASE})
+
+
+class UploadTest(AppTest):
+    def test_raw_upload(self):
+        r = call("POST", "/api/upload", b"\xff\xd8jpeg bytes", "image/jpeg", query="name=photo.JPG").json()
+        self.assertEqual((r["success"], r["size"]), (True, 12))
+        self.assertRegex(r["url"], r"^/media/uploads/[0-9a-f]{16}-photo\.jpg$")
+        with open(os.path.join(self.data, "media", r["url"][len("/media/"):]), "rb") as f:
+            self.assertEqual(f.read(), b"\xff\xd8jpeg bytes")
+
+    def test_multipart_upload_as_wx_upload_file(self):
+        data = bytes(range(256)) * 3 + b"\r\n--not-the-boundary\r\n\r"
+        body, ctype = multipart([("user", None, b"u1"), ("file", "wxfile://tmp_abc.png", data)])
+        r = call("POST", "/api/upload", body, ctype).json()
+        self.assertEqual(r["size"], len(data))
+        self.assertTrue(r["url"].endswith("-tmp_abc.png"))
+        with open(os.path.join(self.data, "media", r["url"][len("/media/"):]), "rb") as f:
+            self.assertEqual(f.read(), data)
+
+    def test_media_dir_is_read_from_the_environment(self):
+        media = os.path.join(self.tmp.name, "public-media")
+        self.set_env(AISTUDIO_MEDIA_DIR=media)
+        url = call("POST", "/api/upload", b"x", "text/plain", query="name=a.txt").json()["url"]
+        self.assertTrue(os.path.isfile(os.path.join(media, url[len("/media/"):])))
+
+    def test_names_cannot_leave_the_uploads_directory(self):
+        for name in ("../../etc/passwd", "..\\..\\win.ini", "/abs/path/..", "....", "a/../../b.jpg", "%2e%2e%2fx", "照片.jpg"):
+            url = call("POST", "/api/upload", b"x", "application/octet-stream", query="name=" + name).json()["url"]
+            self.assertRegex(url, r"^/media/uploads/[0-9a-f]{16}-[A-Za-z0-9_-][A-Za-z0-9._-]*$", name)
+            self.assertNotIn("..", url, name)
+        body, ctype = multipart([("file", "../../../../tmp/evil.jpg", b"y")])
+        self.assertRegex(call("POST", "/api/upload", body, ctype).json()["url"], r"^/media/uploads/[0-9a-f]{16}-evil\.jpg$")
+        self.assertEqual(len(self.uploaded()), 8)
+        self.assertEqual(os.listdir(os.path.join(self.data, "media")), ["uploads"])
+
+    def test_active_content_is_not_served_as_a_page(self):
+        for name in ("x.html", "x.svg", "x.js", "noext"):
+            self.assertTrue(call("POST", "/api/upload", b"<script>", "text/html", query="name=" + name).json()["url"].endswith(".bin"))
+
+    def test_size_limit(self):
+        self.set_env(AISTUDIO_MAX_UPLOAD_BYTES="10")
+        self.assertEqual(call("POST", "/api/upload", b"0123456789", query="name=ok.txt").code, 200)
+        r = call("POST", "/api/upload", b"0123456789!", query="name=big.txt")
+        self.assertEqual((r.code, r.json()["error"]), (413, "too_large"))
+        body, ctype = multipart([("file", "big.jpg", b"0123456789!")])
+        self.assertEqual(call("POST", "/api/upload", body, ctype).code, 413)
+        self.assertEqual(len(self.uploaded()), 1)
+
+    def test_default_limit_is_10_mib(self):
+        self.assertEqual(uploads.max_bytes(), 10 * 1024 * 1024)
+
+    def test_bad_uploads(self):
+        self.assertEqual(call("POST", "/api/upload", b"", query="name=a.jpg").code, 400)
+        body, ctype = multipart([("photo", "a.jpg", b"x")])
+        r = call("POST", "/api/upload", body, ctype)
+        self.assertEqual((r.code, r.json()["error"]), (400, "missing_field_file"))
+        self.assertEqual(self.uploaded(), [])
+
+
+class AdminLoginTest(AppTest):
+    def test_login_form(self):
+        r = call("GET", "/admin/login")
+        self.assertEqual(r.code, 200)
+        self.assertIn('name="password"', r.text)
+        self.assertNotIn("ADMIN_PASSWORD is not set", r.text)
+
+    def test_login_sets_a_signed_session_cookie(self):
+        r, session = self.login()
+        self.assertEqual((r.code, r.header("Location")), (303, "/admin/"))
+        self.assertRegex(r.header("Set-Cookie"), r"^aistudio_session=admin\.\d+\.[0-9a-f]{64}; HttpOnly; Secure; SameSite=Lax; Path=/")
+        self.assertEqual(call("GET", "/admin/", cookie=session).code, 200)
+
+    def test_wrong_password_shows_the_form_with_401(self):
+        for password in ("wrong", "", "s3cret-pw "):
+            r, session = self.login(password)
+            self.assertEqual((r.code, session), (401, ""))
+            self.assertIn('name="password"', r.text)
+        r = call("POST", "/admin/login", b"username=root&password=s3cret-pw", "application/x-www-form-urlencoded")
+        self.assertEqual(r.code, 401)
+
+    def test_no_admin_password_means_no_login(self):
+        del os.environ["ADMIN_PASSWORD"]
+        self.assertIn("ADMIN_PASSWORD is not set", call("GET", "/admin/login").text)
+        for password in ("", "admin", "password"):
+            self.assertEqual(self.login(password)[0].code, 401)
+
+    def test_forged_or_foreign_cookies_are_refused(self):
+        _, session = self.login()
+        user, expiry, sig = session.split("=", 1)[1].split(".")
+        forged = [f"aistudio_session=admin.{int(expiry) + 9999}.{sig}", f"aistudio_session=root.{expiry}.{sig}",
+                  "aistudio_session=admin", "aistudio_session=", 'aistudio_session="bad;cookie',
+                  f"aistudio_session=admin.{expiry}.\u00e9{sig[1:]}"]
+        for cookie in forged:
+            self.assertEqual(call("GET", "/admin/api/miniprogram-config", cookie=cookie).code, 401, cookie)
+        self.set_env(SECRET_KEY="another-key")
+        self.assertEqual(call("GET", "/admin/api/miniprogram-config", cookie=session).code, 401)
+
+    def test_session_expires(self):
+        self.set_env(AISTUDIO_SESSION_SECONDS="60")
+        _, session = self.login()
+        start = admin.clock()
+        for offset, code in ((59, 200), (61, 401)):
+            with mock.patch.object(admin, "clock", lambda: start + offset):
+                self.assertEqual(call("GET", "/admin/api/miniprogram-config", cookie=session).code, code, offset)
+                self.assertEqual(call("GET", "/admin/", cookie=session).code, 200 if code == 200 else 303, offset)
+
+    def test_generated_secret_key_is_kept_0600(self):
+        del os.environ["SECRET_KEY"]
+        _, session = self.login()
+        path = os.path.join(self.data, "secret_key")
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        with open(path) as f:
+            key = f.read()
+        self.assertEqual(call("GET", "/admin/", cookie=session).code, 200)
+        with open(path) as f:
+            self.assertEqual(f.read(), key)
+        self.assertEqual([n for n in os.listdir(self.data) if n.startswith("secret_key")], ["secret_key"])
+
+    def test_logout_clears_the_cookie(self):
+        r = call("POST", "/admin/logout")
+        self.assertEqual((r.code, r.header("Location")), (303, "/admin/login"))
+        self.assertIn("Max-Age=0", r.header("Set-Cookie"))
+
+
+class AdminPagesTest(AppTest):
+    def test_pages_redirect_to_login_without_a_session(self):
+        for path in ("/admin/", "/admin/miniprogram-config"):
+            r = call("GET", path)
+            self.assertEqual((r.code, r.header("Location")), (303, "/admin/login"), path)
+        self.assertEqual(call("GET", "/admin").header("Location"), "/admin/")
+
+    def test_dashboard_shows_the_visit_count(self):
+        for _ in range(3):
+            call("POST", "/api/user/visit", {"sessionId": "s", "type": "launch"})
+        r = call("GET", "/admin/", cookie=self.login()[1])
+        self.assertIn('<strong id="visits">3</strong>', r.text)
+        self.assertTrue(r.header("Content-Type").startswith("text/html"))
+
+    def test_config_page_saves_through_the_api(self):
+        r = call("GET", "/admin/miniprogram-config", cookie=self.login()[1])
+        self.assertEqual(r.code, 200)
+        self.assertIn("小程序配置", r.text)
+        self.assertIn("/admin/api/miniprogram-config", r.text)
+        self.assertIn("res.json()", r.text)
+
+
+class AdminApiTest(AppTest):
+    LOGIN_REQUIRED = {"success": False, "error": "login_required", "login": "/admin/login"}
+
+    def test_save_and_read_back(self):
+        session = self.login()[1]
+        self.assertEqual(call("GET", "/admin/api/miniprogram-config", cookie=session).json()["config"], {})
+        config = {"studioName": "光影照相馆", "bookingEnabled": True, "notice": "<b>新年</b>"}
+        self.assertEqual(call("POST", "/admin/api/miniprogram-config", config, cookie=session).json(), {"success": True})
+        got = call("GET", "/admin/api/miniprogram-config", cookie=session).json()
+        self.assertEqual((got["success"], got["config"]), (True, config))
+        self.assertIsInstance(got["updatedAt"], int)
+
+    def test_only_objects_are_saved(self):
+        session = self.login()[1]
+        for body in ([1, 2], b'"text"', b"{broken"):
+            r = call("POST", "/admin/api/miniprogram-config", body, cookie=session)
+            self.assertEqual((r.code, r.json()["success"]), (400, False), body)
+        self.assertEqual(call("GET", "/admin/api/miniprogram-config", cookie=session).json()["config"], {})
+
+    def test_without_a_session_the_api_answers_401_json(self):
+        for method in ("GET", "POST"):
+            r = call(method, "/admin/api/miniprogram-config", {"studioName": "x"})
+            self.assertEqual((r.code, r.json()), (401, self.LOGIN_REQUIRED), method)
+        self.assertEqual(self.login()[0].code, 303)
+
+    def test_auth_redirect_switch_brings_back_the_old_bug(self):
+        self.set_env(AISTUDIO_AUTH_REDIRECT="1")
+        r = call("POST", "/admin/api/miniprogram-config", {"studioName": "x"})
+        self.assertEqual((r.code, r.header("Location")), (302, "/admin/login"))
+        self.assertTrue(r.header("Content-Type").startswith("text/html"))
+        # following it gives the HTML page a fetch() then fails to parse: Unexpected token '<'
+        self.assertTrue(call("GET", r.header("Location")).text.startswith("<"))
+        self.assertEqual(call("GET", "/admin/api/miniprogram-config", cookie=self.login()[1]).code, 200)
+
+    def test_admin_500_switch_makes_the_save_endpoint_raise(self):
+        self.set_env(AISTUDIO_SAMPLE_ADMIN_500="1")
+        for cookie in (None, self.login()[1]):
+            with self.assertRaises(RuntimeError):
+                call("POST", "/admin/api/miniprogram-config", {"studioName": "x"}, cookie=cookie)
+        self.assertEqual(call("GET", "/admin/api/miniprogram-config", cookie=self.login()[1]).code, 200)
+
+
+class PagesTest(AppTest):
+    def test_home_page_is_the_apps(self):
+        r = call("GET", "/")
+        self.assertEqual(r.code, 200)
+        self.assertTrue(r.header("Content-Type").startswith("text/html"))
+        self.assertIn("aistudio", r.text)
+        self.assertEqual(call("HEAD", "/").code, 200)
+
+    def test_not_found(self):
+        for path in ("/api/nope", "/admin/api/nope"):
+            r = call("GET", path)
+            self.assertEqual((r.code, r.json()), (404, {"success": False, "error": "not_found", "path": path}))
+        for path in ("/nope", "/admin/nope", "/media/x.jpg"):
+            r = call("GET", path)
+            self.assertEqual(r.code, 404, path)
+            self.assertTrue(r.header("Content-Type").startswith("text/html"), path)
+            self.assertIn("</html>", r.text)
+
+
+if __name__ == "__main__":
+    unittest.main()
