@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the demo and the tests need, when missing (root only).
+# Each pair is command:package, or python3.module:package for a module Debian's python3 must import.
 set -euo pipefail
 need=()
 for pair in systemd-nspawn:systemd-container debootstrap:debootstrap tinyproxy:tinyproxy ip:iproute2 \
             ssh:openssh-client openssl:openssl pebble:pebble pebble-challtestsrv:pebble curl:curl \
-            ansible-playbook:ansible-core shellcheck:shellcheck; do
+            ansible-playbook:ansible-core shellcheck:shellcheck python3.yaml:python3-yaml; do
   cmd=${pair%%:*}; pkg=${pair#*:}
-  command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+  case $cmd in
+    python3.*) /usr/bin/python3 -c "import ${cmd#python3.}" >/dev/null 2>&1 || need+=("$pkg") ;;
+    *) command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg") ;;
+  esac
 done
 [ ${#need[@]} -eq 0 ] && { echo "prerequisites present" >&2; exit 0; }
 if [ "$(id -u)" != 0 ]; then
