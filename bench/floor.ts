@@ -2,21 +2,22 @@
 // `apt-get install` as our packages step, then the first start of nginx and of gunicorn (the
 // sample app), done by a bare script over one SSH session. No idempotence, no checks, no TLS
 // config, no hardening: a lower bound, not an alternative.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { PACKAGES } from "../provision/packages";
 import { writeB64 } from "../provision/shell";
+import { readAppDir } from "../infra/app-source";
 import { REPO } from "./repo";
 import { hostCmd } from "./hosts";
 
 export function floorScript(): string {
-  const app = fs.readFileSync(path.join(REPO, "provision/sample-app/app.py"), "utf8");
+  // the sample app as our app step ships it (every file of the directory, tests excluded)
+  const files = readAppDir(path.join(REPO, "provision/sample-app"));
   return `set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 apt-get update -q -o Dpkg::Use-Pty=0 >/dev/null
 apt-get install -y -q -o Dpkg::Use-Pty=0 --no-install-recommends ${PACKAGES.join(" ")} >/dev/null
 mkdir -p /srv/floor
-${writeB64("/srv/floor/app.py", app)}
+${files.map((f) => writeB64(`/srv/floor/${f.rel}`, f.content)).join("\n")}
 systemctl start nginx
 systemd-run --quiet --unit=floor-app -p WorkingDirectory=/srv/floor /usr/bin/python3 -m gunicorn --bind 127.0.0.1:8000 --workers 2 app:application
 for i in $(seq 1 200); do

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readTesthost, TesthostRecord } from "../infra/testhost";
+import { readAppDir } from "../infra/app-source";
 import { AnsibleProject } from "./ansible";
 import { runFloor } from "./floor";
 import type { BenchOptions, BenchResults } from "./harness";
@@ -66,7 +67,10 @@ export async function loadTests(stack: BenchStack, host: string, work: string): 
   // a second release of the app: the same code with one more line
   const app2 = path.join(work, "app-release-2");
   fs.mkdirSync(app2, { recursive: true });
-  for (const f of fs.readdirSync(path.join(REPO, "provision/sample-app"))) fs.copyFileSync(path.join(REPO, "provision/sample-app", f), path.join(app2, f));
+  for (const f of readAppDir(path.join(REPO, "provision/sample-app"))) {
+    fs.mkdirSync(path.dirname(path.join(app2, f.rel)), { recursive: true });
+    fs.writeFileSync(path.join(app2, f.rel), f.content);
+  }
   fs.appendFileSync(path.join(app2, "app.py"), "\n# bench: release 2\n");
   const cases: [string, string, () => Promise<void>][] = [
     ["nginxChange", "nginx site change (reload)", () => stack.reconfigure(benchConfig(host, { extraServerConfig: 'add_header X-Bench-Revision "b" always;' }))],
