@@ -122,6 +122,14 @@ export async function withArgs(spec: CommandSpec, argv: string[], body: (values:
   return body(p.values, p.positionals);
 }
 
+/** The options of every command that acts on a deployed stack. */
+export function stackOptions(verb: string): Record<string, OptionSpec> {
+  return {
+    stack: { type: "string", arg: "STACK", help: `stack to ${verb} ($PULUMI_STACK, else local)` },
+    "config-file": { type: "string", arg: "FILE", help: "stack settings file (default Pulumi.<stack>.yaml)" },
+  };
+}
+
 /** The stack to act on: --stack, else $PULUMI_STACK, else "local". */
 export function stackName(values: Values): string {
   return typeof values.stack === "string" ? values.stack : process.env.PULUMI_STACK ?? "local";

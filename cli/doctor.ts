@@ -1,6 +1,6 @@
 // `aistudio doctor`: the troubleshooting guide's checks against a deployed stack, most likely
 // cause first. Exit 0: all passed, 1: something is wrong, 2: the stack could not be read.
-import { CommandSpec, stackName, str, withArgs } from "./args";
+import { CommandSpec, stackName, stackOptions, str, withArgs } from "./args";
 import { DoctorTarget, ERROR_MAP, firstFailure, formatResult, runDoctor } from "../checks/doctor/index";
 import type { Lang } from "../core/text";
 import { targetFromStack } from "../stacks/doctor-target";
@@ -9,12 +9,11 @@ export const DOCTOR: CommandSpec = {
   usage: 'aistudio doctor [--stack S] [--error "<message>"] [--json] [--lang zh|en] [--miniprogram DIR]',
   summary: "run the troubleshooting guide's checks against a deployed stack / 按排障手册逐项检查线上服务",
   options: {
-    stack: { type: "string", arg: "STACK", help: "stack to check ($PULUMI_STACK, else local)" },
+    ...stackOptions("check"),
     error: { type: "string", arg: "MESSAGE", help: "the error the mini program shows; the checks that explain it run first" },
     json: { type: "boolean", help: "print the results as JSON" },
     lang: { type: "string", arg: "zh|en", help: "print one language (default: both)" },
     miniprogram: { type: "string", arg: "DIR", help: "also lint the mini program's config.js in DIR" },
-    "config-file": { type: "string", arg: "FILE", help: "stack settings file (default Pulumi.<stack>.yaml)" },
     "hosts-file": { type: "string", arg: "FILE", help: "hosts file consulted before DNS (like /etc/hosts)" },
   },
   footer: [
@@ -45,6 +44,10 @@ export function doctorMain(argv: string[]): Promise<number> {
     if (json) {
       console.log(JSON.stringify({ domain: target.domain, stack, ok: !first, firstFailure: first?.id ?? null, results, seconds }, null, 2));
     } else {
+      // the server's logs are read after the checks ran: printed under the failures' titles again
+      for (const r of results.filter((x) => x.evidence?.length)) {
+        console.log(`\n${formatResult({ ...r, expected: undefined, found: undefined, cause: undefined, fix: undefined }, lang)}`);
+      }
       console.log(
         first
           ? `\n✗ 最可能的原因 / most likely cause: ${first.title.zh} / ${first.title.en}`

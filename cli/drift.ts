@@ -2,7 +2,7 @@
 // the last deploy, expected vs found. Exit 0: no drift, 1: drift, 2: the check itself failed (host
 // unreachable, host key changed…). `npm run pulumi -- up --refresh --stack S` repairs it.
 import * as fs from "node:fs";
-import { CommandSpec, stackName, str, withArgs } from "./args";
+import { CommandSpec, stackName, stackOptions, str, withArgs } from "./args";
 import { formatTable } from "../checks/drift";
 import { checkDrift } from "../stacks/drift";
 
@@ -10,8 +10,7 @@ export const DRIFT: CommandSpec = {
   usage: "aistudio drift [--stack S] [--config-file F] [--json] [--report FILE]",
   summary: "report what changed on the servers and in the cloud since the last deploy / 检查服务器与云资源是否偏离上次部署",
   options: {
-    stack: { type: "string", arg: "STACK", help: "stack to check ($PULUMI_STACK, else local)" },
-    "config-file": { type: "string", arg: "FILE", help: "stack settings file (default Pulumi.<stack>.yaml)" },
+    ...stackOptions("check"),
     json: { type: "boolean", help: "print the report as JSON" },
     report: { type: "string", arg: "FILE", help: "also write the JSON report to FILE" },
   },

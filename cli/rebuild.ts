@@ -1,14 +1,13 @@
 // `aistudio rebuild` (npm run rebuild -- --stack S): replace the server with a fresh one, converge
 // it, and compare the fingerprint with the previous build.
-import { CommandSpec, stackName, str, withArgs } from "./args";
+import { CommandSpec, stackName, stackOptions, str, withArgs } from "./args";
 import { rebuild } from "../stacks/rebuild";
 
 export const REBUILD: CommandSpec = {
   usage: "aistudio rebuild [--stack S] [--config-file F]",
   summary: "replace the server with a fresh one and converge it / 用新服务器替换并重新部署",
   options: {
-    stack: { type: "string", arg: "STACK", help: "stack to rebuild ($PULUMI_STACK, else local)" },
-    "config-file": { type: "string", arg: "FILE", help: "stack settings file (default Pulumi.<stack>.yaml)" },
+    ...stackOptions("rebuild"),
   },
   footer: [
     "alicloud: the ECS instance is replaced (EIP, DNS and host key kept); local: the test host is booted fresh at its address.",
