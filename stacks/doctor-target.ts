@@ -1,6 +1,8 @@
 // What the doctor checks, taken from a deployed stack: the domain, the server's address and SSH
-// access, the trust for test certificates, the security group rules in the state.
+// access, the trust for test certificates, the security group rules in the state, the app contract
+// (port, admin paths), the smoke request, and the secrets to keep out of the evidence.
 import type { DoctorTarget } from "../checks/doctor/index";
+import { secretValues } from "../infra/steps";
 import { readStack, StackView } from "./read-stack";
 
 export interface TargetExtras {
@@ -25,6 +27,11 @@ export function doctorTarget(v: StackView, extra: TargetExtras = {}): DoctorTarg
     miniprogramDir: extra.miniprogram,
     hostsFile: extra.hostsFile,
     wechatApp: c.wechat.appId && c.wechat.appSecret ? { appId: c.wechat.appId, appSecret: c.wechat.appSecret } : undefined,
+    // c.app?: hand-made partial views (test/unit/wechat.test.ts) have no app section
+    appPort: c.app?.port,
+    admin: c.app?.admin,
+    request: c.smoke.request,
+    redact: c.app ? secretValues(c) : undefined,
   };
 }
 

@@ -1,7 +1,9 @@
 // What every doctor check is and returns: one Check interface, one CheckResult, and the small
 // builders the checks use to say ok / fail / warn / skip with expected vs found, cause and fix.
+import { APP_PORT } from "../../core/constants";
 import { Bilingual } from "../../core/text";
 import type { Connection } from "../../core/ssh";
+import type { SmokeRequest, VisitTarget } from "../visit";
 import type { HttpClient } from "../wechat";
 import type { ServerFacts } from "./server-facts";
 
@@ -16,8 +18,19 @@ export interface CheckResult {
   found?: string;
   cause?: Bilingual;
   fix?: Bilingual;
+  /** Server log lines read after the checks ran (a failing HTTP check), secrets redacted. */
+  evidence?: Evidence[];
   ms: number;
 }
+
+/** Lines of one server log, named by the command that printed them. */
+export interface Evidence {
+  source: string;
+  lines: string[];
+}
+
+/** The server logs a failure can be explained by: the app's journal (tracebacks), nginx's error log. */
+export type LogSource = "journal" | "nginx";
 
 export interface DoctorTarget {
   /** The configured request domain (may be wrong: it is the first thing checked). */
@@ -26,6 +39,16 @@ export interface DoctorTarget {
   serverIp?: string;
   /** Connect here instead of resolving DNS (test hosts). Defaults to what DNS says. */
   connectTo?: string;
+  /** The HTTPS port (default 443; another one only for tests against a local server). */
+  port?: number;
+  /** gunicorn's port on 127.0.0.1 (app.port; default APP_PORT). */
+  appPort?: number;
+  /** The admin backend (app.admin): its login page and the JSON API its 小程序配置 page saves through. */
+  admin?: { loginPath: string; apiPath: string };
+  /** The API call to test (smoke.request); default the guide's visit call. */
+  request?: SmokeRequest;
+  /** Secret values of the stack: replaced with *** in the evidence read from the server. */
+  redact?: string[];
   /** Extra trusted CA for test stacks; "server-cert" trusts the deployed certificate (local stack). */
   ca?: string;
   /** Is this a stack whose certificate must satisfy WeChat (no self-signed)? */
@@ -61,14 +84,22 @@ export interface DoctorContext {
   ca?: string;
 }
 
-/** A check's verdict before the runner adds its id, title and duration. */
-export type CheckOutcome = Omit<CheckResult, "id" | "title" | "ms">;
+/**
+ * A check's verdict before the runner adds its id, title, duration and evidence; `logs`: the server
+ * logs that explain this failure (the runner's default for the check when absent).
+ */
+export type CheckOutcome = Omit<CheckResult, "id" | "title" | "ms" | "evidence"> & { logs?: LogSource[] };
 
 export interface Check {
   id: string;
+  /** The title with the defaults (app port, request); `titleFor` names the target's own when set. */
   title: Bilingual;
+  titleFor?(target: DoctorTarget): Bilingual;
   run(target: DoctorTarget, ctx: DoctorContext): Promise<CheckOutcome>;
 }
+
+/** The title a check has for this target. */
+export const titleOf = (c: Check, tg: DoctorTarget): Bilingual => c.titleFor?.(tg) ?? c.title;
 
 export const ok = (found?: string, expected?: string): CheckOutcome => ({ status: "ok", found, expected });
 
@@ -84,6 +115,17 @@ export const skip = (why: string): CheckOutcome => ({ status: "skip", found: why
 
 /** Where the network checks connect: what DNS found, else the test stack's or the server's address. */
 export const addressOf = (tg: DoctorTarget, ctx: DoctorContext): string => ctx.address ?? tg.connectTo ?? tg.serverIp ?? tg.domain;
+
+/** The HTTPS port the network checks connect to. */
+export const httpsPortOf = (tg: DoctorTarget): number => tg.port ?? 443;
+
+/** gunicorn's port on 127.0.0.1. */
+export const appPortOf = (tg: Pick<DoctorTarget, "appPort">): number => tg.appPort ?? APP_PORT;
+
+/** Where the HTTP checks send their requests. */
+export const httpsTargetOf = (tg: DoctorTarget, ctx: DoctorContext): VisitTarget => ({
+  domain: tg.domain, connectTo: addressOf(tg, ctx), port: tg.port, ca: ctx.ca,
+});
 
 /** A check's run, skipped once TCP 443 was found unreachable (instead of timing out again). */
 export const needs443 = (run: Check["run"]): Check["run"] => async (tg, ctx) => (ctx.no443 ? skip(`needs TCP 443 (${ctx.no443})`) : run(tg, ctx));

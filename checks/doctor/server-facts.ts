@@ -7,34 +7,34 @@ import { probeShell } from "../../core/probe-sh";
 import { Connection, runOnce } from "../../core/ssh";
 
 /**
- * nginx / aistudio: `systemctl is-active`; appListen: the addresses listening on the app's port;
- * gunicorn: what gunicorn (python) listens on; ufw: `ufw status`; cert: the deployed certificate
- * (local stack); unparsed: output lines that were not records; error: why there are no facts (SSH
- * failed).
+ * nginx / aistudio: `systemctl is-active`; appListen: the addresses listening on the app's port
+ * (app.port); gunicorn: what gunicorn (python) listens on; ufw: `ufw status`; cert: the deployed
+ * certificate (local stack); unparsed: output lines that were not records; error: why there are no
+ * facts (SSH failed).
  */
 export type ServerFacts = Record<string, string>;
 
-/** Each fact: the bash line printing its record (core/probe-sh.ts helpers), and the record's field it is. */
-const FACTS: { fact: string; kind: string; subject: string; field: string; sh: string }[] = [
+/** Each fact for an app on `port`: the bash line printing its record (core/probe-sh.ts helpers), and the record's field it is. */
+const factsFor = (port: number): { fact: string; kind: string; subject: string; field: string; sh: string }[] => [
   { fact: "nginx", kind: "unit", subject: "nginx", field: "active", sh: "probe_unit nginx" },
   { fact: "aistudio", kind: "unit", subject: APP_UNIT, field: "active", sh: `probe_unit ${APP_UNIT}` },
-  { fact: "appListen", kind: "listen", subject: `:${APP_PORT}`, field: "addresses", sh: `probe_listen ${APP_PORT}` },
+  { fact: "appListen", kind: "listen", subject: `:${port}`, field: "addresses", sh: `probe_listen ${port}` },
   { fact: "gunicorn", kind: "process", subject: "gunicorn", field: "listen", sh: `probe_record process gunicorn "listen=$(listening_on '*' 'gunicorn|python')"` },
   { fact: "ufw", kind: "ufw", subject: "status", field: "text", sh: `probe_record ufw status "text=$(ufw status 2>&1 || true)"` },
   { fact: "cert", kind: "cert", subject: FULLCHAIN, field: "pem", sh: `probe_record cert ${FULLCHAIN} "pem=$(cat ${FULLCHAIN} 2>/dev/null || true)"` },
 ];
 
-/** The script; with the deployed certificate too when the doctor is to trust it (local stack). */
-export function serverScript(withCert: boolean): string {
-  return probeShell(FACTS.filter((f) => withCert || f.fact !== "cert").map((f) => f.sh).join("\n"));
+/** The script for an app on `port`; with the deployed certificate too when the doctor is to trust it (local stack). */
+export function serverScript(withCert: boolean, port = APP_PORT): string {
+  return probeShell(factsFor(port).filter((f) => withCert || f.fact !== "cert").map((f) => f.sh).join("\n"));
 }
 
 /** The script's output as facts: each fact is one field of one record; lines that are not records are kept in `unparsed`. */
-export function parseServerFacts(out: string): ServerFacts {
+export function parseServerFacts(out: string, port = APP_PORT): ServerFacts {
   const records = parseProbe(out);
   const byKey = new Map(records.map((r) => [recordKey(r), r]));
   const facts: ServerFacts = {};
-  for (const f of FACTS) {
+  for (const f of factsFor(port)) {
     const value = byKey.get(recordKey(f))?.fields[f.field];
     if (value !== undefined) facts[f.fact] = value;
   }
@@ -44,10 +44,10 @@ export function parseServerFacts(out: string): ServerFacts {
 }
 
 /** One SSH session for everything the server checks need; `{ error }` when it fails. */
-export async function readServerFacts(ssh: Connection, withCert: boolean): Promise<ServerFacts> {
+export async function readServerFacts(ssh: Connection, withCert: boolean, port = APP_PORT): Promise<ServerFacts> {
   try {
-    const r = await runOnce(ssh, serverScript(withCert), 8_000);
-    return parseServerFacts(r.stdout);
+    const r = await runOnce(ssh, serverScript(withCert, port), 8_000);
+    return parseServerFacts(r.stdout, port);
   } catch (e) {
     return { error: (e as Error).message };
   }

@@ -1,18 +1,20 @@
-// On the server (over SSH): nginx and the app are running and gunicorn listens on 127.0.0.1:<APP_PORT>.
-import { APP_PORT } from "../../core/constants";
+// On the server (over SSH): nginx and the app are running and gunicorn listens on 127.0.0.1:<app.port>.
 import { t } from "../../core/text";
-import { Check, fail, ok, needsSsh } from "./check";
+import { appPortOf, Check, DoctorTarget, fail, ok, needsSsh } from "./check";
 
-const APP_ADDR = `127.0.0.1:${APP_PORT}`;
-const LISTENS_ON_APP_ADDR = new RegExp(`${APP_ADDR.replace(/\./g, "\\.")}\\b`);
+const appAddr = (tg: Pick<DoctorTarget, "appPort">) => `127.0.0.1:${appPortOf(tg)}`;
+const titleFor = (tg: Pick<DoctorTarget, "appPort">) =>
+  t(`服务器：nginx 与 aistudio 运行中，${appPortOf(tg)} 端口在监听`, `server: nginx and aistudio active, ${appAddr(tg)} listening`);
 
 export const serverServicesCheck: Check = {
   id: "server-services",
-  title: t(`服务器：nginx 与 aistudio 运行中，${APP_PORT} 端口在监听`, `server: nginx and aistudio active, ${APP_ADDR} listening`),
+  title: titleFor({}),
+  titleFor,
   run: needsSsh(async (tg, ctx) => {
     const s = ctx.server ?? {};
     if (s.error) return fail("an SSH session", s.error, t("无法 SSH 登录服务器", "cannot SSH to the server"), t("检查安全组 22 端口和 aistudio:server 配置", "check port 22 in the security group and aistudio:server"));
-    const expected = `nginx active, aistudio active, ${APP_ADDR} listening`;
+    const addr = appAddr(tg);
+    const expected = `nginx active, aistudio active, ${addr} listening`;
     if (s.nginx !== "active") {
       return fail(expected, `nginx ${s.nginx}`,
         t("nginx 未运行", "nginx is not running"),
@@ -23,10 +25,10 @@ export const serverServicesCheck: Check = {
         t("aistudio 服务未运行（gunicorn）", "the aistudio service (gunicorn) is not running"),
         t("`systemctl restart aistudio`，失败时看 `journalctl -u aistudio -n 50`", "`systemctl restart aistudio`; if it fails read `journalctl -u aistudio -n 50`"));
     }
-    if (!LISTENS_ON_APP_ADDR.test(s.appListen ?? "")) {
-      return fail(expected, `${APP_ADDR} not listening (gunicorn listens on: ${s.gunicorn || "nothing"})`,
-        t(`gunicorn 没有监听 ${APP_ADDR}（端口或地址配置错误），nginx 会返回 502`, `gunicorn is not listening on ${APP_ADDR} (wrong port or address); nginx answers 502`),
-        t(`恢复 aistudio.service 中的 --bind ${APP_ADDR}（pulumi up 会恢复），然后 \`systemctl restart aistudio\``, `restore --bind ${APP_ADDR} in aistudio.service (pulumi up does) and restart aistudio`));
+    if (!new RegExp(`${addr.replace(/\./g, "\\.")}\\b`).test(s.appListen ?? "")) {
+      return fail(expected, `${addr} not listening (gunicorn listens on: ${s.gunicorn || "nothing"})`,
+        t(`gunicorn 没有监听 ${addr}（端口或地址配置错误），nginx 会返回 502`, `gunicorn is not listening on ${addr} (wrong port or address); nginx answers 502`),
+        t(`恢复 aistudio.service 中的 --bind ${addr}（pulumi up 会恢复），然后 \`systemctl restart aistudio\``, `restore --bind ${addr} in aistudio.service (pulumi up does) and restart aistudio`));
     }
     return ok(`nginx active, aistudio active, listening ${s.appListen}`);
   }),

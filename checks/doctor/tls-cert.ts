@@ -10,7 +10,7 @@ export const tlsCertCheck: Check = {
   id: "tls-cert",
   title: t("证书可信、域名匹配、未过期、证书链完整", "certificate trusted, matches the name, not expiring, full chain"),
   run: needs443(async (tg, ctx) => {
-    const h = await handshake({ domain: tg.domain, address: addressOf(tg, ctx), ca: ctx.ca });
+    const h = await handshake({ domain: tg.domain, address: addressOf(tg, ctx), port: tg.port, ca: ctx.ca });
     if (!h.ok || !h.leaf) {
       return fail("a TLS handshake", h.error ?? "no certificate",
         t("TLS 握手失败", "the TLS handshake failed"),

@@ -7,7 +7,7 @@ export const tlsVersionsCheck: Check = {
   id: "tls-versions",
   title: t("接受 TLS 1.2，拒绝 TLS 1.0/1.1", "TLS 1.2 accepted, TLS 1.0/1.1 refused"),
   run: needs443(async (tg, ctx) => {
-    const target = { domain: tg.domain, address: addressOf(tg, ctx), ca: ctx.ca };
+    const target = { domain: tg.domain, address: addressOf(tg, ctx), port: tg.port, ca: ctx.ca };
     const [v12, v11, v10] = await Promise.all([acceptsVersion(target, "TLSv1.2"), acceptsVersion(target, "TLSv1.1"), acceptsVersion(target, "TLSv1")]);
     const found = `TLS1.2 ${v12 ? "accepted" : "refused"}, TLS1.1 ${v11 ? "accepted" : "refused"}, TLS1.0 ${v10 ? "accepted" : "refused"}`;
     if (!v12) {
