@@ -1,4 +1,4 @@
-// The twelve checks in the guide's order: outside in, from the request domain to the mini program.
+// The thirteen checks in the guide's order: outside in, from the request domain to the mini program.
 import { Check } from "./check";
 import { domainCheck } from "./domain";
 import { wechatDomainsCheck } from "./wechat-domains";
@@ -8,6 +8,7 @@ import { tlsCertCheck } from "./tls-cert";
 import { tlsVersionsCheck } from "./tls-versions";
 import { httpRedirectCheck } from "./http-redirect";
 import { apiJsonCheck } from "./api-json";
+import { adminJsonCheck } from "./admin-json";
 import { serverServicesCheck } from "./server-services";
 import { ufw443Check } from "./ufw443";
 import { securityGroupCheck } from "./security-group";
@@ -22,6 +23,7 @@ export const CHECKS: Check[] = [
   tlsVersionsCheck,
   httpRedirectCheck,
   apiJsonCheck,
+  adminJsonCheck,
   serverServicesCheck,
   ufw443Check,
   securityGroupCheck,

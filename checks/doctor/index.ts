@@ -3,9 +3,10 @@
 // DNS, TCP 443, TLS, the API, then the server over SSH, the security group and the mini program's
 // config. Every result says expected vs found; every failure says the cause and the fix, in
 // Chinese and English.
-export type { Check, CheckOutcome, CheckResult, DoctorContext, DoctorTarget, SecurityGroupRule, Status } from "./check";
+export type { Check, CheckOutcome, CheckResult, DoctorContext, DoctorTarget, Evidence, LogSource, SecurityGroupRule, Status } from "./check";
 export { CHECKS } from "./checks";
 export { ERROR_MAP, orderFor } from "./errors";
-export { ROOT_CAUSE_ORDER, firstFailure, runDoctor } from "./run";
+export { ROOT_CAUSE_ORDER, firstFailure, runDoctor, type RunOptions } from "./run";
+export { HTTP_CHECK_LOGS, LOGS, readLogsOverSsh, type EvidenceReader } from "./evidence";
 export { formatResult } from "./format";
 export { parseServerFacts, type ServerFacts } from "./server-facts";

@@ -1,15 +1,31 @@
 // Runs the checks for one target: the server facts once over SSH, DNS first (it finds the address
-// the others connect to), then the checks in the order the reported error asks for.
-import { CheckOutcome, CheckResult, DoctorContext, DoctorTarget } from "./check";
+// the others connect to), then the checks in the order the reported error asks for; last, the
+// server's logs for the HTTP checks that failed.
+import { appPortOf, CheckOutcome, CheckResult, DoctorContext, DoctorTarget, LogSource, titleOf } from "./check";
 import { CHECKS } from "./checks";
 import { orderFor } from "./errors";
-import { readServerFacts } from "./server-facts";
+import { attachEvidence, EvidenceReader, readLogsOverSsh } from "./evidence";
+import { readServerFacts, ServerFacts } from "./server-facts";
 
-export async function runDoctor(tg: DoctorTarget, o: { error?: string; onResult?: (r: CheckResult) => void } = {}): Promise<CheckResult[]> {
+export interface RunOptions {
+  /** The error the mini program or the admin page shows: the checks that explain it run first. */
+  error?: string;
+  /** Each result as soon as its check ran (the evidence comes later, in the returned results). */
+  onResult?: (r: CheckResult) => void;
+  /** Reads the server facts (default: over SSH; tests inject them). */
+  readFacts?: (tg: DoctorTarget) => Promise<ServerFacts>;
+  /** Reads the server's logs for the evidence (default: over SSH; tests inject them). */
+  readEvidence?: EvidenceReader;
+}
+
+const factsOverSsh = (tg: DoctorTarget) => readServerFacts(tg.ssh!, tg.ca === "server-cert", appPortOf(tg));
+
+export async function runDoctor(tg: DoctorTarget, o: RunOptions = {}): Promise<CheckResult[]> {
   const ctx: DoctorContext = {};
-  ctx.server = tg.ssh ? await readServerFacts(tg.ssh, tg.ca === "server-cert") : {};
+  ctx.server = tg.ssh ? await (o.readFacts ?? factsOverSsh)(tg) : {};
   ctx.ca = tg.ca === "server-cert" ? ctx.server.cert : tg.ca;
   const results: CheckResult[] = [];
+  const logs = new Map<string, LogSource[]>();
   const byId = new Map(CHECKS.map((c) => [c.id, c]));
   // dns first whatever the order: the other network checks need the address it finds
   const order = orderFor(o.error);
@@ -25,20 +41,25 @@ export async function runDoctor(tg: DoctorTarget, o: { error?: string; onResult?
     } catch (e) {
       r = { status: "fail", found: `check crashed: ${(e as Error).message}` };
     }
-    const res: CheckResult = { id, title: c.title, ms: Date.now() - t0, ...r };
+    const { logs: named, ...outcome } = r;
+    if (named) logs.set(id, named);
+    const res: CheckResult = { id, title: titleOf(c, tg), ms: Date.now() - t0, ...outcome };
     results.push(res);
     o.onResult?.(res);
   }
+  // after the checks: the journal then holds the traceback of the doctor's own request
+  if (!ctx.server.error) await attachEvidence(results, logs, tg, o.readEvidence ?? readLogsOverSsh);
   return results;
 }
 
 /**
  * The cause the doctor names: of the failing checks, the one nearest the root. A stopped nginx
  * also fails "TCP 443" and "API", but nginx is the cause; a closed ufw port also fails TCP 443,
- * but the firewall is the cause.
+ * but the firewall is the cause. A stopped app fails both APIs, but server-services names it; when
+ * only the APIs fail, the admin API's verdict (login page, app error, nginx page) is the sharper one.
  */
 export const ROOT_CAUSE_ORDER = [
-  "domain", "wechat-domains", "dns", "security-group", "ufw443", "server-services", "tls-cert", "tls-versions", "tcp443", "api-json", "http-redirect", "miniprogram",
+  "domain", "wechat-domains", "dns", "security-group", "ufw443", "server-services", "tls-cert", "tls-versions", "tcp443", "admin-json", "api-json", "http-redirect", "miniprogram",
 ];
 
 export function firstFailure(results: CheckResult[]): CheckResult | undefined {

@@ -25,7 +25,7 @@ describe("orderFor", () => {
     ["net::ERR_CONNECTION_CLOSED", "tcp443"],
     ["request:fail url not in domain list", "wechat-domains"],
     ["errcode 600002", "wechat-domains"],
-    ["SyntaxError: Unexpected token '<', \"<html>\"", "api-json"],
+    ["SyntaxError: Unexpected token '<', \"<html>\"", "admin-json"],
     ["开发者工具正常，真机不行", "tls-cert"],
     ["works in devtools", "tls-cert"],
     ["request:fail", "domain"],

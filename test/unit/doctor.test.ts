@@ -8,6 +8,7 @@ import { APP_PORT, FULLCHAIN } from "../../core/constants";
 import type { Connection } from "../../core/ssh";
 import { CHECKS, CheckResult, DoctorContext, DoctorTarget, ROOT_CAUSE_ORDER, ServerFacts, firstFailure, parseServerFacts } from "../../checks/doctor/index";
 import { serverScript } from "../../checks/doctor/server-facts";
+import { diagnosticsScript } from "../../checks/diagnostics";
 import { serializeProbe } from "../../core/probe";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "miniprogram");
@@ -36,9 +37,9 @@ const healthy = (): ServerFacts => ({
 });
 
 describe("the check list", () => {
-  it("has the twelve checks in the guide's order, each titled in both languages", () => {
+  it("has the thirteen checks in the guide's order, each titled in both languages", () => {
     expect(CHECKS.map((c) => c.id)).toEqual([
-      "domain", "wechat-domains", "dns", "tcp443", "tls-cert", "tls-versions", "http-redirect", "api-json", "server-services", "ufw443", "security-group", "miniprogram",
+      "domain", "wechat-domains", "dns", "tcp443", "tls-cert", "tls-versions", "http-redirect", "api-json", "admin-json", "server-services", "ufw443", "security-group", "miniprogram",
     ]);
     for (const c of CHECKS) {
       expect(c.title.zh, c.id).toMatch(/[\u4e00-\u9fff]/);
@@ -146,6 +147,19 @@ describe("server facts (the SSH script and its parser)", () => {
     expect(serverScript(false)).toContain(`\nprobe_listen ${APP_PORT}\n`);
     expect(serverScript(false)).not.toContain(FULLCHAIN);
     expect(serverScript(true)).toContain(`cat ${FULLCHAIN}`);
+  });
+
+  it("a configured app.port: the script and the parser use it, and so do server-services and the diagnostics", async () => {
+    expect(serverScript(false, 8123)).toContain("\nprobe_listen 8123\n");
+    expect(serverScript(false, 8123)).not.toContain(`probe_listen ${APP_PORT}`);
+    const out = serializeProbe([{ kind: "listen", subject: ":8123", fields: { addresses: "127.0.0.1:8123" } }]);
+    expect(parseServerFacts(out, 8123)).toEqual({ appListen: "127.0.0.1:8123" });
+    expect(parseServerFacts(out)).toEqual({});
+    const facts = { ...healthy(), appListen: "127.0.0.1:8123" };
+    expect((await run("server-services", { ssh: SSH, appPort: 8123 }, { server: facts })).status).toBe("ok");
+    expect(await run("server-services", { ssh: SSH }, { server: facts })).toMatchObject({ status: "fail", found: `127.0.0.1:${APP_PORT} not listening (gunicorn listens on: 127.0.0.1:${APP_PORT})` });
+    expect(diagnosticsScript(8123)).toContain("grep -E ':(8123|443|80)\\b'");
+    expect(diagnosticsScript()).toContain(`grep -E ':(${APP_PORT}|443|80)\\b'`);
   });
 });
 
