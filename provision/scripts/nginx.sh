@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The nginx step's apply (provision/nginx.ts): the staged site is put in place and enabled, checked
 # with `nginx -t`, and only then kept and nginx reloaded. A failing check restores the previous site
-# (or removes a new one), leaves nginx running its previous configuration, and fails the step with
-# nginx's message.
+# when ours changed (or removes a new one), never touches an unchanged one, leaves nginx running its
+# previous configuration, and fails the step with nginx's message.
 #
 # Runs after provision/prelude.ts (put_file, CHANGED) and the staging of the site file.
 # Inputs, from the generated header (server paths are the values starting with "/"):
@@ -18,14 +18,24 @@ if ! [ -e "$FULLCHAIN" ]; then
     -keyout "$PRIVKEY" -out "$FULLCHAIN" 2>/dev/null
   chmod 0600 "$PRIVKEY"
 fi
+# Debian's default site (and its welcome page) is never served: our catch-all servers answer other names
 rm -f "$DEFAULT_SITE_LINK"
 had_link=0; [ -L "$SITE_LINK" ] && had_link=1
 put_file "$SITE_PATH" 0644 root root
+site_changed=$CHANGED
 ln -sfn "$SITE_PATH" "$SITE_LINK"
 if ! out=$(nginx -t 2>&1); then
-  echo "nginx -t rejected the new configuration; the previous one stays live:" >&2
+  if [ "$site_changed" = 1 ]; then
+    echo "nginx -t rejected the new configuration; the previous one stays live:" >&2
+  else
+    echo "nginx -t fails with our site unchanged (another configuration is broken); nginx keeps running its previous one:" >&2
+  fi
   echo "$out" >&2
-  if [ -f "$SITE_PATH.aistudio-prev" ]; then mv -f "$SITE_PATH.aistudio-prev" "$SITE_PATH"; else rm -f "$SITE_PATH"; fi
+  # put back what was there: the previous site if ours changed (a new one is removed); an unchanged,
+  # working site stays as it is
+  if [ "$site_changed" = 1 ]; then
+    if [ -f "$SITE_PATH.aistudio-prev" ]; then mv -f "$SITE_PATH.aistudio-prev" "$SITE_PATH"; else rm -f "$SITE_PATH"; fi
+  fi
   [ "$had_link" = 1 ] || rm -f "$SITE_LINK"
   exit 1
 fi
@@ -33,6 +43,6 @@ rm -f "$SITE_PATH.aistudio-prev"
 systemctl enable nginx >/dev/null 2>&1
 if ! systemctl is-active --quiet nginx; then
   systemctl start nginx
-elif [ "$CHANGED" = 1 ] || [ "$had_link" = 0 ]; then
+elif [ "$site_changed" = 1 ] || [ "$had_link" = 0 ]; then
   systemctl reload nginx
 fi

@@ -258,7 +258,7 @@ describe("app step", () => {
 describe("nginx step: (c) nginx -t rejects the changed site", () => {
   const PREVIOUS = "# the previous site\nserver { listen 80; }\n";
   const rejecting = `if [ "$1" = -t ]; then echo 'nginx: [emerg] unknown directive "bogus" in /etc/nginx/sites-enabled/aistudio.conf:93' >&2; echo 'nginx: configuration file /etc/nginx/nginx.conf test failed' >&2; exit 1; fi`;
-  const o = { domain: "photogooo.com", extraServerConfig: "bogus on;" };
+  const o = { domain: "photogooo.com", appPort: 8000, dataDir: "/var/lib/aistudio", extraServerConfig: "bogus on;" };
 
   /** A server with the previous site enabled and a certificate in place. */
   function live(stubs: Record<string, string>) {
@@ -294,6 +294,22 @@ describe("nginx step: (c) nginx -t rejects the changed site", () => {
     expect(box.read(SITE_PATH)).toContain("bogus on;");
     expect(box.exists(SITE_PATH + ".aistudio-prev")).toBe(false);
     expect(box.calls("systemctl")).toEqual(["systemctl enable nginx", "systemctl is-active --quiet nginx", "systemctl reload nginx"]);
+  });
+
+  it("nginx -t failing on another config while our site is unchanged leaves the live site and its link in place", () => {
+    const elsewhere = `if [ "$1" = -t ]; then echo 'nginx: [emerg] unknown directive "bogus" in /etc/nginx/conf.d/other.conf:1' >&2; exit 1; fi`;
+    const { box, run } = live({ nginx: elsewhere });
+    const site = nginxStep(o).files[0].content;
+    box.write(SITE_PATH, site); // what this deploy brings is already live
+    const r = run();
+    expect(r.code).toBe(1);
+    expect(box.exists(SITE_PATH)).toBe(true);
+    expect(box.read(SITE_PATH)).toBe(site);
+    expect(fs.readlinkSync(box.at(SITE_LINK))).toBe(box.at(SITE_PATH));
+    expect(r.stderr).toContain("nginx -t fails with our site unchanged (another configuration is broken)");
+    expect(r.stderr).toContain("/etc/nginx/conf.d/other.conf:1");
+    expect(box.exists(SITE_PATH + ".aistudio-prev")).toBe(false);
+    expect(box.calls("systemctl")).toEqual([]);
   });
 
   it("a first site that nginx -t rejects is removed with its link", () => {
