@@ -79,7 +79,7 @@ async function verdict(tg: DoctorTarget, target: VisitTarget, apiPath: string): 
     const to = new URL(a.location || "/", `https://${tg.domain}/`);
     const hop = to.hostname === tg.domain.toLowerCase() ? await request(target, "GET", to.pathname + to.search) : undefined;
     const found = `${a.status} → ${a.location || "(no Location)"}${hop ? ` → ${describe(hop)}` : " (another host: not followed)"}`;
-    if (hop?.kind === "html") return failed(found, LOGIN_CAUSE, LOGIN_FIX);
+    if (hop?.kind === "html") return failed(found, LOGIN_CAUSE, LOGIN_FIX, ["journal"]);
     return failed(found,
       t("接口没有应答而是跳转（3xx）：后台页面的 fetch 会跟随跳转，拿到的不是接口的 JSON", "the API redirects (3xx) instead of answering: the admin page's fetch follows it and gets something other than the API's JSON"),
       t("（应用团队）没有会话时返回 401 JSON，不要跳转", "(app team) answer 401 JSON without a session instead of redirecting"));
@@ -97,7 +97,7 @@ async function verdict(tg: DoctorTarget, target: VisitTarget, apiPath: string): 
       t(`应用内部错误（${a.status}）：后台页面拿到错误页，报 Unexpected token '<'`, `a server error in the app (${a.status}): the admin page gets an error page and fails with Unexpected token '<'`),
       t("看下面 journalctl -u aistudio 里的 traceback，修复后重新部署（pulumi up）", "read the traceback below (journalctl -u aistudio), fix it and redeploy (pulumi up)"), ["journal"]);
   }
-  if (a.kind === "html" && a.status >= 200 && a.status < 300) return failed(describe(a), LOGIN_CAUSE, LOGIN_FIX);
+  if (a.kind === "html" && a.status >= 200 && a.status < 300) return failed(describe(a), LOGIN_CAUSE, LOGIN_FIX, ["journal"]);
   if (a.kind === "json") {
     return warn(EXPECTED, describe(a),
       t(`接口返回 JSON，但状态是 ${a.status} 而不是 401/403：可能没有先检查会话，或 app.admin.apiPath 不是保存接口`, `the API answers JSON, but ${a.status}, not 401/403: it may not check the session first, or app.admin.apiPath is not the save endpoint`),

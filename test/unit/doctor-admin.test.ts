@@ -190,10 +190,11 @@ describe("runDoctor with the evidence (facts and logs injected: no SSH)", () => 
     expect(results.filter((r) => r.evidence).map((r) => r.id)).toEqual(["admin-json"]);
   });
 
-  it("nginx's own page: nginx's error log and the journal", async () => {
+  it("nginx's own page: nginx's error log and the journal; a login page: the journal (nginx saw nothing wrong)", async () => {
     const results = await doctor("nginx502");
     expect(results[0].evidence!.map((e) => e.source)).toEqual(["tail -n 20 /var/log/nginx/error.log", "journalctl -u aistudio -n 50"]);
     expect(results[0].evidence![0].lines).toEqual([NGINX_LOG]);
+    expect((await doctor("redirect"))[0].evidence!.map((e) => e.source)).toEqual(["journalctl -u aistudio -n 50"]);
   });
 
   it("the logs are not read when no HTTP check failed, nor without SSH", async () => {
