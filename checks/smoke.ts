@@ -19,6 +19,8 @@ export interface SmokeTarget {
   /** Default: the guide's visit call expecting success:true. */
   request?: SmokeRequest;
   probes?: SmokeProbe[];
+  /** gunicorn's port, for the diagnostics (default 8000). */
+  appPort?: number;
 }
 
 export interface SmokeOutcome {
@@ -59,7 +61,7 @@ export async function smokeOrThrow(i: SmokeTarget): Promise<SmokeOutcome> {
   const outcome = await runSmoke(i);
   const { result, attempts, seconds } = outcome;
   if (!result.ok) {
-    const diag = await fetchDiagnostics(i.connection, i.redact);
+    const diag = await fetchDiagnostics(i.connection, i.redact, i.appPort);
     throw new Error(
       `smoke test failed / 冒烟测试失败: ${(i.request ?? VISIT_REQUEST).method} https://${i.domain}${(i.request ?? VISIT_REQUEST).path}` +
         `${i.connectTo ? ` (via ${i.connectTo})` : ""} after ${attempts} attempts in ${seconds}s\n` +

@@ -31,12 +31,15 @@ const server = new ServerProvisioning("aistudio", {
     timeoutSeconds: cfg.smoke.timeoutSeconds,
     request: cfg.smoke.request,
     probes: cfg.smoke.probes,
+    appPort: cfg.app.port,
   },
 }, cloud ? { dependsOn: [cloud] } : undefined);
 
 export const domain = cfg.domain;
 export const publicIp = host;
 export const urls = miniProgramUrls(cfg.domain);
+/** The admin backend's login page (the app's own, through nginx). */
+export const adminUrl = `https://${cfg.domain}${cfg.app.admin.loginPath}`;
 export const wechatRequestDomains = requestDomains(cfg.domain);
 export const sshCommand = cloud ? cloud.publicIp.apply((ip) => `ssh ${cfg.server.user}@${ip}`) : `ssh -p ${cfg.server.port} ${cfg.server.user}@${cfg.server.host}`;
 export const securityGroupId = cloud ? cloud.securityGroupId : "(local stack: no security group)";

@@ -26,6 +26,8 @@ export interface ServerProvisioningArgs {
     timeoutSeconds: number;
     request?: SmokeRequest;
     probes?: SmokeProbe[];
+    /** gunicorn's port on the server, for the diagnostics of a failed smoke test. */
+    appPort?: number;
   };
 }
 

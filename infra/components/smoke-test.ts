@@ -17,6 +17,7 @@ export interface SmokeTestArgs {
   /** The smoke request and the extra probes (default: the guide's visit call, no probes). */
   request?: SmokeRequest;
   probes?: SmokeProbe[];
+  appPort?: number;
   connection: pulumi.Input<ConnectionArgs>;
   redact?: pulumi.Input<pulumi.Input<string>[]>;
   triggers: pulumi.Input<pulumi.Input<string>[]>;
