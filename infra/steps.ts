@@ -12,8 +12,10 @@ import { Step, stepHash } from "../provision/step";
 /** The ordered steps for a config: pure, unit-tested. */
 export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePath?: string): Step[] {
   const firewall = { sshPort: cfg.server.port, adminCidrs: cfg.firewall.adminCidrs };
+  // the app contract (aistudio:app.*): its packages, entry point, port and data directory
+  const { wsgi, port, dataDir, packages } = cfg.app;
   const steps: Step[] = [
-    packagesStep(),
+    packagesStep({ app: packages }),
     firewallStep(firewall),
   ];
   if (cfg.tls.mode === "self-signed") steps.push(selfSignedStep(cfg.domain));
@@ -24,7 +26,9 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
         ? { kind: "git", url: cfg.app.source.location, ref: cfg.app.source.ref ?? "main" }
         : { kind: "files", files: appFiles },
       workers: cfg.app.workers,
-      wsgi: "app:application",
+      wsgi,
+      port,
+      dataDir,
       preStart: cfg.app.preStart,
       env: cfg.app.env,
       pipIndexUrl: cfg.app.pipIndexUrl,
@@ -32,6 +36,8 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
   );
   steps.push(nginxStep({
     domain: cfg.domain,
+    appPort: port,
+    dataDir,
     hstsMaxAge: cfg.tls.mode === "self-signed" ? 0 : 31536000,
     maxBodySize: cfg.nginx.clientMaxBodySize,
     extraServerConfig: cfg.nginx.extraServerConfig,
@@ -43,7 +49,7 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
   }
   // last: the build fingerprint over everything the steps manage (certificates excluded)
   const managed = steps.flatMap((s) => s.files.filter((f) => !f.path.includes(".incoming/") && !f.path.startsWith("/etc/aistudio/tls/")).map((f) => f.path));
-  steps.push(fingerprintStep({ files: managed, firewallRules: firewallRules(firewall), after: steps.map(stepHash) }));
+  steps.push(fingerprintStep({ files: managed, firewallRules: firewallRules(firewall), after: steps.map(stepHash), appPackages: packages }));
   return steps;
 }
 

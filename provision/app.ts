@@ -1,14 +1,25 @@
 // The aistudio app: a dedicated system user, a release directory per app version, a shared
-// virtualenv, the secret environment file and a hardened systemd unit running gunicorn on
-// 127.0.0.1:8000. A new release is prepared beside the live one, its pre-start commands run in the
-// unit's own sandbox, then `current` is switched and gunicorn reloaded gracefully. If the new
-// release does not answer, `current` goes back to the previous release (provision/scripts/app.sh).
+// virtualenv, the secret environment file and a hardened systemd unit running gunicorn with the
+// configured WSGI entry point on 127.0.0.1:<app.port>. The app may write only its data directory
+// (app.dataDir; uploads in <dataDir>/media, served by nginx). A new release is prepared beside the
+// live one, its pre-start commands run in the unit's own sandbox, then `current` is switched and
+// gunicorn reloaded gracefully. If the new release does not answer, `current` goes back to the
+// previous release (provision/scripts/app.sh).
 import { FileSpec, Step, sha256 } from "./step";
 import { ShellVars, scriptFromFile } from "./shell";
 import { fileProbe, linkProbe, listenProbe, probeOf, unitProbe } from "./probes";
 
-export { APP_USER, APP_ROOT, MEDIA_DIR, STATIC_DIR, ENV_FILE, UNIT_PATH, APP_PORT } from "../core/constants";
-import { APP_USER, APP_UNIT, APP_ROOT, MEDIA_DIR, STATIC_DIR, ENV_FILE, UNIT_PATH, APP_PORT, VISIT_PATH } from "../core/constants";
+export { APP_USER, APP_ROOT, STATIC_DIR, ENV_FILE, UNIT_PATH } from "../core/constants";
+import { APP_USER, APP_UNIT, APP_ROOT, STATIC_DIR, ENV_FILE, UNIT_PATH, VISIT_PATH } from "../core/constants";
+
+export const CONF_DIR = "/etc/aistudio";
+/** gunicorn's settings file: read at start and on every graceful reload (see gunicornConf). */
+export const GUNICORN_CONF = `${CONF_DIR}/gunicorn.conf.py`;
+/** The group nginx's workers run as: it reads the uploads in <dataDir>/media. */
+export const NGINX_GROUP = "www-data";
+
+/** Where the app's uploads live, served by nginx at /media/. */
+export const mediaDir = (dataDir: string): string => `${dataDir}/media`;
 
 export interface AppFile {
   /** Path relative to the app directory, with forward slashes. */
@@ -21,15 +32,19 @@ export interface AppOptions {
   /** The app's files (kind dir) or a git source. */
   source: { kind: "files"; files: AppFile[] } | { kind: "git"; url: string; ref: string };
   workers: number;
-  /** WSGI entry point, module:callable. */
+  /** WSGI entry point, module.path:callable (aistudio:app.wsgi), handed to gunicorn as it is. */
   wsgi: string;
+  /** gunicorn listens on 127.0.0.1:<port> (aistudio:app.port); never opened to the outside. */
+  port: number;
+  /** The app's one writable directory (aistudio:app.dataDir); uploads go to <dataDir>/media. */
+  dataDir: string;
   preStart: string[];
   env: Record<string, string>;
   pipIndexUrl?: string;
 }
 
-/** A release id that changes exactly when the code changes. */
-export function releaseId(o: AppOptions): string {
+/** A release id that changes exactly when the code changes: only `source` counts. */
+export function releaseId(o: Pick<AppOptions, "source"> & Partial<AppOptions>): string {
   if (o.source.kind === "git") return "git-" + sha256(o.source.url + "#" + o.source.ref).slice(0, 12);
   const h = sha256(
     o.source.files
@@ -49,7 +64,55 @@ export function envFileContent(env: Record<string, string>): string {
     .join("\n") + (Object.keys(env).length ? "\n" : "");
 }
 
-export function unitFile(o: { workers: number; wsgi: string }): string {
+/**
+ * What the app finds in its environment besides the secret environment file: where it may write.
+ * (AISTUDIO_RELEASE comes from gunicornConf, so that it follows a graceful reload.)
+ */
+export function appEnvironment(dataDir: string): string[] {
+  return ["PYTHONUNBUFFERED=1", `AISTUDIO_DATA_DIR=${dataDir}`, `AISTUDIO_MEDIA_DIR=${mediaDir(dataDir)}`];
+}
+
+/**
+ * The unit's sandbox, one systemd setting a line; the pre-start commands run in the same one
+ * (provision/scripts/app.sh hands each line to systemd-run -p). Nothing is writable but the data
+ * directory. UMask 0027: what the app writes is never world-readable; its uploads are readable by
+ * nginx through the setgid group of <dataDir>/media (see app.sh), its database is not.
+ */
+export function sandbox(dataDir: string): string[] {
+  return [
+    "UMask=0027",
+    "NoNewPrivileges=yes",
+    "ProtectSystem=strict",
+    `ReadWritePaths=${dataDir}`,
+    "ProtectHome=yes",
+    "PrivateTmp=yes",
+    "PrivateDevices=yes",
+    "DevicePolicy=closed",
+    "ProtectKernelTunables=yes",
+    "ProtectKernelModules=yes",
+    "ProtectKernelLogs=yes",
+    "ProtectControlGroups=yes",
+    "ProtectClock=yes",
+    "ProtectHostname=yes",
+    "ProtectProc=invisible",
+    "ProcSubset=pid",
+    "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+    "RestrictNamespaces=yes",
+    "RestrictRealtime=yes",
+    "RestrictSUIDSGID=yes",
+    "LockPersonality=yes",
+    "MemoryDenyWriteExecute=yes",
+    "RemoveIPC=yes",
+    "CapabilityBoundingSet=",
+    "AmbientCapabilities=",
+    "SystemCallArchitectures=native",
+    "SystemCallFilter=@system-service",
+    "SystemCallFilter=~@clock @cpu-emulation @debug @module @mount @obsolete @raw-io @reboot @swap @resources @chown",
+    "SystemCallErrorNumber=EPERM",
+  ];
+}
+
+export function unitFile(o: Pick<AppOptions, "workers" | "wsgi" | "port" | "dataDir">): string {
   return `# Managed by aistudio-infra (pulumi). Local edits are reported as drift and reverted by \`pulumi up\`.
 [Unit]
 Description=aistudio backend (gunicorn, WeChat mini program API)
@@ -63,49 +126,37 @@ User=${APP_USER}
 Group=${APP_USER}
 WorkingDirectory=${APP_ROOT}/current
 EnvironmentFile=${ENV_FILE}
-Environment=PYTHONUNBUFFERED=1
-ExecStart=${APP_ROOT}/venv/bin/python -m gunicorn --bind 127.0.0.1:${APP_PORT} --workers ${o.workers} --pythonpath ${APP_ROOT}/current --graceful-timeout 20 --access-logfile - --error-logfile - ${o.wsgi}
+${appEnvironment(o.dataDir).map((e) => `Environment=${e}`).join("\n")}
+ExecStart=${APP_ROOT}/venv/bin/python -m gunicorn -c ${GUNICORN_CONF} --bind 127.0.0.1:${o.port} --workers ${o.workers} --pythonpath ${APP_ROOT}/current --graceful-timeout 20 --access-logfile - --error-logfile - ${o.wsgi}
 ExecReload=/bin/kill -s HUP $MAINPID
 Restart=on-failure
 RestartSec=1
 KillMode=mixed
 TimeoutStopSec=30
 
-# Sandbox: the app may write only its media directory.
-UMask=0027
-NoNewPrivileges=yes
-ProtectSystem=strict
-ReadWritePaths=${MEDIA_DIR}
-ProtectHome=yes
-PrivateTmp=yes
-PrivateDevices=yes
-DevicePolicy=closed
-ProtectKernelTunables=yes
-ProtectKernelModules=yes
-ProtectKernelLogs=yes
-ProtectControlGroups=yes
-ProtectClock=yes
-ProtectHostname=yes
-ProtectProc=invisible
-ProcSubset=pid
-RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
-RestrictNamespaces=yes
-RestrictRealtime=yes
-RestrictSUIDSGID=yes
-LockPersonality=yes
-MemoryDenyWriteExecute=yes
-RemoveIPC=yes
-CapabilityBoundingSet=
-AmbientCapabilities=
-SystemCallArchitectures=native
-SystemCallFilter=@system-service
+# Sandbox: the app may write only its data directory; the pre-start commands run in the same one.
 # gunicorn's workers call setuid() to their own uid, so @setuid stays allowed; with no capabilities
 # and NoNewPrivileges they cannot change to any other user.
-SystemCallFilter=~@clock @cpu-emulation @debug @module @mount @obsolete @raw-io @reboot @swap @resources @chown
-SystemCallErrorNumber=EPERM
+${sandbox(o.dataDir).join("\n")}
 
 [Install]
 WantedBy=multi-user.target
+`;
+}
+
+/**
+ * gunicorn's settings file (-c): it sets AISTUDIO_RELEASE to the release `current` points to.
+ * gunicorn reads it at start and again on a graceful reload (HUP), so the variable follows a
+ * release switch without a restart; an Environment= line in the unit would keep the old value.
+ */
+export function gunicornConf(releaseFile = `${APP_ROOT}/current/RELEASE`): string {
+  return `# Managed by aistudio-infra (pulumi). Local edits are reported as drift and reverted by \`pulumi up\`.
+# Read by gunicorn at start and on every graceful reload (HUP): AISTUDIO_RELEASE names the live release.
+try:
+    with open(${JSON.stringify(releaseFile)}, encoding="utf-8") as f:
+        raw_env = ["AISTUDIO_RELEASE=" + f.read().strip()]
+except OSError:
+    pass
 `;
 }
 
@@ -114,21 +165,25 @@ export function appScriptVars(o: AppOptions): ShellVars {
   return {
     APP_USER,
     APP_UNIT,
-    APP_PORT,
+    APP_PORT: o.port,
     VISIT_URL_PATH: VISIT_PATH,
     APP_ROOT,
     STATIC_DIR,
-    STATE_DIR: "/var/lib/aistudio",
-    MEDIA_DIR,
-    CONF_DIR: "/etc/aistudio",
+    DATA_DIR: o.dataDir,
+    MEDIA_DIR: mediaDir(o.dataDir),
+    NGINX_GROUP,
+    CONF_DIR,
     ENV_FILE,
     UNIT_PATH,
+    GUNICORN_CONF,
     RELEASE_ID: releaseId(o),
     SOURCE_KIND: o.source.kind,
     GIT_URL: o.source.kind === "git" ? o.source.url : "",
     GIT_REF: o.source.kind === "git" ? o.source.ref : "",
     PIP_INDEX_URL: o.pipIndexUrl ?? "",
     PRE_START: o.preStart,
+    APP_ENVIRONMENT: appEnvironment(o.dataDir),
+    SANDBOX: sandbox(o.dataDir),
   };
 }
 
@@ -137,6 +192,7 @@ export function appStep(o: AppOptions): Step {
   const rel = `${APP_ROOT}/releases/${rid}`;
   const files: FileSpec[] = [
     { path: UNIT_PATH, content: unitFile(o), mode: "0644" },
+    { path: GUNICORN_CONF, content: gunicornConf(), mode: "0644" },
     { path: ENV_FILE, content: envFileContent(o.env), mode: "0600", secret: true },
   ];
   if (o.source.kind === "files") {
@@ -144,9 +200,9 @@ export function appStep(o: AppOptions): Step {
   }
   return {
     id: "app",
-    description: `aistudio release ${rid}: gunicorn on 127.0.0.1:${APP_PORT} under a hardened systemd unit`,
+    description: `aistudio release ${rid}: gunicorn ${o.wsgi} on 127.0.0.1:${o.port} under a hardened systemd unit, writing only ${o.dataDir}`,
     files,
     apply: scriptFromFile("app", appScriptVars(o)),
-    ...probeOf(fileProbe(UNIT_PATH), fileProbe(ENV_FILE), linkProbe(`${APP_ROOT}/current`), unitProbe(APP_UNIT), listenProbe(APP_PORT)),
+    ...probeOf(fileProbe(UNIT_PATH), fileProbe(GUNICORN_CONF), fileProbe(ENV_FILE), linkProbe(`${APP_ROOT}/current`), unitProbe(APP_UNIT), listenProbe(o.port)),
   };
 }

@@ -3,7 +3,7 @@
 // enabled sites and the live release. Certificates are left out (a self-signed or ACME certificate
 // differs per build). The fingerprint is a hash over the step's parsed probe records.
 import { Step, sha256 } from "./step";
-import { PACKAGES } from "./packages";
+import { allPackages } from "./packages";
 import { fileProbe, linkProbe, listenProbe, packageProbe, probeOf, ufwRulesProbe, unitPropsProbe } from "./probes";
 import { enabledSitesProbes } from "./nginx";
 import { canonicalProbe, parseProbe } from "../core/probe";
@@ -12,7 +12,8 @@ import { APP_ROOT, APP_UNIT } from "../core/constants";
 /** The aistudio unit's settings that belong to the build (not its runtime state). */
 const UNIT_PROPS = ["User", "Group", "ExecStart", "EnvironmentFiles", "ProtectSystem", "NoNewPrivileges", "Restart"];
 
-export function fingerprintStep(o: { files: string[]; firewallRules: string[]; after: string[] }): Step {
+/** `appPackages`: aistudio:app.packages, whose versions belong to the build like ours. */
+export function fingerprintStep(o: { files: string[]; firewallRules: string[]; after: string[]; appPackages?: string[] }): Step {
   const files = [...new Set(o.files)].sort();
   return {
     id: "fingerprint",
@@ -22,7 +23,7 @@ export function fingerprintStep(o: { files: string[]; firewallRules: string[]; a
     apply: `# after: ${o.after.join(" ")}\ntrue`,
     ...probeOf(
       ...files.map(fileProbe),
-      ...[...PACKAGES, "python3"].map((p) => packageProbe(p, "version")),
+      ...[...new Set([...allPackages({ app: o.appPackages ?? [] }), "python3"])].map((p) => packageProbe(p, "version")),
       unitPropsProbe(APP_UNIT, UNIT_PROPS),
       ufwRulesProbe(o.firewallRules),
       listenProbe("*"),

@@ -1,5 +1,6 @@
 // Firewall: ufw default deny incoming; SSH from the admin CIDRs (or anywhere when none are given on
-// a test host), 80 and 443 from anywhere. Port 8000 (gunicorn) is bound to 127.0.0.1 and never opened.
+// a test host), 80 and 443 from anywhere. gunicorn's port (aistudio:app.port) is bound to 127.0.0.1 and
+// never opened.
 import { Step } from "./step";
 import { q } from "./shell";
 import { probeOf, ufwPolicyProbe, ufwRulesProbe } from "./probes";

@@ -1,7 +1,10 @@
 // nginx site for the domain. Port 80 answers ACME HTTP-01 challenges and redirects the rest to
-// HTTPS (308). Port 443 terminates TLS 1.2/1.3 with Mozilla's intermediate ciphers, proxies /api/
-// to gunicorn on 127.0.0.1:8000 and serves /static/ and /media/ from disk. Under /api/ nginx's own
-// errors are JSON, never HTML (the admin backend fails with "Unexpected token '<'" on HTML).
+// HTTPS (308). Port 443 terminates TLS 1.2/1.3 with Mozilla's intermediate ciphers, serves /static/
+// and /media/ (<app.dataDir>/media) from disk and proxies everything else — the pages, the admin
+// backend, /api/ — to gunicorn on 127.0.0.1:<app.port>. Under /api/ nginx's own errors are JSON,
+// never HTML (the mini program and the admin's scripts fail with "Unexpected token '<'" on HTML);
+// elsewhere the app's own pages pass through. Requests for any other name (or the bare IP) get
+// nothing: catch-all default servers close the connection (80) or refuse the TLS handshake (443).
 //
 // Every change is written beside the live config, checked with `nginx -t`, and only then kept and
 // reloaded; a failing check restores the previous config and fails the deploy with nginx's message
@@ -9,7 +12,7 @@
 import { posix } from "node:path";
 import { Step } from "./step";
 import { FULLCHAIN, PRIVKEY, ACME_WEBROOT, TLS_DIR } from "./tls";
-import { APP_PORT, MEDIA_DIR, STATIC_DIR } from "./app";
+import { STATIC_DIR, mediaDir } from "./app";
 import { ShellVars, scriptFromFile } from "./shell";
 import { Probe, extraLinksProbe, fileProbe, linkProbe, listenProbe, probeOf, unitProbe } from "./probes";
 
@@ -36,6 +39,10 @@ const API_ERRORS: [number, string, string][] = [
 
 export interface NginxOptions {
   domain: string;
+  /** gunicorn's port on 127.0.0.1 (aistudio:app.port). */
+  appPort: number;
+  /** The app's data directory (aistudio:app.dataDir): /media/ serves <dataDir>/media. */
+  dataDir: string;
   /** Client body limit, e.g. "20m" (photo uploads). */
   maxBodySize?: string;
   /** HSTS max-age in seconds; 0 disables the header (test stacks with throwaway certificates). */
@@ -43,6 +50,19 @@ export interface NginxOptions {
   /** Extra directives for the 443 server block (validated by `nginx -t` on the server). */
   extraServerConfig?: string;
 }
+
+const indent = (text: string, pad: string) => text.split("\n").map((l) => (l ? pad + l : l)).join("\n");
+
+/**
+ * The TLS settings of both 443 servers: the handshake is made with the default server's protocols
+ * and ciphers before nginx picks the server by SNI, so the catch-all carries the same ones.
+ */
+const TLS_SETTINGS = `ssl_protocols TLSv1.2 TLSv1.3;
+ssl_ciphers ${CIPHERS};
+ssl_prefer_server_ciphers off;
+ssl_session_cache shared:aistudio_ssl:10m;
+ssl_session_timeout 1d;
+ssl_session_tickets off;`;
 
 export function nginxSite(o: NginxOptions): string {
   const d = o.domain;
@@ -54,10 +74,29 @@ export function nginxSite(o: NginxOptions): string {
     ([code, err, msg]) =>
       `    location @api_${code} {\n        default_type application/json;\n        add_header Cache-Control "no-store" always;\n${hstsLine}        add_header X-Content-Type-Options nosniff always;\n        return ${code} '{"success":false,"error":"${err}","message":"${msg}"}';\n    }`,
   ).join("\n\n");
+  const upstream = `http://127.0.0.1:${o.appPort}`;
   return `# Managed by aistudio-infra (pulumi). Local edits are reported as drift and reverted by \`pulumi up\`.
+
+# Any other name, or the server's bare IP: nothing is served. Port 80 closes the connection without
+# an answer; port 443 refuses the TLS handshake (no certificate is shown).
 server {
     listen 80 default_server;
     listen [::]:80 default_server;
+    server_name _;
+    return 444;
+}
+
+server {
+    listen 443 ssl http2 default_server;
+    listen [::]:443 ssl http2 default_server;
+    server_name _;
+    ssl_reject_handshake on;
+${indent(TLS_SETTINGS, "    ")}
+}
+
+server {
+    listen 80;
+    listen [::]:80;
     server_name ${d};
 
     # ACME HTTP-01 challenges (certbot --webroot)
@@ -73,38 +112,35 @@ server {
 }
 
 server {
-    listen 443 ssl http2 default_server;
-    listen [::]:443 ssl http2 default_server;
+    listen 443 ssl http2;
+    listen [::]:443 ssl http2;
     server_name ${d};
 
     ssl_certificate ${FULLCHAIN};
     ssl_certificate_key ${PRIVKEY};
-    ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_ciphers ${CIPHERS};
-    ssl_prefer_server_ciphers off;
-    ssl_session_cache shared:aistudio_ssl:10m;
-    ssl_session_timeout 1d;
-    ssl_session_tickets off;
+${indent(TLS_SETTINGS, "    ")}
     # No OCSP stapling: Let's Encrypt stopped running OCSP responders in 2025.
 ${hsts > 0 ? `    add_header Strict-Transport-Security "max-age=${hsts}" always;\n` : ""}    add_header X-Content-Type-Options nosniff always;
 
     client_max_body_size ${o.maxBodySize ?? "20m"};
     server_tokens off;
 
+    # how both proxied locations (/api/ and /) talk to gunicorn
+    proxy_http_version 1.1;
+    proxy_set_header Host $host;
+    proxy_set_header X-Real-IP $remote_addr;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header Connection "";
+    proxy_connect_timeout 5s;
+    proxy_send_timeout 60s;
+    proxy_read_timeout 60s;
+    proxy_next_upstream error timeout http_502;
+    proxy_next_upstream_tries 3;
+    proxy_next_upstream_timeout 10s;
+
     location /api/ {
-        proxy_pass http://127.0.0.1:${APP_PORT};
-        proxy_http_version 1.1;
-        proxy_set_header Host $host;
-        proxy_set_header X-Real-IP $remote_addr;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_set_header Connection "";
-        proxy_connect_timeout 5s;
-        proxy_send_timeout 60s;
-        proxy_read_timeout 60s;
-        proxy_next_upstream error timeout http_502;
-        proxy_next_upstream_tries 3;
-        proxy_next_upstream_timeout 10s;
+        proxy_pass ${upstream};
         # nginx's own errors under /api/ answer JSON, never HTML
 ${errorPages}
     }
@@ -118,15 +154,15 @@ ${errorLocations}
     }
 
     location /media/ {
-        alias ${MEDIA_DIR}/;
+        alias ${mediaDir(o.dataDir)}/;
         expires 1d;
     }
 
-    location = / {
-        default_type application/json;
-        return 200 '{"success":true,"service":"aistudio"}';
+    # everything else is the app's: its pages, the admin backend, its own error pages
+    location / {
+        proxy_pass ${upstream};
     }
-${o.extraServerConfig ? "\n    # aistudio:nginx.extraServerConfig\n" + o.extraServerConfig.trim().split("\n").map((l) => "    " + l).join("\n") + "\n" : ""}}
+${o.extraServerConfig ? "\n    # aistudio:nginx.extraServerConfig\n" + indent(o.extraServerConfig.trim(), "    ") + "\n" : ""}}
 `;
 }
 
@@ -153,7 +189,7 @@ export function nginxStep(o: NginxOptions): Step {
   const site = nginxSite(o);
   return {
     id: "nginx",
-    description: `nginx site for ${o.domain}: 80 -> 308 https, 443 TLS1.2+/HTTP2, /api/ -> 127.0.0.1:${APP_PORT}`,
+    description: `nginx site for ${o.domain}: 80 -> 308 https, 443 TLS1.2+/HTTP2, / and /api/ -> 127.0.0.1:${o.appPort}, other names refused`,
     files: [{ path: SITE_PATH, content: site, mode: "0644" }],
     apply: scriptFromFile("nginx", nginxScriptVars(o)),
     // our site enabled, no other site beside it, nginx running, and listening on 443

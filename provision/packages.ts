@@ -1,7 +1,8 @@
 // Packages and base: exactly what the server needs, installed unattended on Debian 12 and
-// Ubuntu 22.04/24.04 (the Alibaba Cloud images).
+// Ubuntu 22.04/24.04 (the Alibaba Cloud images), plus the Debian packages the app needs
+// (aistudio:app.packages) — provision/scripts/packages.sh.
 import { Step } from "./step";
-import { words } from "./shell";
+import { ShellVars, scriptFromFile } from "./shell";
 import { packageProbe, probeOf } from "./probes";
 
 /** Debian/Ubuntu package names the other steps rely on. */
@@ -16,29 +17,31 @@ export const PACKAGES = [
   "git",          // app.git sources
 ] as const;
 
-export function packagesStep(): Step {
-  const pkgs = words(...PACKAGES);
+/** The config key that lists the app's packages: an unknown one fails the step naming it. */
+export const APP_PACKAGES_KEY = "aistudio:app.packages";
+
+export interface PackagesOptions {
+  /** The app's own Debian packages (e.g. python3-pil); the venv sees them (--system-site-packages). */
+  app: string[];
+}
+
+/** Every package the step installs and probes: ours, then the app's (without repeats). */
+export function allPackages(o: PackagesOptions): string[] {
+  return [...new Set([...PACKAGES, ...o.app])];
+}
+
+/** The header of provision/scripts/packages.sh. */
+export function packagesScriptVars(o: PackagesOptions): ShellVars {
+  return { PACKAGES: [...PACKAGES], APP_PACKAGES: allPackages(o).slice(PACKAGES.length), APP_PACKAGES_KEY };
+}
+
+export function packagesStep(o: PackagesOptions = { app: [] }): Step {
+  const app = allPackages(o).slice(PACKAGES.length);
   return {
     id: "packages",
-    description: "install nginx, certbot, ufw, python3-venv, gunicorn",
+    description: `install nginx, certbot, ufw, python3-venv, gunicorn${app.length ? ` and the app's ${app.join(", ")}` : ""}`,
     files: [],
-    apply: `
-missing=""
-for p in ${pkgs}; do dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"; done
-if [ -n "$missing" ]; then
-  echo "installing:$missing"
-  # Fresh Ubuntu images run unattended-upgrades at first boot: wait for the locks (bounded) instead of failing.
-  for attempt in 1 2 3 4 5 6 7 8 9 10; do
-    if apt-get update -q -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=120 \
-       && apt-get install -y -q -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends ${pkgs}; then
-      break
-    fi
-    [ "$attempt" = 10 ] && { echo "apt-get failed 10 times; see the messages above" >&2; exit 1; }
-    echo "apt-get failed (attempt $attempt, often a lock held by another apt); retrying in 6s" >&2
-    sleep 6
-  done
-fi
-`,
-    ...probeOf(...PACKAGES.map((p) => packageProbe(p))),
+    apply: scriptFromFile("packages", packagesScriptVars(o)),
+    ...probeOf(...allPackages(o).map((p) => packageProbe(p))),
   };
 }

@@ -1,28 +1,36 @@
 #!/usr/bin/env bash
-# The app step's apply (provision/app.ts): the system user, the directories, the environment file
-# and unit, the shared virtualenv, the release (fetched, requirements installed, pre-start commands
-# run in the unit's sandbox), then `current` switched and gunicorn started, restarted or reloaded.
-# If the new release does not answer, `current` goes back to the previous release and the step fails.
+# The app step's apply (provision/app.ts): the system user, the directories, the environment file,
+# gunicorn's settings file and the unit, the shared virtualenv, the release (fetched, requirements
+# installed, pre-start commands run in the unit's sandbox), then `current` switched and gunicorn
+# started, restarted or reloaded. If the new release does not answer, `current` goes back to the
+# previous release and the step fails.
 #
 # Runs after provision/prelude.ts (put_file, CHANGED) and the staging of the step's files.
 # Inputs, from the generated header (server paths are the values starting with "/"; a URL path
 # is named *_URL_PATH):
 #   APP_USER APP_UNIT APP_PORT VISIT_URL_PATH  system user, systemd unit, gunicorn's port, health request path
-#   APP_ROOT STATIC_DIR STATE_DIR MEDIA_DIR CONF_DIR ENV_FILE UNIT_PATH
+#   APP_ROOT STATIC_DIR CONF_DIR ENV_FILE UNIT_PATH GUNICORN_CONF
+#   DATA_DIR MEDIA_DIR NGINX_GROUP             the app's writable directory, its uploads, nginx's group
 #   RELEASE_ID                                 the release: $APP_ROOT/releases/$RELEASE_ID
 #   SOURCE_KIND                                files (staged as $rel.incoming/) or git (GIT_URL at GIT_REF)
 #   GIT_URL GIT_REF PIP_INDEX_URL              empty when unused; no PIP_INDEX_URL means pip --no-index
 #   PRE_START                                  bash array of shell commands run before the switch
+#   APP_ENVIRONMENT SANDBOX                    bash arrays: the unit's Environment= values and sandbox settings
 
 getent group "$APP_USER" >/dev/null || groupadd --system "$APP_USER"
 id -u "$APP_USER" >/dev/null 2>&1 || useradd --system --gid "$APP_USER" --home-dir "$APP_ROOT" --no-create-home --shell /usr/sbin/nologin "$APP_USER"
 install -d -m 0755 -o root -g root "$APP_ROOT" "$APP_ROOT/releases" "$CONF_DIR"
 install -d -m 0755 -o "$APP_USER" -g "$APP_USER" "$STATIC_DIR"
-install -d -m 0755 -o root -g root "$STATE_DIR"
-install -d -m 2750 -o "$APP_USER" -g www-data "$MEDIA_DIR"
+# The data directory: the app's own (database, uploads), nobody else's. nginx's group may pass
+# through it to the uploads, and reads them through the setgid group of the media directory: what
+# the app writes there (UMask 0027) is group $NGINX_GROUP, 0640. Its other files keep the app's
+# group and are readable by no one else, whatever mode the app creates them with.
+install -d -m 0750 -o "$APP_USER" -g "$NGINX_GROUP" "$DATA_DIR"
+install -d -m 2750 -o "$APP_USER" -g "$NGINX_GROUP" "$MEDIA_DIR"
 
 put_file "$ENV_FILE" 0600 root root; env_changed=$CHANGED; CHANGED=0
 put_file "$UNIT_PATH" 0644 root root; unit_changed=$CHANGED; CHANGED=0
+put_file "$GUNICORN_CONF" 0644 root root; unit_changed=$((unit_changed | CHANGED)); CHANGED=0
 
 # virtualenv shared by releases; it sees Debian's gunicorn through --system-site-packages
 if ! [ -x "$APP_ROOT/venv/bin/python" ]; then
@@ -58,11 +66,16 @@ else
       venv_changed=1
     fi
   fi
+  # pre-start commands run as the app, with its environment, in its sandbox (writing only the data
+  # directory), plus the static directory for collectstatic
+  run_props=(-p "User=$APP_USER" -p "Group=$APP_USER" -p "EnvironmentFile=$ENV_FILE" -p "WorkingDirectory=$rel.tmp"
+    -p "Environment=PATH=$APP_ROOT/venv/bin:/usr/bin:/bin" -p "Environment=AISTUDIO_RELEASE=$RELEASE_ID")
+  for e in "${APP_ENVIRONMENT[@]}"; do run_props+=(-p "Environment=$e"); done
+  for p in "${SANDBOX[@]}"; do run_props+=(-p "$p"); done
+  run_props+=(-p "ReadWritePaths=$STATIC_DIR")
   for cmd in "${PRE_START[@]}"; do
     echo "pre-start: $cmd"
-    systemd-run --quiet --wait --pipe --collect --service-type=exec -p "User=$APP_USER" -p "Group=$APP_USER" \
-      -p "EnvironmentFile=$ENV_FILE" -p "WorkingDirectory=$rel.tmp" -p "Environment=PATH=$APP_ROOT/venv/bin:/usr/bin:/bin" \
-      -p "ReadWritePaths=$MEDIA_DIR" -p "ReadWritePaths=$STATIC_DIR" -p ProtectSystem=strict -p ProtectHome=yes -p PrivateTmp=yes \
+    systemd-run --quiet --wait --pipe --collect --service-type=exec "${run_props[@]}" \
       /bin/sh -c "$cmd" || { echo "pre-start command failed: the release $RELEASE_ID was not activated; the previous release keeps serving" >&2; rm -rf "$rel.tmp"; exit 1; }
   done
   echo "$RELEASE_ID" > "$rel.tmp/RELEASE"
@@ -83,7 +96,7 @@ fi
 if ! systemctl is-active --quiet "$APP_UNIT"; then
   systemctl start "$APP_UNIT" || true
 elif [ "$env_changed$unit_changed$venv_changed" != "000" ]; then
-  echo "restarting aistudio (unit, environment or virtualenv changed)"
+  echo "restarting aistudio (unit, gunicorn settings, environment or virtualenv changed)"
   systemctl restart "$APP_UNIT" || true
 elif [ "$code_changed" = 1 ]; then
   echo "reloading aistudio gracefully (new release $RELEASE_ID)"

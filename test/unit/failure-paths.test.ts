@@ -14,7 +14,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { applyScript } from "../../infra/runner/script";
-import { AppOptions, appScriptVars, appStep, envFileContent, unitFile, releaseId } from "../../provision/app";
+import { AppOptions, GUNICORN_CONF, appScriptVars, appStep, envFileContent, gunicornConf, sandbox, unitFile, releaseId } from "../../provision/app";
+import { PACKAGES, packagesScriptVars, packagesStep } from "../../provision/packages";
 import { nginxScriptVars, nginxStep, SITE_LINK, SITE_PATH } from "../../provision/nginx";
 import { ACME_CA_BUNDLE, AcmeOptions, FULLCHAIN, PRIVKEY, acmeScriptVars, acmeStep } from "../../provision/tls";
 import { APP_ROOT, ENV_FILE, UNIT_PATH } from "../../core/constants";
@@ -42,8 +43,9 @@ const DEFAULT_STUBS: Record<string, string> = {
   install: `args=(); while [ $# -gt 0 ]; do case $1 in -o|-g) shift 2;; *) args+=("$1"); shift;; esac; done; exec ${REAL_INSTALL} "\${args[@]}"`,
   // every unit is enabled and active; everything else succeeds
   systemctl: `case $1 in is-enabled) echo enabled;; esac; exit 0`,
-  // runs the command (after the -p options) in the requested WorkingDirectory, without the sandbox
-  "systemd-run": `wd=.; while [ $# -gt 0 ]; do case $1 in -p) case $2 in WorkingDirectory=*) wd=\${2#WorkingDirectory=};; esac; shift 2;; --*) shift;; *) break;; esac; done; cd "$wd" && exec "$@"`,
+  // runs the command (after the -p options) in the requested WorkingDirectory with the requested
+  // Environment= variables, without the sandbox
+  "systemd-run": `wd=.; while [ $# -gt 0 ]; do case $1 in -p) case $2 in WorkingDirectory=*) wd=\${2#WorkingDirectory=};; Environment=*) export "\${2#Environment=}";; esac; shift 2;; --*) shift;; *) break;; esac; done; cd "$wd" && exec "$@"`,
   journalctl: `echo "aistudio gunicorn[812]: ModuleNotFoundError: No module named 'flask'"`,
   curl: `echo '{"success":true,"data":{"visits":1}}'`,
   sleep: "exit 0",
@@ -157,6 +159,8 @@ describe("app step", () => {
     source: { kind: "files", files: [{ rel: "app.py", content: "application = None\n" }] },
     workers: 2,
     wsgi: "app:application",
+    port: 8000,
+    dataDir: "/var/lib/aistudio",
     preStart,
     env: { SECRET_KEY: "s3cret" },
   });
@@ -170,6 +174,7 @@ describe("app step", () => {
     box.write(`${APP_ROOT}/venv/bin/python`, "#!/bin/sh\n", 0o755);
     box.write(ENV_FILE, envFileContent(o.env), 0o600);
     box.write(UNIT_PATH, unitFile(o));
+    box.write(GUNICORN_CONF, gunicornConf());
     const rel = `${APP_ROOT}/releases/${releaseId(o)}`;
     return { box, rel, run: () => box.apply(appStep(o), "app", appScriptVars(o)) };
   }
@@ -252,6 +257,105 @@ describe("app step", () => {
       expect(fs.readlinkSync(box.at(`${APP_ROOT}/current`))).toBe(box.at(rel));
       expect(box.calls("systemctl")).toContain("systemctl reload aistudio");
     });
+  });
+});
+
+describe("app step: the app contract (a non-default port and data directory)", () => {
+  const DATA = "/srv/photostudio";
+  const show = `echo "data=$AISTUDIO_DATA_DIR media=$AISTUDIO_MEDIA_DIR release=$AISTUDIO_RELEASE"`;
+  const o: AppOptions = {
+    source: { kind: "files", files: [{ rel: "photostudio/wsgi.py", content: "app = None\n" }] },
+    workers: 2,
+    wsgi: "photostudio.wsgi:app",
+    port: 9123,
+    dataDir: DATA,
+    preStart: [show],
+    env: { SECRET_KEY: "s3cret" },
+  };
+
+  function deploy() {
+    const box = new Sandbox({ systemctl: "case $1 in is-active) exit 3;; esac; exit 0" });
+    const r = box.apply(appStep(o), "app", appScriptVars(o));
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    return { box, r };
+  }
+
+  it("makes the data directory the app's (0750, nginx's group may pass) and its media directory setgid nginx's group (2750)", () => {
+    const { box } = deploy();
+    expect(box.calls("install")).toContain(`install -d -m 0750 -o aistudio -g www-data ${box.at(DATA)}`);
+    expect(box.calls("install")).toContain(`install -d -m 2750 -o aistudio -g www-data ${box.at(DATA)}/media`);
+    expect(fs.statSync(box.at(DATA)).mode & 0o7777).toBe(0o750);
+    expect(fs.statSync(box.at(`${DATA}/media`)).mode & 0o7777).toBe(0o2750);
+    expect(box.exists("/var/lib/aistudio")).toBe(false);
+  });
+
+  it("runs pre-start commands with the app's environment and in the unit's sandbox, writing the data directory", () => {
+    const { box, r } = deploy();
+    expect(r.stdout).toContain(`data=${DATA} media=${DATA}/media release=${releaseId(o)}`);
+    const [call] = box.calls("systemd-run");
+    expect(call).toContain(` -p EnvironmentFile=${box.at(ENV_FILE)} `);
+    for (const setting of sandbox(DATA)) expect(call).toContain(` -p ${setting} `);
+    expect(call).toContain(` -p ReadWritePaths=${DATA} `);
+  });
+
+  it("installs gunicorn's settings file and a unit for app.wsgi on 127.0.0.1:<app.port>, and checks health on that port", () => {
+    const { box } = deploy();
+    expect(box.read(UNIT_PATH)).toContain(" --bind 127.0.0.1:9123 ");
+    expect(box.read(UNIT_PATH)).toMatch(/ photostudio\.wsgi:app\n/);
+    expect(box.read(GUNICORN_CONF)).toBe(gunicornConf());
+    expect(box.calls("curl")).toHaveLength(1);
+    expect(box.calls("curl")[0]).toMatch(/ http:\/\/127\.0\.0\.1:9123\/api\/user\/visit$/);
+  });
+});
+
+describe("packages step: (e) apt does not know a package of the app", () => {
+  const o = { app: ["python3-pil", "python3-nosuch"] };
+  /** apt-get that knows every package but python3-nosuch. */
+  const apt = `case $1 in
+  update) echo "Hit:1 http://deb.debian.org/debian bookworm InRelease";;
+  install) echo "Reading package lists..."; for p in "$@"; do [ "$p" != python3-nosuch ] || { echo "E: Unable to locate package python3-nosuch" >&2; exit 100; }; done; echo "Setting up python3-pil";;
+esac`;
+  const run = (box: Sandbox, opts: { app: string[] }) => box.apply(packagesStep(opts), "packages", packagesScriptVars(opts));
+  const installs = (box: Sandbox) => box.calls("apt-get").filter((c) => c.startsWith("apt-get install "));
+
+  it("fails at once with apt's message and the config key to fix", () => {
+    const box = new Sandbox({ "dpkg-query": "exit 1", "apt-get": apt });
+    const r = run(box, o);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("E: Unable to locate package python3-nosuch");
+    expect(lastLine(r.stderr)).toMatch(/^apt on this server does not know python3-nosuch, listed in aistudio:app\.packages: fix the name there/);
+    expect(installs(box)).toHaveLength(1); // a wrong name is not retried
+    expect(box.calls("sleep")).toEqual([]);
+  });
+
+  it("(opposite) packages apt knows are installed with ours, unattended", () => {
+    const box = new Sandbox({ "dpkg-query": "exit 1", "apt-get": apt });
+    const known = { app: ["python3-pil"] };
+    const r = run(box, known);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`installing: ${[...PACKAGES, "python3-pil"].join(" ")}`);
+    expect(installs(box)).toHaveLength(1);
+    expect(installs(box)[0]).toMatch(new RegExp(`^apt-get install -y -q .*--no-install-recommends ${[...PACKAGES, "python3-pil"].join(" ")}$`));
+    expect(box.calls("apt-get")[0]).toMatch(/^apt-get update .*-o DPkg::Lock::Timeout=120/);
+  });
+
+  it("(opposite) a held apt lock is waited for and retried, not blamed on the config", () => {
+    const locked = `if [ "$1" = install ] && [ "$(grep -c '^apt-get install' "$STUB_LOG")" = 1 ]; then echo "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 812 (unattended-upgr)" >&2; exit 100; fi`;
+    const box = new Sandbox({ "dpkg-query": "exit 1", "apt-get": locked });
+    const r = run(box, { app: ["python3-pil"] });
+    expect(r.code).toBe(0);
+    expect(installs(box)).toHaveLength(2);
+    expect(r.stderr).toContain("apt-get failed (attempt 1, often a lock held by another apt); retrying in 6s");
+    expect(r.stderr).not.toContain("aistudio:app.packages");
+  });
+
+  it("(opposite) nothing is installed when every package is there", () => {
+    const box = new Sandbox({ "dpkg-query": "printf 'install ok installed'", "apt-get": apt });
+    const r = run(box, o);
+    expect(r.code).toBe(0);
+    expect(box.calls("apt-get")).toEqual([]);
   });
 });
 

@@ -213,7 +213,8 @@ describe("every step's probe prints exactly the items it declares", () => {
   const appFiles = [{ rel: "app.py", content: "application = None\n" }];
   const configs = {
     local: buildSteps(parseConfig(localRaw(), "local"), appFiles),
-    provided: buildSteps(parseConfig(localRaw({ tls: { mode: "provided", certificate: cert.cert }, tlsPrivateKey: cert.key }), "local"), appFiles),
+    // with the app contract's packages, port and data directory
+    provided: buildSteps(parseConfig(localRaw({ tls: { mode: "provided", certificate: cert.cert }, tlsPrivateKey: cert.key, app: { dir: "provision/sample-app", packages: ["python3-pil"], port: 9123, dataDir: "/srv/photostudio" } }), "local"), appFiles),
     acme: buildSteps(parseConfig(alicloudCreateRaw({ tls: { email: "ops@photogooo.com", acmeServer: "https://acme.example/dir", acmeCaBundle: cert.cert } }), "prod"), appFiles),
     "acme, git source, CA bundle on the server": buildSteps(parseConfig(alicloudAdoptRaw(), "prod"), appFiles, "/etc/ssl/test-ca.pem"),
   };
@@ -255,9 +256,16 @@ describe("every step's probe prints exactly the items it declares", () => {
       packages: ["nginx", "certbot", "openssl", "ufw", "python3-venv", "gunicorn", "ca-certificates", "git"].map((p) => `package ${p}`),
       firewall: ["ufw policy", "ufw allow 22/tcp", "ufw allow 80/tcp", "ufw allow 443/tcp"],
       tls: ["file /etc/aistudio/tls/fullchain.pem", "cert /etc/aistudio/tls/fullchain.pem", "key /etc/aistudio/tls/privkey.pem"],
-      app: ["file /etc/systemd/system/aistudio.service", "file /etc/aistudio/aistudio.env", "link /srv/aistudio/current", "unit aistudio", "listen :8000"],
+      app: ["file /etc/systemd/system/aistudio.service", "file /etc/aistudio/gunicorn.conf.py", "file /etc/aistudio/aistudio.env", "link /srv/aistudio/current", "unit aistudio", "listen :8000"],
       nginx: ["file /etc/nginx/sites-available/aistudio.conf", "site /etc/nginx/sites-enabled/aistudio.conf", "unit nginx", "listen :443"],
     });
+  });
+
+  it("the app contract's items: its packages after ours, and its port", () => {
+    const items = (id: string) => configs.provided.find((s) => s.id === id)!.manages.map((m) => `${m.kind} ${m.subject}`);
+    expect(items("packages").at(-1)).toBe("package python3-pil");
+    expect(items("app").at(-1)).toBe("listen :9123");
+    expect(configs.provided.at(-1)!.manages).toContainEqual({ kind: "package", subject: "python3-pil" });
   });
 
   it("the acme step's items: links to certbot's files, names only, renewal server, hook, CA, timer", () => {
@@ -279,7 +287,7 @@ describe("every step's probe prints exactly the items it declares", () => {
     const kinds = [...new Set(fp.manages.map((m) => m.kind))];
     expect(kinds).toEqual(["file", "package", "unit", "ufw", "listen", "link", "site"]);
     expect(fp.manages.filter((m) => m.kind === "file").map((m) => m.subject)).toEqual([
-      "/etc/aistudio/aistudio.env", "/etc/nginx/sites-available/aistudio.conf", "/etc/systemd/system/aistudio.service",
+      "/etc/aistudio/aistudio.env", "/etc/aistudio/gunicorn.conf.py", "/etc/nginx/sites-available/aistudio.conf", "/etc/systemd/system/aistudio.service",
     ]);
     expect(fp.probe).toContain("probe_package python3 version");
     expect(fp.probe).toContain("probe_unit_props aistudio User,Group,ExecStart,");

@@ -11,8 +11,10 @@ import { buildSteps } from "../../infra/steps";
 import { readAppDir } from "../../infra/app-source";
 import { applyScript, probeScript } from "../../infra/runner/script";
 import { nginxSite } from "../../provision/nginx";
-import { AppOptions, envFileContent, releaseId, unitFile } from "../../provision/app";
+import { AppOptions, envFileContent, gunicornConf, releaseId, unitFile } from "../../provision/app";
 import { firewallRules } from "../../provision/firewall";
+import { PACKAGES, packagesStep } from "../../provision/packages";
+import { ingressRules } from "../../infra/components/cloud";
 import { PRELUDE } from "../../provision/prelude";
 import { q, words, writeB64 } from "../../provision/shell";
 import { Step, stepHash } from "../../provision/step";
@@ -45,10 +47,41 @@ function block(text: string, header: string): string {
   throw new Error(`unbalanced block "${header}"`);
 }
 
+/** The `location … {` blocks of a server, by their match ("= /", "/api/", "^~ /x/"; named ones left out). */
+function locations(server: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of server.matchAll(/^    location ([^@{][^{]*?) \{$/gm)) out.set(m[1], block(server, m[0].trimStart()));
+  return out;
+}
+
+/** The location nginx picks for `uri` among prefix and exact locations (the site has no regex ones). */
+function locationFor(server: string, uri: string): string {
+  const locs = [...locations(server).keys()];
+  expect(locs.filter((l) => /^~/.test(l)), "a regex location: locationFor does not model those").toEqual([]);
+  const exact = locs.find((l) => l === `= ${uri}`);
+  if (exact) return locations(server).get(exact)!;
+  const prefix = locs
+    .map((l) => ({ l, p: l.replace(/^\^~ /, "") }))
+    .filter(({ p }) => !p.startsWith("=") && uri.startsWith(p))
+    .sort((a, b) => b.p.length - a.p.length)[0];
+  expect(prefix, `no location for ${uri}`).toBeDefined();
+  return locations(server).get(prefix!.l)!;
+}
+
+/** The `server { … }` blocks of a site, in order. */
+function servers(site: string): string[] {
+  const out: string[] = [];
+  for (let at = site.indexOf("server {\n"); at >= 0; at = site.indexOf("\nserver {\n", at + 1)) {
+    const b = block(site.slice(at).replace(/^\n/, ""), "server {");
+    out.push(b);
+  }
+  return out;
+}
+
 describe("nginxSite", () => {
-  const site = nginxSite({ domain: "photogooo.com" });
-  const http = block(site, "server {\n    listen 80 ");
-  const https = block(site, "server {\n    listen 443 ");
+  const site = nginxSite({ domain: "photogooo.com", appPort: 8000, dataDir: "/var/lib/aistudio" });
+  const http = block(site, "server {\n    listen 80;");
+  const https = block(site, "server {\n    listen 443 ssl http2;\n");
   const api = block(https, "location /api/ {");
 
   it("matches the reviewed snapshot", () => {
@@ -64,7 +97,7 @@ describe("nginxSite", () => {
   });
 
   it("port 443 speaks TLS 1.2/1.3 only, lets clients pick ciphers, and does not staple OCSP", () => {
-    expect(https).toContain("listen 443 ssl http2 default_server;");
+    expect(https).toContain("listen 443 ssl http2;");
     expect(https).toContain("ssl_protocols TLSv1.2 TLSv1.3;");
     expect(https).toContain("ssl_prefer_server_ciphers off;");
     expect(https).toContain("ssl_certificate /etc/aistudio/tls/fullchain.pem;");
@@ -76,12 +109,13 @@ describe("nginxSite", () => {
   });
 
   it("hstsMaxAge 0 (test stacks) leaves out the HSTS header", () => {
-    expect(nginxSite({ domain: "photogooo.com", hstsMaxAge: 0 })).not.toContain("Strict-Transport-Security");
+    expect(nginxSite({ domain: "photogooo.com", appPort: 8000, dataDir: "/var/lib/aistudio", hstsMaxAge: 0 })).not.toContain("Strict-Transport-Security");
   });
 
-  it("/api/ goes to gunicorn on 127.0.0.1:8000 only", () => {
+  it("/ and /api/ go to gunicorn on 127.0.0.1:8000 only", () => {
     expect(api).toContain("proxy_pass http://127.0.0.1:8000;");
-    expect(site.match(/proxy_pass .*/g)).toEqual(["proxy_pass http://127.0.0.1:8000;"]);
+    expect(block(https, "location / {")).toContain("proxy_pass http://127.0.0.1:8000;");
+    expect(site.match(/proxy_pass .*/g)).toEqual(["proxy_pass http://127.0.0.1:8000;", "proxy_pass http://127.0.0.1:8000;"]);
   });
 
   it("every nginx error under /api/ (404/413/502/503/504) answers JSON with success:false", () => {
@@ -98,10 +132,80 @@ describe("nginxSite", () => {
       expect(typeof body.message).toBe("string");
     }
   });
+
+  it("JSON error pages only under /api/: the app's own pages pass through everywhere else", () => {
+    expect(site.match(/error_page .*/g)).toEqual(api.match(/error_page .*/g));
+    expect(site).not.toContain("proxy_intercept_errors");
+    for (const uri of ["/", "/admin/login", "/index.html"]) expect(locationFor(https, uri)).not.toContain("error_page");
+  });
+
+  describe("a non-default app.port and app.dataDir", () => {
+    const custom = nginxSite({ domain: "photogooo.com", appPort: 9123, dataDir: "/srv/photostudio" });
+    const tls = block(custom, "server {\n    listen 443 ssl http2;\n");
+    const app = "proxy_pass http://127.0.0.1:9123;";
+
+    it.each(["/", "/index.html", "/admin/", "/admin/login", "/admin/static/admin.js", "/admin/api/miniprogram-config", "/api/", "/api/user/visit", "/api", "/favicon.ico"])(
+      "%s goes to the app on 127.0.0.1:9123",
+      (uri) => {
+        expect(locationFor(tls, uri)).toContain(app);
+      },
+    );
+
+    it("/static/ and /media/ come from disk, /media/ from <dataDir>/media", () => {
+      expect(locationFor(tls, "/media/uploads/a.jpg")).toContain("alias /srv/photostudio/media/;");
+      expect(locationFor(tls, "/static/app.css")).toContain("alias /srv/aistudio/static/;");
+      expect(locationFor(tls, "/media/uploads/a.jpg")).not.toContain("proxy_pass");
+    });
+
+    it("names neither the default port nor the default data directory", () => {
+      expect(custom.match(/proxy_pass .*/g)).toEqual([app, app]);
+      expect(custom).not.toContain("8000");
+      expect(custom).not.toContain("/var/lib/aistudio");
+    });
+  });
+
+  describe("nothing but the domain is served", () => {
+    const all = servers(site);
+    const defaults = all.filter((s) => s.includes(" default_server;"));
+
+    it("has four servers: a catch-all and the domain's, on 80 and on 443", () => {
+      expect(all.map((s) => /listen (\d+)/.exec(s)![1] + " " + /server_name (\S+);/.exec(s)![1])).toEqual([
+        "80 _", "443 _", "80 photogooo.com", "443 photogooo.com",
+      ]);
+    });
+
+    it("the default servers are catch-alls: 80 closes the connection, 443 refuses the handshake", () => {
+      expect(defaults).toHaveLength(2);
+      const [d80, d443] = defaults;
+      expect(d80).toContain("listen 80 default_server;");
+      expect(d80).toContain("listen [::]:80 default_server;");
+      expect(d80).toContain("return 444;");
+      expect(d443).toContain("listen 443 ssl http2 default_server;");
+      expect(d443).toContain("listen [::]:443 ssl http2 default_server;");
+      expect(d443).toContain("ssl_reject_handshake on;");
+      for (const d of defaults) {
+        expect(d).toContain("server_name _;");
+        expect(d).not.toContain("location");
+        expect(d).not.toContain("proxy_pass");
+      }
+    });
+
+    it("the catch-all on 443 shakes hands with the domain's protocols and ciphers (the handshake uses the default server's)", () => {
+      const tlsLines = (s: string) => s.split("\n").filter((l) => /^\s+ssl_(protocols|ciphers|prefer_server_ciphers|session_\w+) /.test(l));
+      expect(tlsLines(defaults[1])).toHaveLength(6);
+      expect(tlsLines(defaults[1])).toEqual(tlsLines(https));
+    });
+
+    it("Debian's welcome page cannot be reached: no root or index of the default site", () => {
+      expect(site).not.toContain("/var/www/html");
+      expect(site).not.toMatch(/^\s*index /m);
+      expect(locationFor(https, "/index.nginx-debian.html")).toContain("proxy_pass http://127.0.0.1:8000;");
+    });
+  });
 });
 
 describe("unitFile", () => {
-  const unit = unitFile({ workers: 3, wsgi: "app:application" });
+  const unit = unitFile({ workers: 3, wsgi: "app:application", port: 8000, dataDir: "/var/lib/aistudio" });
   const lines = unit.split("\n");
 
   it("matches the reviewed snapshot", () => {
@@ -119,11 +223,79 @@ describe("unitFile", () => {
     expect(unit).not.toContain("0.0.0.0");
   });
 
-  it("restarts on failure and is sandboxed: only the media directory is writable", () => {
-    for (const l of ["Restart=on-failure", "NoNewPrivileges=yes", "ProtectSystem=strict", "ReadWritePaths=/var/lib/aistudio/media", "ProtectHome=yes", "PrivateTmp=yes", "CapabilityBoundingSet="]) {
+  it("restarts on failure and is sandboxed: only the data directory is writable", () => {
+    for (const l of ["Restart=on-failure", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "CapabilityBoundingSet=", "UMask=0027"]) {
       expect(lines).toContain(l);
     }
-    expect(lines.filter((l) => l.startsWith("ReadWritePaths="))).toEqual(["ReadWritePaths=/var/lib/aistudio/media"]);
+    expect(lines.filter((l) => l.startsWith("ReadWritePaths="))).toEqual(["ReadWritePaths=/var/lib/aistudio"]);
+  });
+
+  describe("the app contract: a non-default entry point, port and data directory", () => {
+    const custom = unitFile({ workers: 2, wsgi: "photostudio.wsgi:app", port: 9123, dataDir: "/srv/photostudio" }).split("\n");
+    const exec = custom.find((l) => l.startsWith("ExecStart="))!;
+
+    it("gunicorn runs app.wsgi itself (no shim) on 127.0.0.1:<app.port>, with the managed settings file", () => {
+      expect(exec).toBe(
+        "ExecStart=/srv/aistudio/venv/bin/python -m gunicorn -c /etc/aistudio/gunicorn.conf.py --bind 127.0.0.1:9123 --workers 2 --pythonpath /srv/aistudio/current --graceful-timeout 20 --access-logfile - --error-logfile - photostudio.wsgi:app",
+      );
+    });
+
+    it("ReadWritePaths is exactly app.dataDir, and the environment says where the data and the uploads go", () => {
+      expect(custom.filter((l) => l.startsWith("ReadWritePaths="))).toEqual(["ReadWritePaths=/srv/photostudio"]);
+      expect(custom.filter((l) => l.startsWith("Environment"))).toEqual([
+        "EnvironmentFile=/etc/aistudio/aistudio.env",
+        "Environment=PYTHONUNBUFFERED=1",
+        "Environment=AISTUDIO_DATA_DIR=/srv/photostudio",
+        "Environment=AISTUDIO_MEDIA_DIR=/srv/photostudio/media",
+      ]);
+      expect(custom.join("\n")).not.toMatch(/8000|\/var\/lib\/aistudio|app:application/);
+    });
+
+    it("keeps every other sandbox setting of the default unit", () => {
+      const settings = (u: string[]) => u.filter((l) => /^[A-Z]\w*=/.test(l) && !/^(ExecStart|ReadWritePaths|Environment)=/.test(l));
+      expect(settings(custom)).toEqual(settings(lines));
+    });
+  });
+
+  const analyze = spawnSync("systemd-analyze", ["--version"], { encoding: "utf8" });
+  it.skipIf(analyze.status !== 0)("systemd-analyze security (offline) rates the unit 2.0 or lower", () => {
+    const file = path.join(tmp, "aistudio.service");
+    fs.writeFileSync(file, unitFile({ workers: 2, wsgi: "photostudio.wsgi:app", port: 9123, dataDir: "/srv/photostudio" }));
+    const r = spawnSync("systemd-analyze", ["security", "--offline=yes", "--no-pager", file], { encoding: "utf8" });
+    const m = /Overall exposure level for aistudio\.service: (\d+\.\d)/.exec(r.stdout);
+    expect(m, r.stdout + r.stderr).not.toBeNull();
+    expect(Number(m![1])).toBeLessThanOrEqual(2.0);
+    // and the rating can fail: the same unit without its sandbox is exposed
+    fs.writeFileSync(file, unit.split("# Sandbox:")[0] + "\n[Install]\nWantedBy=multi-user.target\n");
+    const bare = /Overall exposure level for aistudio\.service: (\d+\.\d)/.exec(spawnSync("systemd-analyze", ["security", "--offline=yes", "--no-pager", file], { encoding: "utf8" }).stdout);
+    expect(Number(bare![1])).toBeGreaterThan(2.0);
+  });
+});
+
+describe("gunicornConf", () => {
+  /** What gunicorn would read from the settings file: its raw_env, or null. */
+  function rawEnv(releaseFile: string): unknown {
+    const conf = path.join(tmp, `gunicorn-${Math.random().toString(36).slice(2)}.conf.py`);
+    fs.writeFileSync(conf, gunicornConf(releaseFile));
+    const r = spawnSync("python3", ["-c", "import json, sys; ns = {}; exec(open(sys.argv[1]).read(), ns); print(json.dumps(ns.get('raw_env')))", conf], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    return JSON.parse(r.stdout);
+  }
+
+  it("sets AISTUDIO_RELEASE to the release the RELEASE file names, read anew each time", () => {
+    const rel = path.join(tmp, "RELEASE");
+    fs.writeFileSync(rel, "0123456789ab\n");
+    expect(rawEnv(rel)).toEqual(["AISTUDIO_RELEASE=0123456789ab"]);
+    fs.writeFileSync(rel, "ba9876543210\n");
+    expect(rawEnv(rel)).toEqual(["AISTUDIO_RELEASE=ba9876543210"]);
+  });
+
+  it("sets nothing (and does not fail) without a RELEASE file", () => {
+    expect(rawEnv(path.join(tmp, "no-such-release", "RELEASE"))).toBeNull();
+  });
+
+  it("reads the live release by default", () => {
+    expect(gunicornConf()).toContain('open("/srv/aistudio/current/RELEASE"');
   });
 });
 
@@ -185,6 +357,48 @@ describe("firewallRules", () => {
 
   it("never opens gunicorn's port 8000", () => {
     expect(firewallRules({ sshPort: 22, adminCidrs: ["203.0.113.7/32"] }).join("\n")).not.toContain("8000");
+  });
+
+  it("never opens a non-default app.port: neither in ufw nor in the security group", () => {
+    const cfg = parseConfig(alicloudCreateRaw({ app: { dir: "provision/sample-app", port: 9123 } }), "prod");
+    const steps = buildSteps(cfg, [{ rel: "app.py", content: "application = None\n" }]);
+    const byId = (id: string) => steps.find((s) => s.id === id)!;
+    // the port is in the build (the search below can find it) ...
+    expect(byId("app").apply).toContain("APP_PORT=9123");
+    // ... but in no firewall rule, and in no security group rule
+    expect(byId("firewall").apply + byId("firewall").probe).not.toContain("9123");
+    expect(ingressRules(cfg).map((r) => r.port).sort()).toEqual([22, 443, 80].sort());
+  });
+});
+
+describe("packagesStep", () => {
+  const items = (step: Step) => step.manages.map((m) => `${m.kind} ${m.subject}`);
+
+  it("installs and probes the app's packages (aistudio:app.packages) after ours", () => {
+    const step = packagesStep({ app: ["python3-pil", "libjpeg62-turbo"] });
+    expect(items(step)).toEqual([...PACKAGES, "python3-pil", "libjpeg62-turbo"].map((p) => `package ${p}`));
+    expect(step.apply).toContain("\nAPP_PACKAGES=(python3-pil libjpeg62-turbo)\n");
+    expect(step.apply).toContain("\nAPP_PACKAGES_KEY=aistudio:app.packages\n");
+    expect(step.description).toContain("and the app's python3-pil, libjpeg62-turbo");
+  });
+
+  it("a package of ours listed again by the app is installed and probed once", () => {
+    const step = packagesStep({ app: ["nginx", "python3-yaml"] });
+    expect(items(step).filter((i) => i === "package nginx")).toHaveLength(1);
+    expect(step.apply).toContain("\nAPP_PACKAGES=(python3-yaml)\n");
+  });
+
+  it("without app packages, only ours", () => {
+    expect(items(packagesStep({ app: [] }))).toEqual(PACKAGES.map((p) => `package ${p}`));
+    expect(packagesStep({ app: [] }).apply).toContain("\nAPP_PACKAGES=()\n");
+  });
+
+  it("buildSteps hands app.packages to the packages step and the fingerprint (their versions belong to the build)", () => {
+    const build = (packages: string[]) => buildSteps(parseConfig(localRaw({ app: { dir: "provision/sample-app", packages } }), "local"), [{ rel: "app.py", content: "" }]);
+    const [withYaml, without] = [build(["python3-yaml"]), build([])];
+    expect(withYaml[0].probe.split("\n")).toContain("probe_package python3-yaml");
+    expect(withYaml.at(-1)!.probe.split("\n")).toContain("probe_package python3-yaml version");
+    expect(without[0].probe + without.at(-1)!.probe).not.toContain("python3-yaml");
   });
 });
 
@@ -329,6 +543,8 @@ describe("releaseId", () => {
     source: { kind: "files", files },
     workers: 2,
     wsgi: "app:application",
+    port: 8000,
+    dataDir: "/var/lib/aistudio",
     preStart: [],
     env: {},
   });
@@ -343,8 +559,8 @@ describe("releaseId", () => {
     expect(r0).toMatch(/^[0-9a-f]{12}$/);
   });
 
-  it("does not change with settings that are not code (workers, env)", () => {
-    expect(releaseId({ ...opts(files), workers: 8, env: { A: "b" } })).toBe(r0);
+  it("does not change with settings that are not code (workers, env, port, data directory)", () => {
+    expect(releaseId({ ...opts(files), workers: 8, env: { A: "b" }, port: 9123, dataDir: "/srv/photostudio" })).toBe(r0);
   });
 
   it("changes when code content, a file name, a mode or the file set changes", () => {

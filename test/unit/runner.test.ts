@@ -40,6 +40,8 @@ const app = appStep({
   source: { kind: "files", files: [{ rel: "app.py", content: "application = None\n" }, { rel: "pkg/it's here.py", content: "x = 1\n" }] },
   workers: 2,
   wsgi: "app:application",
+  port: 8000,
+  dataDir: "/var/lib/aistudio",
   preStart: [],
   env: SECRET_ENV,
 });

@@ -51,7 +51,7 @@ describe.skipIf(!haveShellcheck)("shellcheck -s bash", () => {
   const files = fs.readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh")).sort();
 
   it("provision/scripts/ holds the moved apply scripts", () => {
-    expect(files).toEqual(expect.arrayContaining(["acme.sh", "app.sh", "nginx.sh"]));
+    expect(files).toEqual(expect.arrayContaining(["acme.sh", "app.sh", "nginx.sh", "packages.sh"]));
   });
 
   it.each(files)("provision/scripts/%s is clean", async (file) => {
@@ -60,7 +60,7 @@ describe.skipIf(!haveShellcheck)("shellcheck -s bash", () => {
 
   const appFiles = readAppDir(path.join(repoRoot(), "provision/sample-app"));
   const provided = selfSignedCert("photogooo.com");
-  const app = { dir: "provision/sample-app", preStart: ["python manage.py migrate"] };
+  const app = { dir: "provision/sample-app", preStart: ["python manage.py migrate"], packages: ["python3-pil"], port: 9123, dataDir: "/srv/photostudio" };
   const configs = {
     local: parseConfig(localRaw({ app }), "local"),
     provided: parseConfig(localRaw({ app, tls: { mode: "provided", certificate: provided.cert }, tlsPrivateKey: provided.key }), "local"),
