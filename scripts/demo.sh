@@ -34,8 +34,8 @@ bash scripts/testhost.sh ls >&2
 
 step "4/6 pulumi up --stack local"
 export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-aistudio-local}
-if ! pulumi stack ls --json 2>/dev/null | grep -q '"name": *"local"'; then
-  pulumi stack init local >&2
+if ! bash scripts/pulumi.sh stack ls --json 2>/dev/null | grep -q '"name": *"local"'; then
+  bash scripts/pulumi.sh stack init local >&2
 fi
 bash scripts/pulumi.sh up --stack local --yes --skip-preview
 
@@ -48,6 +48,7 @@ bash scripts/pulumi.sh stack output --stack local --json | node -e '
   console.log(`config.js:     baseUrl ${o.urls.baseUrl}, apiBaseUrl ${o.urls.apiBaseUrl}, apiUrl ${o.urls.apiUrl}, staticUrl ${o.urls.staticUrl}, mediaUrl ${o.urls.mediaUrl}`);
   console.log(`WeChat request合法域名: ${o.wechatRequestDomains.join(", ")}`);
   console.log(`smoke test:    POST https://${o.domain}/api/user/visit -> HTTP ${s.status} in ${s.seconds}s: ${s.body}`);
+  console.log(`admin:         ${o.adminUrl} (user admin; password: npm run pulumi -- config get aistudio:appEnv --stack local)`);
   if (s.status !== 200) process.exit(1);
 '
 
