@@ -159,14 +159,18 @@ export class StackDriver {
     const bin = env.PATH.split(":")[0];
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin), skipVersionCheck: true });
     const workspace = await LocalWorkspace.create({ workDir: repoRoot(), envVars: env, pulumiCommand, pulumiHome: env.PULUMI_HOME });
+    // `stack init` and `stack select` write the passphrase salt into the project's Pulumi.<stack>.yaml;
+    // a stack with its own settings file keeps it there instead (and the project stays clean)
+    const projectFile = path.join(repoRoot(), `Pulumi.${spec.name}.yaml`);
+    const hadProjectFile = fs.existsSync(projectFile);
     let stack: Stack;
     if (o.create) {
       const existing = await workspace.listStacks().then((l) => l.some((s) => s.name === spec.name));
       stack = existing ? await Stack.select(spec.name, workspace) : await Stack.create(spec.name, workspace);
-      if (!existing && spec.configFile) moveSalt(spec.name, spec.configFile);
     } else {
       stack = await Stack.select(spec.name, workspace);
     }
+    if (spec.configFile && !hadProjectFile) moveSalt(projectFile, spec.configFile);
     return new StackDriver(spec, stack, workspace, env);
   }
 
@@ -264,9 +268,8 @@ export class StackDriver {
   }
 }
 
-/** `stack init` writes the passphrase salt into the project's Pulumi.<stack>.yaml: move it to the stack's own file. */
-function moveSalt(name: string, configFile: string): void {
-  const written = path.join(repoRoot(), `Pulumi.${name}.yaml`);
+/** Moves the passphrase salt pulumi wrote into the project's stack file to the stack's own file. */
+function moveSalt(written: string, configFile: string): void {
   if (!fs.existsSync(written)) return;
   const salt = fs.readFileSync(written, "utf8").split("\n").find((l) => l.startsWith("encryptionsalt:"));
   fs.rmSync(written);
