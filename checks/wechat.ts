@@ -1,7 +1,8 @@
-// Reads the mini program's request合法域名 from the WeChat API, so that the doctor can check the
-// console setting the guide otherwise asks you to check by hand:
+// Reads the mini program's server domain lists (服务器域名) from the WeChat API, so that the doctor
+// can check the console settings the guide otherwise asks you to check by hand:
 //   GET  {baseUrl}/cgi-bin/token?grant_type=client_credential&appid=…&secret=…  → access_token
-//   POST {baseUrl}/wxa/getwxadevinfo?access_token=…  {"action":"getserverdomain"} → requestdomain
+//   POST {baseUrl}/wxa/getwxadevinfo?access_token=…  {"action":"getserverdomain"}
+//        → requestdomain, uploaddomain, downloaddomain, wsrequestdomain (socket), …
 // The AppSecret and the access token never leave this module in a message: every error text is
 // passed through redact() before it is thrown.
 import * as http from "node:http";
@@ -104,31 +105,42 @@ function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === "string");
 }
 
+/** The lists of 服务器域名 the doctor compares: the answer's field and the console's name for each. */
+export const DOMAIN_LISTS = {
+  request: { field: "requestdomain", console: "request合法域名", api: "wx.request" },
+  upload: { field: "uploaddomain", console: "uploadFile合法域名", api: "wx.uploadFile" },
+  download: { field: "downloaddomain", console: "downloadFile合法域名", api: "wx.downloadFile" },
+} as const;
+export type DomainList = keyof typeof DOMAIN_LISTS;
+/** The lists as the API reports them; a list the answer does not carry at all is absent. */
+export type ServerDomains = Partial<Record<DomainList, string[]>>;
+
 /**
- * The request domains in a getserverdomain answer: `requestdomain` at the top level, and under
- * `effective_domain` / `published_domain` (the shapes of WeChat's other domain APIs), merged.
- * Undefined when the answer has no such list at all.
+ * One list (`field`, e.g. "uploaddomain") of a getserverdomain answer: at the top level, and under
+ * `effective_domain` / `published_domain` (the shapes of WeChat's other domain APIs), merged and
+ * normalised. Undefined when the answer has no such list at all.
  */
-export function requestDomainsOf(json: unknown): string[] | undefined {
+export function domainListOf(json: unknown, field: string): string[] | undefined {
   if (!json || typeof json !== "object") return undefined;
   const o = json as Record<string, unknown>;
   const lists: string[][] = [];
-  if (isStringArray(o.requestdomain)) lists.push(o.requestdomain);
-  for (const k of ["effective_domain", "published_domain"]) {
-    const sub = o[k];
-    if (sub && typeof sub === "object" && isStringArray((sub as Record<string, unknown>).requestdomain)) {
-      lists.push((sub as Record<string, string[]>).requestdomain);
-    }
+  for (const where of [o, o.effective_domain, o.published_domain]) {
+    const list = where && typeof where === "object" ? (where as Record<string, unknown>)[field] : undefined;
+    if (isStringArray(list)) lists.push(list);
   }
   if (lists.length === 0) return undefined;
   return [...new Set(lists.flat().map((d) => d.trim().replace(/\/+$/, "").toLowerCase()))];
 }
 
+/** The request domains of a getserverdomain answer (see domainListOf). */
+export const requestDomainsOf = (json: unknown): string[] | undefined => domainListOf(json, DOMAIN_LISTS.request.field);
+
 /**
- * The mini program's request合法域名 as the WeChat API reports them, e.g. ["https://photogooo.com"].
- * Throws WechatApiError (bilingual, with the fix, secret and token redacted) when the API refuses.
+ * The mini program's domain lists as the WeChat API reports them, e.g. { request: ["https://photogooo.com"],
+ * upload: […], download: […] }. Throws WechatApiError (bilingual, with the fix, secret and token
+ * redacted) when the API refuses, or when the answer has no request list (not a getserverdomain answer).
  */
-export async function wechatRequestDomains(o: { appId: string; appSecret: string; http?: HttpClient; baseUrl?: string }): Promise<string[]> {
+export async function wechatServerDomains(o: { appId: string; appSecret: string; http?: HttpClient; baseUrl?: string }): Promise<ServerDomains> {
   const client = o.http ?? defaultHttpClient;
   const base = (o.baseUrl ?? WECHAT_API).replace(/\/+$/, "");
   let token: string | undefined;
@@ -166,13 +178,17 @@ export async function wechatRequestDomains(o: { appId: string; appSecret: string
 
   const dr = await call("getwxadevinfo", "POST", `${base}/wxa/getwxadevinfo?access_token=${encodeURIComponent(token)}`, { action: "getserverdomain" });
   if (dr.status !== 200 || (dr.json?.errcode ?? 0) !== 0) throw apiError("getwxadevinfo", dr);
-  const domains = requestDomainsOf(dr.json);
-  if (!domains) {
+  if (!requestDomainsOf(dr.json)) {
     throw new WechatApiError(
       t(`微信接口 getwxadevinfo 的应答中没有 requestdomain 列表（字段：${hide(Object.keys(dr.json ?? {}).join(", ") || "无")}）`,
         `the getwxadevinfo answer has no requestdomain list (fields: ${hide(Object.keys(dr.json ?? {}).join(", ") || "none")})`),
       t("在 微信公众平台 → 开发 → 开发管理 → 开发设置 → 服务器域名 中手动核对 request合法域名", "check request合法域名 by hand under 开发 → 开发管理 → 开发设置 → 服务器域名 in mp.weixin.qq.com"),
     );
   }
-  return domains;
+  const lists: ServerDomains = {};
+  for (const k of Object.keys(DOMAIN_LISTS) as DomainList[]) {
+    const list = domainListOf(dr.json, DOMAIN_LISTS[k].field);
+    if (list) lists[k] = list;
+  }
+  return lists;
 }

@@ -5,13 +5,14 @@
 //                 infra/components/cloud.ts); the local stack uses a test host instead
 //   3. server     the steps for this config (infra/steps.ts, builders in provision/) run over SSH,
 //                 then the smoke test (infra/components/server.ts)
-//   4. outputs    URLs for config.js, request合法域名 for the WeChat console, SSH command
+//   4. outputs    URLs for config.js, the WeChat console's domain lists (request, uploadFile,
+//                 downloadFile合法域名), SSH command
 import { readConfig } from "./read-config";
 import { readAppSource, projectRoot } from "./app-source";
 import { ServerProvisioning } from "./components/server";
 import { declareCloud } from "./cloud";
 import { buildSteps, secretValues, smokeTrust } from "./steps";
-import { miniProgramUrls, requestDomains } from "./outputs";
+import { miniProgramUrls, wechatDomainLists } from "./outputs";
 
 const cfg = readConfig();
 const appFiles = readAppSource(cfg.app.source, projectRoot());
@@ -40,7 +41,11 @@ export const publicIp = host;
 export const urls = miniProgramUrls(cfg.domain);
 /** The admin backend's login page (the app's own, through nginx). */
 export const adminUrl = `https://${cfg.domain}${cfg.app.admin.loginPath}`;
-export const wechatRequestDomains = requestDomains(cfg.domain);
+const wechatLists = wechatDomainLists(cfg.domain);
+/** 服务器域名 → request合法域名, uploadFile合法域名, downloadFile合法域名: paste each into the WeChat console. */
+export const wechatRequestDomains = wechatLists.request;
+export const wechatUploadDomains = wechatLists.upload;
+export const wechatDownloadDomains = wechatLists.download;
 export const sshCommand = cloud ? cloud.publicIp.apply((ip) => `ssh ${cfg.server.user}@${ip}`) : `ssh -p ${cfg.server.port} ${cfg.server.user}@${cfg.server.host}`;
 export const securityGroupId = cloud ? cloud.securityGroupId : "(local stack: no security group)";
 export const smokeTest = { status: server.smoke.status, body: server.smoke.body, seconds: server.smoke.seconds };

@@ -1,5 +1,5 @@
 // What a person needs after a deploy: the URLs for the mini program's config.js and the exact
-// request domain list for the WeChat console.
+// domain lists to paste into the WeChat console.
 export function miniProgramUrls(domain: string) {
   const base = `https://${domain}`;
   return {
@@ -11,7 +11,12 @@ export function miniProgramUrls(domain: string) {
   };
 }
 
-/** 微信公众平台 → 开发 → 开发管理 → 开发设置 → 服务器域名 → request合法域名 */
-export function requestDomains(domain: string): string[] {
-  return [`https://${domain}`];
+/**
+ * 微信公众平台 → 开发 → 开发管理 → 开发设置 → 服务器域名: every list the mini program needs,
+ * request合法域名 (wx.request), uploadFile合法域名 (wx.uploadFile: photo uploads) and
+ * downloadFile合法域名 (wx.downloadFile: media). The doctor compares the console with these.
+ */
+export function wechatDomainLists(domain: string): { request: string[]; upload: string[]; download: string[] } {
+  const origin = `https://${domain}`;
+  return { request: [origin], upload: [origin], download: [origin] };
 }

@@ -2,6 +2,7 @@
 // access, the trust for test certificates, the security group rules in the state, the app contract
 // (port, admin paths), the smoke request, and the secrets to keep out of the evidence.
 import type { DoctorTarget } from "../checks/doctor/index";
+import { wechatDomainLists } from "../infra/outputs";
 import { secretValues } from "../infra/steps";
 import { readStack, StackView } from "./read-stack";
 
@@ -27,6 +28,7 @@ export function doctorTarget(v: StackView, extra: TargetExtras = {}): DoctorTarg
     miniprogramDir: extra.miniprogram,
     hostsFile: extra.hostsFile,
     wechatApp: c.wechat.appId && c.wechat.appSecret ? { appId: c.wechat.appId, appSecret: c.wechat.appSecret } : undefined,
+    wechatDomains: wechatDomainLists(c.domain),
     // c.app?: hand-made partial views (test/unit/wechat.test.ts) have no app section
     appPort: c.app?.port,
     admin: c.app?.admin,

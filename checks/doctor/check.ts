@@ -4,7 +4,7 @@ import { APP_PORT } from "../../core/constants";
 import { Bilingual } from "../../core/text";
 import type { Connection } from "../../core/ssh";
 import type { SmokeRequest, VisitTarget } from "../visit";
-import type { HttpClient } from "../wechat";
+import type { DomainList, HttpClient } from "../wechat";
 import type { ServerFacts } from "./server-facts";
 
 export type Status = "ok" | "fail" | "warn" | "skip";
@@ -61,8 +61,10 @@ export interface DoctorTarget {
   miniprogramDir?: string;
   /** Hosts file consulted before DNS (tests; like an /etc/hosts override on the machine). */
   hostsFile?: string;
-  /** Mini program AppID + AppSecret: read request合法域名 from the WeChat API (optional). */
+  /** Mini program AppID + AppSecret: read the console's domain lists from the WeChat API (optional). */
   wechatApp?: { appId: string; appSecret: string; http?: HttpClient; baseUrl?: string };
+  /** What each of the console's lists must hold (the stack's outputs); default https://<domain> in each. */
+  wechatDomains?: Partial<Record<DomainList, string[]>>;
 }
 
 export interface SecurityGroupRule {

@@ -1,6 +1,7 @@
-// Guards infra/checks/wechat.ts and the doctor's "wechat-domains" check against a LOCAL fake of the
-// WeChat API (node:http on 127.0.0.1, a free port): /cgi-bin/token and /wxa/getwxadevinfo. The
-// default HTTP client is used against it; api.weixin.qq.com is never contacted.
+// Guards checks/wechat.ts and the doctor's "wechat-domains" check against a LOCAL fake of the
+// WeChat API (node:http on 127.0.0.1, a free port): /cgi-bin/token and /wxa/getwxadevinfo, which
+// answers every list of 服务器域名 (request, upload, download, socket…). The default HTTP client is
+// used against it; api.weixin.qq.com is never contacted.
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
@@ -8,16 +9,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { CHECKS, DoctorTarget, ERROR_MAP, ROOT_CAUSE_ORDER, firstFailure, orderFor, CheckResult } from "../../checks/doctor/index";
 import { doctorTarget } from "../../stacks/doctor-target";
 import type { AistudioConfig } from "../../infra/config";
-import { HttpClient, WECHAT_API, WechatApiError, requestDomainsOf, wechatRequestDomains } from "../../checks/wechat";
+import { wechatDomainLists } from "../../infra/outputs";
+import { HttpClient, WECHAT_API, WechatApiError, domainListOf, requestDomainsOf, wechatServerDomains } from "../../checks/wechat";
 
 const SECRET = "0123456789abcdef0123456789abcdef"; // 32 hex characters, like a real AppSecret
 const TOKEN = `ACCESS_TOKEN_${randomBytes(24).toString("hex")}`;
 
+/** Every list of 服务器域名 as getwxadevinfo answers it, each list holding `d`. */
+const lists = (d: string[]) => ({ requestdomain: d, wsrequestdomain: [], uploaddomain: d, downloaddomain: d, udpdomain: [], tcpdomain: [] });
+
 /** appid → what getwxadevinfo answers once the token is granted. */
 const APPS: Record<string, unknown> = {
-  wxlisted0000000001: { errcode: 0, errmsg: "ok", requestdomain: ["https://photogooo.com", "https://api.photogooo.com"], wsrequestdomain: [], uploaddomain: [], downloaddomain: [] },
-  wxmissing000000002: { errcode: 0, errmsg: "ok", requestdomain: ["https://other.example.com"] },
-  wxportonly00000003: { errcode: 0, errmsg: "ok", requestdomain: ["https://photogooo.com:443"] },
+  wxlisted0000000001: { errcode: 0, errmsg: "ok", ...lists(["https://photogooo.com"]), requestdomain: ["https://photogooo.com", "https://api.photogooo.com"] },
+  wxmissing000000002: { errcode: 0, errmsg: "ok", ...lists(["https://other.example.com"]) },
+  wxportonly00000003: { errcode: 0, errmsg: "ok", ...lists(["https://photogooo.com"]), requestdomain: ["https://photogooo.com:443"] },
   wxnested0000000004: {
     errcode: 0,
     errmsg: "ok",
@@ -27,6 +32,9 @@ const APPS: Record<string, unknown> = {
   wxnolist0000000005: { errcode: 0, errmsg: "ok", something: "else" },
   wxdevfails00000006: { errcode: 48001, errmsg: `api unauthorized, access_token ${TOKEN} rid: 1` },
   wxiplimited000007: {}, // the token request is refused: 40164
+  // a photo mini program whose request list is right, but uploads and downloads were never added
+  wxnoupload0000008: { errcode: 0, errmsg: "ok", ...lists(["https://photogooo.com"]), uploaddomain: [], downloaddomain: ["https://cdn.example.com"] },
+  wxrequestonly0009: { errcode: 0, errmsg: "ok", requestdomain: ["https://photogooo.com"] },
 };
 
 interface Seen {
@@ -108,10 +116,10 @@ function expectNoSecrets(text: string, ...extra: string[]): void {
   for (const s of [SECRET, TOKEN, encodeURIComponent(SECRET), ...extra]) expect(text).not.toContain(s);
 }
 
-describe("wechatRequestDomains against a local fake WeChat API (default node HTTP client)", () => {
-  it("gets a token, then POSTs getserverdomain and returns requestdomain", async () => {
-    const list = await wechatRequestDomains({ appId: "wxlisted0000000001", appSecret: SECRET, baseUrl: base });
-    expect(list).toEqual(["https://photogooo.com", "https://api.photogooo.com"]);
+describe("wechatServerDomains against a local fake WeChat API (default node HTTP client)", () => {
+  it("gets a token, then POSTs getserverdomain and returns the request, upload and download lists", async () => {
+    const got = await wechatServerDomains({ appId: "wxlisted0000000001", appSecret: SECRET, baseUrl: base });
+    expect(got).toEqual({ request: ["https://photogooo.com", "https://api.photogooo.com"], upload: ["https://photogooo.com"], download: ["https://photogooo.com"] });
     expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(["GET /cgi-bin/token", "POST /wxa/getwxadevinfo"]);
     expect(seen[0].query).toEqual({ grant_type: "client_credential", appid: "wxlisted0000000001", secret: SECRET });
     expect(seen[1].query).toEqual({ access_token: TOKEN });
@@ -119,12 +127,12 @@ describe("wechatRequestDomains against a local fake WeChat API (default node HTT
   });
 
   it("returns the list even when the domain is not in it (the doctor decides)", async () => {
-    expect(await wechatRequestDomains({ appId: "wxmissing000000002", appSecret: SECRET, baseUrl: base })).toEqual(["https://other.example.com"]);
+    expect((await wechatServerDomains({ appId: "wxmissing000000002", appSecret: SECRET, baseUrl: base })).request).toEqual(["https://other.example.com"]);
   });
 
   it("reads requestdomain under effective_domain / published_domain too, normalised", async () => {
-    const list = await wechatRequestDomains({ appId: "wxnested0000000004", appSecret: SECRET, baseUrl: `${base}/` });
-    expect(list).toEqual(["https://effective.example.com", "https://photogooo.com"]);
+    const got = await wechatServerDomains({ appId: "wxnested0000000004", appSecret: SECRET, baseUrl: `${base}/` });
+    expect(got).toEqual({ request: ["https://effective.example.com", "https://photogooo.com"] });
   });
 
   const tokenErrors: { name: string; appId: string; secret: string; code: number; text: RegExp[] }[] = [
@@ -134,7 +142,7 @@ describe("wechatRequestDomains against a local fake WeChat API (default node HTT
   ];
   for (const c of tokenErrors) {
     it(`token error ${c.name} → a bilingual message with the fix, secret redacted`, async () => {
-      const e = await thrown(wechatRequestDomains({ appId: c.appId, appSecret: c.secret, baseUrl: base }));
+      const e = await thrown(wechatServerDomains({ appId: c.appId, appSecret: c.secret, baseUrl: base }));
       expect(e.errcode).toBe(c.code);
       for (const re of c.text) expect(e.message).toMatch(re);
       expect(e.message).toMatch(/处理 \/ fix:/);
@@ -146,7 +154,7 @@ describe("wechatRequestDomains against a local fake WeChat API (default node HTT
   }
 
   it("an error from getwxadevinfo that echoes the token does not leak it", async () => {
-    const e = await thrown(wechatRequestDomains({ appId: "wxdevfails00000006", appSecret: SECRET, baseUrl: base }));
+    const e = await thrown(wechatServerDomains({ appId: "wxdevfails00000006", appSecret: SECRET, baseUrl: base }));
     expect(e.errcode).toBe(48001);
     expect(e.message).toMatch(/getwxadevinfo.*48001/);
     expect(e.message).toContain("access_token ***");
@@ -154,13 +162,13 @@ describe("wechatRequestDomains against a local fake WeChat API (default node HTT
   });
 
   it("an answer without any requestdomain list is an error, not an empty list", async () => {
-    const e = await thrown(wechatRequestDomains({ appId: "wxnolist0000000005", appSecret: SECRET, baseUrl: base }));
+    const e = await thrown(wechatServerDomains({ appId: "wxnolist0000000005", appSecret: SECRET, baseUrl: base }));
     expect(e.message).toMatch(/no requestdomain list/);
     expect(e.message).toMatch(/something/);
   });
 
   it("a non-JSON answer (wrong baseUrl) is a clear error", async () => {
-    const e = await thrown(wechatRequestDomains({ appId: "wxlisted0000000001", appSecret: SECRET, baseUrl: `${base}/nothing-here` }));
+    const e = await thrown(wechatServerDomains({ appId: "wxlisted0000000001", appSecret: SECRET, baseUrl: `${base}/nothing-here` }));
     expect(e.message).toMatch(/HTTP 404, not JSON/);
     expectNoSecrets(e.message);
   });
@@ -170,20 +178,20 @@ describe("wechatRequestDomains against a local fake WeChat API (default node HTT
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const e = await thrown(wechatRequestDomains({ appId: "wxlisted0000000001", appSecret: SECRET, baseUrl: `http://127.0.0.1:${port}` }));
+    const e = await thrown(wechatServerDomains({ appId: "wxlisted0000000001", appSecret: SECRET, baseUrl: `http://127.0.0.1:${port}` }));
     expect(e.message).toMatch(/cannot reach the WeChat API \(token\)/);
     expectNoSecrets(e.message);
   });
 });
 
-describe("wechatRequestDomains with an injected HttpClient (no network at all)", () => {
+describe("wechatServerDomains with an injected HttpClient (no network at all)", () => {
   it("defaults to https://api.weixin.qq.com without contacting it", async () => {
     const urls: string[] = [];
     const fake: HttpClient = async (method, url, body) => {
       urls.push(`${method} ${url} ${JSON.stringify(body ?? null)}`);
       return url.includes("/cgi-bin/token") ? { status: 200, json: { access_token: TOKEN, expires_in: 7200 } } : { status: 200, json: { errcode: 0, requestdomain: ["https://photogooo.com"] } };
     };
-    expect(await wechatRequestDomains({ appId: "wx1", appSecret: SECRET, http: fake })).toEqual(["https://photogooo.com"]);
+    expect(await wechatServerDomains({ appId: "wx1", appSecret: SECRET, http: fake })).toEqual({ request: ["https://photogooo.com"] });
     expect(WECHAT_API).toBe("https://api.weixin.qq.com");
     expect(urls).toEqual([
       `GET https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=wx1&secret=${SECRET} null`,
@@ -196,7 +204,7 @@ describe("wechatRequestDomains with an injected HttpClient (no network at all)",
       if (url.includes("/cgi-bin/token")) return { status: 200, json: { access_token: TOKEN } };
       throw new Error(`socket hang up while fetching ${url}`);
     };
-    const e = await thrown(wechatRequestDomains({ appId: "wx1", appSecret: SECRET, http: leaky }));
+    const e = await thrown(wechatServerDomains({ appId: "wx1", appSecret: SECRET, http: leaky }));
     expect(e.message).toMatch(/socket hang up while fetching .*access_token=\*\*\*/);
     expectNoSecrets(e.message);
   });
@@ -209,6 +217,11 @@ describe("wechatRequestDomains with an injected HttpClient (no network at all)",
     expect(requestDomainsOf({ requestdomain: "https://a.com" })).toBeUndefined();
     expect(requestDomainsOf({ requestdomain: [1, 2] })).toBeUndefined();
     expect(requestDomainsOf(undefined)).toBeUndefined();
+  });
+
+  it("domainListOf reads any list the same way (uploaddomain under published_domain, normalised)", () => {
+    expect(domainListOf({ uploaddomain: ["https://A.com/"], published_domain: { uploaddomain: ["https://b.com"] } }, "uploaddomain")).toEqual(["https://a.com", "https://b.com"]);
+    expect(domainListOf({ requestdomain: ["https://a.com"] }, "downloaddomain")).toBeUndefined();
   });
 });
 
@@ -232,28 +245,59 @@ describe('the doctor check "wechat-domains"', () => {
     expect(r.found).toBe("no AppID/AppSecret configured");
   });
 
-  it("ok when https://<domain> is listed", async () => {
+  const ALL = "request合法域名: https://photogooo.com; uploadFile合法域名: https://photogooo.com; downloadFile合法域名: https://photogooo.com";
+
+  it("ok when https://<domain> is in every list", async () => {
     const r = await run(target({ appId: "wxlisted0000000001", appSecret: SECRET, baseUrl: base }));
     expect(r.status).toBe("ok");
-    expect(r.found).toContain("https://photogooo.com");
+    expect(r.expected).toBe(ALL);
+    expect(r.found).toBe("request合法域名: https://photogooo.com, https://api.photogooo.com; uploadFile合法域名: https://photogooo.com; downloadFile合法域名: https://photogooo.com");
   });
 
-  it("fails with the console path and the domain to add when it is not listed", async () => {
+  it("fails with the console path and the domain to add when it is not in request合法域名", async () => {
     const r = await run(target({ appId: "wxmissing000000002", appSecret: SECRET, baseUrl: base }));
     expect(r.status).toBe("fail");
-    expect(r.expected).toBe("https://photogooo.com");
-    expect(r.found).toBe("https://other.example.com");
-    expect(r.fix!.zh).toContain("微信公众平台 → 开发 → 开发管理 → 开发设置 → 服务器域名 → request合法域名");
-    expect(r.fix!.zh).toContain("https://photogooo.com");
-    expect(r.fix!.en).toContain("add https://photogooo.com");
+    expect(r.expected).toBe(ALL);
+    expect(r.found).toBe("request合法域名: https://other.example.com; uploadFile合法域名: https://other.example.com; downloadFile合法域名: https://other.example.com");
+    expect(r.fix!.zh).toContain("微信公众平台 → 开发 → 开发管理 → 开发设置 → 服务器域名 → request合法域名，添加 https://photogooo.com");
+    expect(r.fix!.en).toContain("→ request合法域名: add https://photogooo.com");
     expect(r.cause!.en).toMatch(/600002/);
     expect(firstFailure([r])?.id).toBe("wechat-domains");
+  });
+
+  it("a photo mini program with the request list right but no upload/download domains: fails naming each list and its console path", async () => {
+    const r = await run(target({ appId: "wxnoupload0000008", appSecret: SECRET, baseUrl: base }));
+    expect(r.status).toBe("fail");
+    expect(r.found).toBe("request合法域名: https://photogooo.com; uploadFile合法域名: (empty); downloadFile合法域名: https://cdn.example.com");
+    expect(r.cause!.en).toBe(
+      "https://photogooo.com is not in uploadFile合法域名: wx.uploadFile fails with url not in domain list (600002); " +
+      "https://photogooo.com is not in downloadFile合法域名: wx.downloadFile fails with url not in domain list (600002)");
+    expect(r.cause!.zh).toContain("不在以下 uploadFile 合法域名列表中");
+    expect(r.fix!.en).toBe(
+      "mp.weixin.qq.com → 开发 → 开发管理 → 开发设置 → 服务器域名 → uploadFile合法域名: add https://photogooo.com (https, no port, no path); " +
+      "mp.weixin.qq.com → 开发 → 开发管理 → 开发设置 → 服务器域名 → downloadFile合法域名: add https://photogooo.com (https, no port, no path)");
+    expect(r.fix!.zh).not.toContain("request合法域名");
+  });
+
+  it("compares with the stack's lists (the outputs) when the target carries them", async () => {
+    const tg = { ...target({ appId: "wxnoupload0000008", appSecret: SECRET, baseUrl: base }), wechatDomains: { request: ["https://photogooo.com"], upload: [], download: ["https://cdn.example.com"] } };
+    const r = await run(tg);
+    expect(r).toMatchObject({ status: "ok", expected: "request合法域名: https://photogooo.com; uploadFile合法域名: (empty); downloadFile合法域名: https://cdn.example.com" });
+  });
+
+  it("an answer with the request list only: a warning naming the lists it could not check, not a failure", async () => {
+    const r = await run(target({ appId: "wxrequestonly0009", appSecret: SECRET, baseUrl: base }));
+    expect(r.status).toBe("warn");
+    expect(r.found).toBe("request合法域名: https://photogooo.com; uploadFile合法域名: (not in the answer); downloadFile合法域名: (not in the answer)");
+    expect(r.cause!.en).toBe("the WeChat API's answer has no uploaddomain, downloaddomain: those lists were not checked");
+    expect(r.fix!.en).toContain("check uploadFile合法域名, downloadFile合法域名 by hand");
   });
 
   it("a listed domain with a port does not count (WeChat compares the exact origin)", async () => {
     const r = await run(target({ appId: "wxportonly00000003", appSecret: SECRET, baseUrl: base }));
     expect(r.status).toBe("fail");
-    expect(r.found).toBe("https://photogooo.com:443");
+    expect(r.found).toMatch(/^request合法域名: https:\/\/photogooo\.com:443; /);
+    expect(r.cause!.en).toMatch(/^https:\/\/photogooo\.com is not in request合法域名/);
   });
 
   it("an API refusal is a warning with the cause and fix, never a failure, and leaks nothing", async () => {
@@ -273,6 +317,13 @@ describe("stacks/doctor-target doctorTarget", () => {
     expect(doctorTarget(view({ checks: true, minCertDays: 20, appId: "wx1", appSecret: SECRET })).wechatApp).toEqual({ appId: "wx1", appSecret: SECRET });
     expect(doctorTarget(view({ checks: true, minCertDays: 20, appId: "wx1" })).wechatApp).toBeUndefined();
     expect(doctorTarget(view({ checks: true, minCertDays: 20, appSecret: SECRET })).wechatApp).toBeUndefined();
+  });
+
+  it("the lists the doctor compares are the stack's outputs (infra/outputs.ts): request, uploadFile and downloadFile合法域名", () => {
+    const config = { domain: "api.photogooo.com", target: "local", server: { host: "198.18.0.11", port: 22, user: "root", hostKey: "hk", privateKey: "k" }, smoke: {}, tls: { mode: "self-signed" }, wechat: { checks: false, minCertDays: 20 } } as unknown as AistudioConfig;
+    const all = ["https://api.photogooo.com"];
+    expect(wechatDomainLists("api.photogooo.com")).toEqual({ request: all, upload: all, download: all });
+    expect(doctorTarget({ config, outputs: {} }).wechatDomains).toEqual(wechatDomainLists("api.photogooo.com"));
   });
 
   it("targets the stack's public IP over SSH; local stacks connect to it directly and trust the server's own certificate", () => {
