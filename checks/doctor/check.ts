@@ -20,6 +20,11 @@ export interface CheckResult {
   fix?: Bilingual;
   /** Server log lines read after the checks ran (a failing HTTP check), secrets redacted. */
   evidence?: Evidence[];
+  /**
+   * The checks this failure makes fail too (its symptoms), when it is not the check's usual reach
+   * (EXPLAINS in cause.ts): a stopped app breaks the APIs only, a stopped nginx everything on 443.
+   */
+  explains?: string[];
   ms: number;
 }
 
@@ -53,7 +58,10 @@ export interface DoctorTarget {
   ca?: string;
   /** Is this a stack whose certificate must satisfy WeChat (no self-signed)? */
   wechat: boolean;
+  /** Fewer days left than this is a warning (wechat.minCertDays); 7 or fewer fail (tls-cert.ts). */
   minCertDays: number;
+  /** Who renews the certificate (tls.mode): certbot.timer (acme) or a person (provided). */
+  tlsMode?: "acme" | "provided" | "self-signed";
   ssh?: Connection;
   /** Ingress rules of the server's security group, from the stack state (cloud stacks). */
   securityGroupRules?: SecurityGroupRule[];

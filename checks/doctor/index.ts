@@ -5,8 +5,9 @@
 // Chinese and English.
 export type { Check, CheckOutcome, CheckResult, DoctorContext, DoctorTarget, Evidence, LogSource, SecurityGroupRule, Status } from "./check";
 export { CHECKS } from "./checks";
-export { ERROR_MAP, orderFor } from "./errors";
-export { ROOT_CAUSE_ORDER, firstFailure, runDoctor, type RunOptions } from "./run";
+export { ERROR_MAP, errorNote, orderFor, recognise, type ErrorEntry } from "./errors";
+export { EXPLAINS, ROOT_CAUSE_ORDER, firstFailure } from "./cause";
+export { runDoctor, type RunOptions } from "./run";
 export { HTTP_CHECK_LOGS, LOGS, readLogsOverSsh, type EvidenceReader } from "./evidence";
 export { formatResult } from "./format";
 export { parseServerFacts, type ServerFacts } from "./server-facts";

@@ -1,6 +1,6 @@
 // Runs the checks for one target: the server facts once over SSH, DNS first (it finds the address
 // the others connect to), then the checks in the order the reported error asks for; last, the
-// server's logs for the HTTP checks that failed.
+// server's logs for the HTTP checks that failed. Which failure is named the cause: cause.ts.
 import { appPortOf, CheckOutcome, CheckResult, DoctorContext, DoctorTarget, LogSource, titleOf } from "./check";
 import { CHECKS } from "./checks";
 import { orderFor } from "./errors";
@@ -50,19 +50,4 @@ export async function runDoctor(tg: DoctorTarget, o: RunOptions = {}): Promise<C
   // after the checks: the journal then holds the traceback of the doctor's own request
   if (!ctx.server.error) await attachEvidence(results, logs, tg, o.readEvidence ?? readLogsOverSsh);
   return results;
-}
-
-/**
- * The cause the doctor names: of the failing checks, the one nearest the root. A stopped nginx
- * also fails "TCP 443" and "API", but nginx is the cause; a closed ufw port also fails TCP 443,
- * but the firewall is the cause. A stopped app fails both APIs, but server-services names it; when
- * only the APIs fail, the admin API's verdict (login page, app error, nginx page) is the sharper one.
- */
-export const ROOT_CAUSE_ORDER = [
-  "domain", "wechat-domains", "dns", "security-group", "ufw443", "server-services", "tls-cert", "tls-versions", "tcp443", "admin-json", "api-json", "http-redirect", "miniprogram",
-];
-
-export function firstFailure(results: CheckResult[]): CheckResult | undefined {
-  const failing = results.filter((r) => r.status === "fail");
-  return failing.sort((a, b) => ROOT_CAUSE_ORDER.indexOf(a.id) - ROOT_CAUSE_ORDER.indexOf(b.id))[0];
 }

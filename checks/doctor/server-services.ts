@@ -2,6 +2,9 @@
 import { t } from "../../core/text";
 import { appPortOf, Check, DoctorTarget, fail, ok, needsSsh } from "./check";
 
+/** What a stopped or misbound app makes fail: the requests nginx passes to it. */
+const APP_ONLY = ["admin-json", "api-json"];
+
 const appAddr = (tg: Pick<DoctorTarget, "appPort">) => `127.0.0.1:${appPortOf(tg)}`;
 const titleFor = (tg: Pick<DoctorTarget, "appPort">) =>
   t(`服务器：nginx 与 aistudio 运行中，${appPortOf(tg)} 端口在监听`, `server: nginx and aistudio active, ${appAddr(tg)} listening`);
@@ -20,15 +23,16 @@ export const serverServicesCheck: Check = {
         t("nginx 未运行", "nginx is not running"),
         t("`systemctl start nginx`（并 `systemctl enable nginx`）；先 `nginx -t` 检查配置", "`systemctl start nginx` (and enable it); check the config with `nginx -t` first"));
     }
+    // the app down (nginx up): only the APIs behind it fail, not 443 or TLS (cause.ts)
     if (s.aistudio !== "active") {
-      return fail(expected, `aistudio ${s.aistudio}`,
+      return { ...fail(expected, `aistudio ${s.aistudio}`,
         t("aistudio 服务未运行（gunicorn）", "the aistudio service (gunicorn) is not running"),
-        t("`systemctl restart aistudio`，失败时看 `journalctl -u aistudio -n 50`", "`systemctl restart aistudio`; if it fails read `journalctl -u aistudio -n 50`"));
+        t("`systemctl restart aistudio`，失败时看 `journalctl -u aistudio -n 50`", "`systemctl restart aistudio`; if it fails read `journalctl -u aistudio -n 50`")), explains: APP_ONLY };
     }
     if (!new RegExp(`${addr.replace(/\./g, "\\.")}\\b`).test(s.appListen ?? "")) {
-      return fail(expected, `${addr} not listening (gunicorn listens on: ${s.gunicorn || "nothing"})`,
+      return { ...fail(expected, `${addr} not listening (gunicorn listens on: ${s.gunicorn || "nothing"})`,
         t(`gunicorn 没有监听 ${addr}（端口或地址配置错误），nginx 会返回 502`, `gunicorn is not listening on ${addr} (wrong port or address); nginx answers 502`),
-        t(`恢复 aistudio.service 中的 --bind ${addr}（pulumi up 会恢复），然后 \`systemctl restart aistudio\``, `restore --bind ${addr} in aistudio.service (pulumi up does) and restart aistudio`));
+        t(`恢复 aistudio.service 中的 --bind ${addr}（pulumi up 会恢复），然后 \`systemctl restart aistudio\``, `restore --bind ${addr} in aistudio.service (pulumi up does) and restart aistudio`)), explains: APP_ONLY };
     }
     return ok(`nginx active, aistudio active, listening ${s.appListen}`);
   }),

@@ -185,12 +185,16 @@ describe('check "server-services" from server facts', () => {
     const r = await services({ ...healthy(), nginx: "inactive", aistudio: "failed" });
     expect(r).toMatchObject({ status: "fail", expected, found: "nginx inactive" });
     expect(r.cause).toEqual({ zh: "nginx 未运行", en: "nginx is not running" });
+    // nginx's usual reach (cause.ts EXPLAINS): everything on 443
+    expect(r.explains).toBeUndefined();
   });
 
-  it("aistudio stopped", async () => {
+  it("aistudio stopped: it explains the APIs behind nginx only, not 443 or TLS", async () => {
     const r = await services({ ...healthy(), aistudio: "failed" });
     expect(r).toMatchObject({ status: "fail", expected, found: "aistudio failed" });
     expect(r.fix!.en).toContain("journalctl -u aistudio");
+    expect(r.explains).toEqual(["admin-json", "api-json"]);
+    expect((await services({ ...healthy(), appListen: "" })).explains).toEqual(["admin-json", "api-json"]);
   });
 
   it("gunicorn on another port or address: says where it listens instead", async () => {
