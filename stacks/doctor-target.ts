@@ -23,6 +23,7 @@ export function doctorTarget(v: StackView, extra: TargetExtras = {}): DoctorTarg
     ca: c.tls.caBundle ?? (c.tls.mode === "self-signed" ? "server-cert" : undefined),
     wechat: c.wechat.checks,
     minCertDays: c.wechat.minCertDays,
+    tlsMode: c.tls.mode,
     ssh: { host: ip, port: c.server.port, user: c.server.user, hostKey: c.server.hostKey, privateKey: c.server.privateKey },
     securityGroupRules: v.securityGroupRules,
     miniprogramDir: extra.miniprogram,

@@ -1,7 +1,28 @@
 // The certificate the server sends: trusted, for this name, not expiring, with its intermediates.
-import { t } from "../../core/text";
+import { Bilingual, t } from "../../core/text";
 import { daysLeft, handshake, selfSigned } from "../tls";
-import { addressOf, Check, fail, ok, needs443, warn } from "./check";
+import { addressOf, Check, DoctorTarget, fail, ok, needs443, warn } from "./check";
+
+/** This many days left or fewer: renewal is broken (certbot renews 30 days ahead), a failure, not a warning. */
+export const CERT_FAIL_DAYS = 7;
+
+/** Who renews the certificate, by tls.mode: the cause and the fix when it is about to expire. */
+function renewal(tg: DoctorTarget, days: number): { cause: Bilingual; fix: Bilingual } {
+  const acme = {
+    cause: t(`只剩 ${days} 天，自动续期没有生效：certbot.timer 没有运行，或续期失败（如 80 端口被挡住）`,
+      `${days} days left: automatic renewal is broken — certbot.timer is not running or its renewals fail (e.g. port 80 blocked)`),
+    fix: t("`systemctl status certbot.timer`、`journalctl -u certbot -n 50` 找出原因；`systemctl enable --now certbot.timer`，`certbot renew` 后 `systemctl reload nginx`",
+      "find out why with `systemctl status certbot.timer` and `journalctl -u certbot -n 50`; `systemctl enable --now certbot.timer`, then `certbot renew` and `systemctl reload nginx`"),
+  };
+  const provided = {
+    cause: t(`只剩 ${days} 天：提供的证书（aistudio:tls.certificate）不会自动续期`, `${days} days left: the provided certificate (aistudio:tls.certificate) is never renewed automatically`),
+    fix: t("在阿里云数字证书管理服务续期或重新签发，然后 `npm run pulumi -- config set --path aistudio:tls.certificate -- \"$(cat fullchain.pem)\"`、`config set --secret aistudio:tlsPrivateKey < privkey.pem`，再 pulumi up",
+      "renew or reissue it in Alibaba Cloud's certificate service, then `npm run pulumi -- config set --path aistudio:tls.certificate -- \"$(cat fullchain.pem)\"` and `config set --secret aistudio:tlsPrivateKey < privkey.pem`, and pulumi up"),
+  };
+  if (tg.tlsMode === "acme") return acme;
+  if (tg.tlsMode === "provided") return provided;
+  return { cause: t(`${acme.cause.zh}；或提供的证书没有续期`, `${acme.cause.en}; or the provided certificate was not renewed`), fix: t(`acme：${acme.fix.zh}；provided：${provided.fix.zh}`, `acme: ${acme.fix.en}; provided: ${provided.fix.en}`) };
+}
 
 /** Node's verify errors that mean the server sent the leaf without its intermediate certificate. */
 const MISSING_INTERMEDIATE = /UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify the first certificate|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|local issuer/i;
@@ -51,10 +72,14 @@ export const tlsCertCheck: Check = {
         t("证书不受信任", "the certificate is not trusted"),
         t("使用受信任 CA 签发的证书，并确认服务器发送完整证书链", "use a certificate from a trusted CA and serve the full chain"));
     }
+    if (days <= CERT_FAIL_DAYS) {
+      // still valid: HTTPS works, so the API checks do not fail because of it (explains nothing)
+      const r = renewal(tg, days);
+      return { ...fail(`more than ${CERT_FAIL_DAYS} days left`, `${days} days left (until ${leaf.validTo})`, r.cause, r.fix), explains: [] };
+    }
     if (days < tg.minCertDays) {
-      return warn(`valid for ≥ ${tg.minCertDays} days`, `${days} days left (until ${leaf.validTo})`,
-        t("证书即将过期", "the certificate expires soon"),
-        t("检查 certbot.timer 是否运行：`systemctl status certbot.timer`，或续期已购证书", "check certbot.timer runs (`systemctl status certbot.timer`) or renew the purchased certificate"));
+      return warn(`valid for ≥ ${tg.minCertDays} days (wechat.minCertDays)`, `${days} days left (until ${leaf.validTo})`,
+        t("证书即将过期", "the certificate expires soon"), renewal(tg, days).fix);
     }
     return ok(`${leaf.subject.replace(/\n/g, ", ")}; issuer ${leaf.issuer.replace(/\n/g, ", ")}; ${days} days left`);
   }),
