@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import {
   INSTANCE, SECURITY_GROUP, SECURITY_GROUP_RULE, RuleProps,
-  encryptedSystemDisk, httpsOpen, noAppPort, noSshFromWorld, parsePortRange, policies, portRangeContains,
+  encryptedSystemDisk, httpsOpen, noAppPort, noSshFromWorld, parsePortRange, policies, portRangeContains, sshAdminNetworks,
 } from "./policies";
 
 const urn = (type: string, name: string) => `urn:pulumi:prod::aistudio::aistudio:cloud:AlicloudServer$${type}::${name}`;
@@ -76,10 +76,11 @@ const sgRule = (name: string, props: RuleProps, group: PolicyResource = sg) =>
   stackResource(SECURITY_GROUP_RULE, name, { ...props, securityGroupId: undefined }, { securityGroupId: [group] });
 
 describe("the pack", () => {
-  it("has the four policies, the network ones mandatory", () => {
+  it("has the five policies, the network ones mandatory", () => {
     expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["https-open", "mandatory"],
       ["no-ssh-from-world", "mandatory"],
+      ["ssh-admin-networks", "mandatory"],
       ["no-app-port", "mandatory"],
       ["encrypted-system-disk", "mandatory"],
     ]);
@@ -183,6 +184,72 @@ describe("no-ssh-from-world", () => {
     expect(violations(noSshFromWorld, rule("egress", { ...ours(22, "0.0.0.0/0"), type: "egress" }))).toEqual([]);
     expect(violations(noSshFromWorld, rule("udp", { ...ours(22, "0.0.0.0/0"), ipProtocol: "udp" }))).toEqual([]);
     expect(violations(noSshFromWorld, resourceArgs(INSTANCE, "server", { portRange: "22/22" }))).toEqual([]);
+  });
+});
+
+describe("ssh-admin-networks (stack)", () => {
+  /** Runs the policy over the resources (with the pack's config) and returns [message, urn] pairs. */
+  async function admin(resources: PolicyResource[], config: Record<string, unknown> = {}): Promise<[string, string | undefined][]> {
+    const report = vi.fn<ReportViolation>();
+    await sshAdminNetworks.validateStack({ ...stackArgs(resources), getConfig: <T extends object>() => config as T }, report);
+    return report.mock.calls.map((c) => [c[0], c[1]]);
+  }
+  const ssh = (name: string, cidr: string) => sgRule(name, ours(22, cidr));
+  const FIX = "Allow 22 only from your admin networks (aistudio:firewall.adminCidrs, e.g. 203.0.113.10/32); to admit wider networks on purpose, " +
+    "raise the limit for both the config (aistudio:firewall.minAdminPrefix) and this pack (its minAdminPrefix).";
+
+  it("passes the component's rules and a few office networks (a /16 at most, together)", async () => {
+    expect(await admin([sg, sgRule("in-443", ours(443, "0.0.0.0/0")), ssh("in-22", "203.0.113.10/32")])).toEqual([]);
+    expect(await admin([sg, ssh("a", "10.0.0.0/17"), ssh("b", "10.0.128.0/17")])).toEqual([]);
+    expect(await admin([sg, ssh("a", "10.0.0.0/16")])).toEqual([]);
+  });
+
+  it("rejects one rule wider than a /16", async () => {
+    const wide = ssh("aistudio-in-22-10-0-0-0-8", "10.0.0.0/8");
+    expect(await admin([sg, wide])).toEqual([[`aistudio-in-22-10-0-0-0-8 admits SSH from 10.0.0.0/8, a /8 (16777216 addresses), wider than a /16. ${FIX}`, wide.urn]]);
+  });
+
+  it("rejects two halves of the Internet: each rule, and the two together like 0.0.0.0/0", async () => {
+    const lo = ssh("lo", "0.0.0.0/1");
+    const hi = ssh("hi", "128.0.0.0/1");
+    expect(await admin([sg, lo, hi])).toEqual([
+      [`lo admits SSH from 0.0.0.0/1, a /1 (2147483648 addresses), wider than a /16. ${FIX}`, lo.urn],
+      [`hi admits SSH from 128.0.0.0/1, a /1 (2147483648 addresses), wider than a /16. ${FIX}`, hi.urn],
+      [`the SSH rules of security group aistudio-sg together admit the whole Internet, like 0.0.0.0/0: 0.0.0.0/1 + 128.0.0.0/1. ${FIX}`, sg.urn],
+    ]);
+  });
+
+  it("rejects narrow rules that together admit more than a /16 (three /17s), counting overlaps once", async () => {
+    expect(await admin([sg, ssh("a", "10.0.0.0/17"), ssh("b", "10.0.128.0/17"), ssh("c", "10.1.0.0/17")])).toEqual([
+      [`the SSH rules of security group aistudio-sg together admit 98304 addresses, more than one /16 (65536): 10.0.0.0/17 + 10.0.128.0/17 + 10.1.0.0/17. ${FIX}`, sg.urn],
+    ]);
+    expect(await admin([sg, ssh("a", "10.0.0.0/17"), ssh("b", "10.0.0.0/17"), ssh("c", "10.0.64.0/18")])).toEqual([]);
+  });
+
+  it("takes the limit from the pack's config (minAdminPrefix)", async () => {
+    expect(await admin([sg, ssh("a", "10.0.0.0/12")], { minAdminPrefix: 8 })).toEqual([]);
+    expect(await admin([sg, ssh("a", "203.0.113.0/24")], { minAdminPrefix: 28 })).toHaveLength(1);
+  });
+
+  it("measures each group on its own, and only accepted tcp ingress to 22 from an IPv4 source", async () => {
+    const other = stackResource(SECURITY_GROUP, "other-sg", {});
+    expect(await admin([sg, other, ssh("a", "10.0.0.0/17"), ssh("b", "10.0.128.0/17"), sgRule("c", ours(22, "10.1.0.0/17"), other)])).toEqual([]);
+    const { cidrIp: _omit, ...noSource } = ours(22, "x");
+    expect(await admin([sg,
+      ssh("world", "0.0.0.0/0"), // no-ssh-from-world's
+      sgRule("nosrc", noSource),
+      sgRule("drop", { ...ours(22, "10.0.0.0/8"), policy: "drop" }),
+      sgRule("egress", { ...ours(22, "10.0.0.0/8"), type: "egress" }),
+      sgRule("udp", { ...ours(22, "10.0.0.0/8"), ipProtocol: "udp" }),
+      sgRule("web", ours(443, "10.0.0.0/8")),
+    ])).toEqual([]);
+    expect((await admin([sg, sgRule("range", { ...ours(22, "10.0.0.0/8"), portRange: "1/1024" })])).map((v) => v[0])).toEqual([expect.stringMatching(/^range admits SSH from 10\.0\.0\.0\/8/)]);
+  });
+
+  it("reports a source it cannot measure", async () => {
+    const odd = ssh("odd", "10.0.0.0/8 ");
+    expect(await admin([sg, ssh("garbled", "10.0.0/8")])).toEqual([[`garbled admits SSH from "10.0.0/8", which is not an IPv4 CIDR this policy can measure. ${FIX}`, expect.any(String)]]);
+    expect(await admin([sg, odd])).toHaveLength(1); // trimmed, then measured: a /8
   });
 });
 

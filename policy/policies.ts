@@ -5,11 +5,15 @@
 //                          https://<domain> on 443; the guide's first server-side failure was a group
 //                          without it)
 //   no-ssh-from-world      no ingress rule opens 22 to 0.0.0.0/0 (or to everyone by omitting the source)
+//   ssh-admin-networks     22 is admitted from no more addresses than one /minAdminPrefix network (default
+//                          /16), neither by one rule nor by all of a group's rules together (0.0.0.0/1 +
+//                          128.0.0.0/1 is 0.0.0.0/0); the config's firewall.adminCidrs rule, measured alike
 //   no-app-port            no ingress rule opens 8000: gunicorn listens on 127.0.0.1 behind nginx
 //   encrypted-system-disk  ECS instances encrypt their system disk
 //
 // Resource types are matched by their type token, so the pack does not load @pulumi/alicloud.
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { ALL_ADDRESSES, Cidr, parseCidr, sizeOfPrefix, unionSize } from "../core/cidr";
 
 export const SECURITY_GROUP = "alicloud:ecs/securityGroup:SecurityGroup";
 export const SECURITY_GROUP_RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule";
@@ -151,6 +155,48 @@ export const noSshFromWorld: ResourceValidationPolicy = {
   },
 };
 
+/** The widest admin network SSH may be opened to, unless the pack is configured otherwise: a /16. */
+export const DEFAULT_MIN_ADMIN_PREFIX = 16;
+
+export const sshAdminNetworks: StackValidationPolicy = {
+  name: "ssh-admin-networks",
+  description: "SSH (22) may be admitted from no more addresses than one /minAdminPrefix network (default /16), by one rule or by all rules of a security group together.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { minAdminPrefix: { type: "integer", minimum: 1, maximum: 32, default: DEFAULT_MIN_ADMIN_PREFIX } } },
+  validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+    const min = args.getConfig<{ minAdminPrefix?: number }>().minAdminPrefix ?? DEFAULT_MIN_ADMIN_PREFIX;
+    const fix = "Allow 22 only from your admin networks (aistudio:firewall.adminCidrs, e.g. 203.0.113.10/32); to admit wider networks on purpose, " +
+      "raise the limit for both the config (aistudio:firewall.minAdminPrefix) and this pack (its minAdminPrefix).";
+    const groups = new Map<string, { label: string; urn?: string; cidrs: Cidr[]; wide: boolean }>();
+    for (const rule of args.resources.filter((r) => r.type === SECURITY_GROUP_RULE)) {
+      const r = rule.props as RuleProps;
+      // no IPv4 source: the whole world by omission (no-ssh-from-world) or a source this rule does not measure
+      if (!isAcceptingIngress(r) || !admitsTcpPort(r, 22) || typeof r.cidrIp !== "string" || r.cidrIp.trim() === "") continue;
+      const c = parseCidr(r.cidrIp.trim());
+      if (c?.bits === 0) continue; // no-ssh-from-world's
+      if (!c) {
+        reportViolation(`${rule.name} admits SSH from ${JSON.stringify(r.cidrIp)}, which is not an IPv4 CIDR this policy can measure. ${fix}`, rule.urn);
+        continue;
+      }
+      const g = groupOf(rule);
+      const entry = groups.get(g.key) ?? { label: `security group ${g.sg?.name ?? g.id}`, urn: g.sg?.urn, cidrs: [], wide: false };
+      entry.cidrs.push(c);
+      if (c.bits < min) {
+        reportViolation(`${rule.name} admits SSH from ${r.cidrIp.trim()}, a /${c.bits} (${c.size} addresses), wider than a /${min}. ${fix}`, rule.urn);
+        entry.wide = true;
+      }
+      groups.set(g.key, entry);
+    }
+    for (const g of groups.values()) {
+      const total = unionSize(g.cidrs);
+      if (g.cidrs.length < 2 || total <= sizeOfPrefix(min) || (g.wide && total < ALL_ADDRESSES)) continue;
+      const list = g.cidrs.map((c) => `${c.addr}/${c.bits}`).join(" + ");
+      const what = total === ALL_ADDRESSES ? "the whole Internet, like 0.0.0.0/0" : `${total} addresses, more than one /${min} (${sizeOfPrefix(min)})`;
+      reportViolation(`the SSH rules of ${g.label} together admit ${what}: ${list}. ${fix}`, g.urn);
+    }
+  },
+};
+
 export const noAppPort: ResourceValidationPolicy = {
   name: "no-app-port",
   description: "No security group rule may admit port 8000: the app (gunicorn) listens on 127.0.0.1 behind nginx, never on the Internet.",
@@ -179,4 +225,4 @@ export const encryptedSystemDisk: ResourceValidationPolicy = {
   },
 };
 
-export const policies = [httpsOpen, noSshFromWorld, noAppPort, encryptedSystemDisk];
+export const policies = [httpsOpen, noSshFromWorld, sshAdminNetworks, noAppPort, encryptedSystemDisk];
