@@ -1,9 +1,12 @@
 // What the doctor checks, taken from a deployed stack: the domain, the server's address and SSH
-// access, the trust for test certificates, the security group rules in the state, the app contract
-// (port, admin paths), the smoke request, and the secrets to keep out of the evidence.
-import type { DoctorTarget } from "../checks/doctor/index";
+// access, the trust for test certificates, the security group rules (in the state, and a reader of
+// them live from the cloud), the app contract (port, admin paths), the smoke request, the WeChat
+// domain lists, and the secrets to keep out of the evidence.
+import type { DoctorTarget, SecurityGroupRule } from "../checks/doctor/index";
+import { redact } from "../core/ssh";
 import { wechatDomainLists } from "../infra/outputs";
 import { secretValues } from "../infra/steps";
+import { PlannedStep, StackDriver, StackSpec } from "./driver";
 import { readStack, StackView } from "./read-stack";
 
 export interface TargetExtras {
@@ -38,6 +41,45 @@ export function doctorTarget(v: StackView, extra: TargetExtras = {}): DoctorTarg
   };
 }
 
+const RULE_TYPE = "alicloud:ecs/securityGroupRule:SecurityGroupRule";
+const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/**
+ * The security group rules as the cloud has them now, from a preview with refresh: each rule's
+ * step carries its refreshed state in oldState (drift reads the same steps); a rule the refresh no
+ * longer found would be re-created (op "create" without oldState), so it is not in the answer.
+ */
+export function liveRulesFromSteps(steps: PlannedStep[]): SecurityGroupRule[] {
+  const live = new Map<string, SecurityGroupRule | undefined>();
+  for (const s of steps) {
+    // the refresh's own steps hold the state from before it
+    if (s.op === "refresh" || s.op === "read" || (s.oldState?.type ?? s.newState?.type) !== RULE_TYPE) continue;
+    const o = s.oldState?.outputs;
+    live.set(s.urn, o ? { name: s.urn.split("::").pop(), portRange: text(o.portRange) ?? "", cidrIp: text(o.cidrIp), policy: text(o.policy), type: text(o.type) } : undefined);
+  }
+  return [...live.values()].filter((r): r is SecurityGroupRule => r !== undefined);
+}
+
+/**
+ * The rules read live: `preview --refresh` targeted at the rule resources, through the stack driver
+ * (the Alibaba Cloud provider re-reads each rule; the state is not changed). It needs the provider
+ * plugin and cloud credentials. The plugin is not installable where the unit tests run, so this
+ * path is tested through liveRulesFromSteps and an injected reader (test/unit/doctor-sg.test.ts).
+ */
+async function readLiveRules(spec: StackSpec, urns: string[], secrets: string[]): Promise<SecurityGroupRule[]> {
+  const driver = await StackDriver.open(spec);
+  const r = await driver.preview({ refresh: true, target: urns });
+  if (r.errors.length > 0 || (r.code !== 0 && r.steps.length === 0)) {
+    throw new Error(redact(r.errors.join("; ") || r.stderr.trim().split("\n").pop() || `pulumi preview exited ${r.code}`, secrets));
+  }
+  return liveRulesFromSteps(r.steps);
+}
+
+/** The target for a deployed stack; on a cloud stack, with the live reader of its security group rules. */
 export async function targetFromStack(stack: string, extra: TargetExtras = {}): Promise<DoctorTarget> {
-  return doctorTarget(await readStack(stack, extra.configFile), extra);
+  const view = await readStack(stack, extra.configFile);
+  const tg = doctorTarget(view, extra);
+  const urns = (view.securityGroupRules ?? []).flatMap((r) => (r.urn ? [r.urn] : []));
+  if (urns.length > 0) tg.liveSecurityGroupRules = () => readLiveRules({ name: stack, configFile: extra.configFile }, urns, tg.redact ?? []);
+  return tg;
 }

@@ -40,6 +40,8 @@ export interface RunOptions {
   policyPacks?: string[];
   /** Detailed property diffs in the output (preview). */
   diff?: boolean;
+  /** Only these URNs (like --target): the doctor refreshes the security group rules alone. */
+  target?: string[];
 }
 
 export interface RunResult {
@@ -209,6 +211,7 @@ export class StackDriver {
       expectNoChanges: o.expectNoChanges,
       replace: o.replace,
       policyPacks: o.policyPacks,
+      target: o.target,
     };
   }
 

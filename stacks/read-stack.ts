@@ -5,6 +5,9 @@ import { rawFromPulumi, withTesthost } from "../infra/read-config";
 import { StackDriver, StackSpec } from "./driver";
 
 export interface SecurityGroupRuleView {
+  /** The rule resource's URN and its last part (e.g. aistudio-in-443): what the doctor refreshes and matches by. */
+  urn?: string;
+  name?: string;
   portRange: string;
   cidrIp?: string;
   policy?: string;
@@ -19,6 +22,7 @@ export interface StackView {
 }
 
 interface StateResource {
+  urn?: string;
   type: string;
   inputs?: Record<string, string>;
   outputs?: Record<string, unknown>;
@@ -32,6 +36,6 @@ export async function readStack(stack: string, configFile?: string, spec: Partia
   const outputs = (resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {}) as Record<string, any>;
   const rules = resources
     .filter((r) => r.type === "alicloud:ecs/securityGroupRule:SecurityGroupRule")
-    .map((r) => ({ portRange: r.inputs?.portRange ?? "", cidrIp: r.inputs?.cidrIp, policy: r.inputs?.policy, type: r.inputs?.type }));
+    .map((r) => ({ urn: r.urn, name: r.urn?.split("::").pop(), portRange: r.inputs?.portRange ?? "", cidrIp: r.inputs?.cidrIp, policy: r.inputs?.policy, type: r.inputs?.type }));
   return { config, outputs, securityGroupRules: config.target === "alicloud" ? rules : undefined };
 }

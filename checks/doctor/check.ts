@@ -63,8 +63,13 @@ export interface DoctorTarget {
   /** Who renews the certificate (tls.mode): certbot.timer (acme) or a person (provided). */
   tlsMode?: "acme" | "provided" | "self-signed";
   ssh?: Connection;
-  /** Ingress rules of the server's security group, from the stack state (cloud stacks). */
+  /** Ingress rules of the server's security group, from the stack state: as the last deploy left them (cloud stacks). */
   securityGroupRules?: SecurityGroupRule[];
+  /**
+   * Reads the same rules from the cloud as they are now (stacks/doctor-target.ts: a refresh through
+   * the stack driver). Without it, or when it fails, the check says its rules come from the state.
+   */
+  liveSecurityGroupRules?: () => Promise<SecurityGroupRule[]>;
   /** Mini program source directory to lint. */
   miniprogramDir?: string;
   /** Hosts file consulted before DNS (tests; like an /etc/hosts override on the machine). */
@@ -76,6 +81,8 @@ export interface DoctorTarget {
 }
 
 export interface SecurityGroupRule {
+  /** The rule's resource name (its URN's last part), e.g. aistudio-in-443: how live and state rules are matched. */
+  name?: string;
   portRange: string;
   cidrIp?: string;
   policy?: string;

@@ -8,6 +8,7 @@ import { APP_PORT, FULLCHAIN } from "../../core/constants";
 import type { Connection } from "../../core/ssh";
 import { CHECKS, CheckResult, DoctorContext, DoctorTarget, ROOT_CAUSE_ORDER, ServerFacts, firstFailure, parseServerFacts } from "../../checks/doctor/index";
 import { serverScript } from "../../checks/doctor/server-facts";
+import { FROM_STATE } from "../../checks/doctor/security-group";
 import { diagnosticsScript } from "../../checks/diagnostics";
 import { serializeProbe } from "../../core/probe";
 
@@ -95,8 +96,8 @@ describe('check "security-group"', () => {
     ["a range containing 443", [{ portRange: "400/500" }]],
     ["every port (-1/-1)", [{ portRange: "-1/-1" }]],
     ["443 among other rules", [{ portRange: "22/22", cidrIp: "203.0.113.7/32" }, { portRange: "443/443" }]],
-  ])("ok: %s", async (_why, rules) => {
-    expect(await sg(rules)).toMatchObject({ status: "ok", found: "443/tcp from 0.0.0.0/0" });
+  ])("ok: %s — from the state, so it says so (live readings: doctor-sg.test.ts)", async (_why, rules) => {
+    expect(await sg(rules)).toMatchObject({ status: "ok", found: `443/tcp from 0.0.0.0/0 (${FROM_STATE})` });
   });
 
   it.each([
@@ -111,7 +112,7 @@ describe('check "security-group"', () => {
     const r = await sg(rules);
     expect(r.status).toBe("fail");
     expect(r.expected).toBe("ingress 443/tcp from 0.0.0.0/0");
-    expect(r.found).toBe(found);
+    expect(r.found).toBe(`${found} (${FROM_STATE})`);
     expect(r.cause!.en).toContain("net::ERR_CONNECTION_CLOSED");
     expect(r.fix!.en).toContain("add 443/tcp from 0.0.0.0/0");
   });
