@@ -1,6 +1,8 @@
 // `--error`: what people paste (Chinese and English, from the mini program, the dev tools, a
 // browser, the admin page) → the row of the table that explains it, the checks that run first, and
 // the failing check named first (cause.ts), with the checks stubbed (no network, no SSH).
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CHECKS, CheckResult, DoctorContext, DoctorTarget, ERROR_MAP, EXPLAINS, ROOT_CAUSE_ORDER, errorNote, firstFailure, orderFor, recognise, runDoctor } from "../../checks/doctor/index";
 
@@ -137,6 +139,15 @@ describe("the --error table", () => {
       "    nginx cannot reach the app: aistudio is down or listens on another port",
       "  先运行 / run first: server-services, api-json, admin-json",
     ]);
+  });
+
+  it("the README's doctor section lists every row: each form of the message, and the checks run first", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## When the mini program fails: `aistudio doctor`"), readme.indexOf("## Mini program config lint"));
+    for (const e of ERROR_MAP) {
+      const forms = e.label.split(" / ").map((f) => `\`${f}\``).join(" / ");
+      expect(section, e.label).toContain(`| ${forms} | ${e.meaning.en} | ${e.checks.join(", ")} |`);
+    }
   });
 
   it("every row names checks that exist, each once, with a meaning in both languages", () => {
