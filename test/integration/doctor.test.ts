@@ -1,6 +1,7 @@
 // The troubleshooting guide as code, on a real host: each fault of the guide is injected by hand
-// and `doctor` must name that cause first, with its fix. Plus: the smoke test fails `pulumi up`
-// with the server's diagnostics when the app answers success:false.
+// and `doctor` must name that cause first, with its fix; the CLI's `--error <message>` must run the
+// message's checks first and name the failure that explains it. Plus: the smoke test fails
+// `pulumi up` with the server's diagnostics when the app answers success:false.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -143,6 +144,67 @@ describe.skipIf(!canRun)("doctor names the cause of each fault in the guide", ()
     const ok = await pexec("node", [path.join(REPO, "bin/aistudio.js"), "doctor", "--stack", "itdoc", "--config-file", stack.configFile, "--hosts-file", hostsFile, "--lang", "zh"], { env: stack.env(), cwd: REPO });
     expect(ok.stdout).toMatch(/全部检查通过/);
   });
+
+  // what people paste, on the same faults: the CLI's --error runs the message's checks first and
+  // names the failure that explains the message (checks/doctor/cause.ts). Two faults at once show
+  // the message deciding: each run names a different one of them.
+  const fault = (name: string) => faults.find((f) => f.name === name)!;
+  const stopApp = { inject: () => hostCmd(HOST, "systemctl stop aistudio"), restore: () => hostCmd(HOST, "systemctl start aistudio; sleep 1") };
+  const messages: { name: string; parts: { inject: () => void; restore: () => void }[]; runs: { error?: string; ranFirst: string; named: string }[] }[] = [
+    {
+      name: "connection: 443 closed in ufw (dropped, so the phone times out)",
+      parts: [fault("443 closed in ufw")],
+      runs: [
+        { error: "request:fail errcode:-118 cronet_error_code:-118 error_msg:net::ERR_CONNECTION_TIMED_OUT", ranFirst: "security-group", named: "ufw443" },
+        { error: "连接已重置", ranFirst: "tcp443", named: "ufw443" },
+      ],
+    },
+    {
+      name: "certificate: an expired certificate while the app is stopped",
+      parts: [fault("an expired certificate"), stopApp],
+      runs: [
+        { error: "NET::ERR_CERT_DATE_INVALID", ranFirst: "tls-cert", named: "tls-cert" },
+        { error: "request:fail ssl hand shake error", ranFirst: "tls-cert", named: "tls-cert" },
+        { error: "SyntaxError: Unexpected token '<', \"<html>\"... is not valid JSON", ranFirst: "admin-json", named: "server-services" },
+        { error: undefined, ranFirst: "domain", named: "server-services" },
+      ],
+    },
+    {
+      name: "HTML: /api/ answering HTML while TLS 1.2 is disabled",
+      parts: [fault("/api/ answering HTML"), fault("TLS 1.2 disabled")],
+      runs: [
+        { error: "Unexpected token '<'", ranFirst: "admin-json", named: "api-json" },
+        { error: "request:fail ssl hand shake error", ranFirst: "tls-cert", named: "tls-versions" },
+        { error: undefined, ranFirst: "domain", named: "tls-versions" },
+      ],
+    },
+  ];
+
+  for (const m of messages) {
+    it(`the CLI's --error on the real host, ${m.name}: the message's checks first, the failure explaining it named`, async () => {
+      const pexec = promisify(execFile);
+      const cli = async (error?: string) => {
+        const args = ["doctor", "--stack", "itdoc", "--config-file", stack.configFile, "--hosts-file", hostsFile, "--json", ...(error ? ["--error", error] : [])];
+        const r = await pexec("node", [path.join(REPO, "bin/aistudio.js"), ...args], { env: stack.env(), cwd: REPO, maxBuffer: 16 << 20 }).catch((e) => e);
+        return { code: (r as { code?: number }).code ?? 0, j: JSON.parse(r.stdout) };
+      };
+      for (const p of m.parts) p.inject();
+      try {
+        for (const run of m.runs) {
+          const { code, j } = await cli(run.error);
+          const summary = `${run.error}: ${j.results.map((x: CheckResult) => `${x.status} ${x.id}: ${x.found ?? ""}`).join("\n")}`;
+          expect(code, summary).toBe(1);
+          expect(j.results[0].id, summary).toBe(run.ranFirst);
+          expect(j.firstFailure, summary).toBe(run.named);
+          if (run.error) expect(j.error.recognisedAs, summary).not.toBeNull();
+        }
+      } finally {
+        for (const p of [...m.parts].reverse()) p.restore();
+      }
+      const after = await doctor();
+      expect(after.first, `healthy again after restoring: ${JSON.stringify(after.first)}`).toBeUndefined();
+    });
+  }
 
   it("the smoke test fails pulumi up with expected, found and the server's diagnostics when the app answers success:false", async () => {
     await stack.setSecrets({ appEnv: JSON.stringify({ AISTUDIO_SAMPLE_FAIL: "1" }) });
