@@ -11,9 +11,11 @@ export const LINT: CommandSpec = {
   summary: [
     `用法：aistudio lint-miniprogram <小程序目录> [--domain ${DEFAULT_DOMAIN}] [--json] [--lang zh|en] [--allow-host HOST]...`,
     "",
-    "Checks the mini program's config.js (ENV, production URLs), hard-coded URLs in",
-    "its scripts, and the urlCheck setting.",
-    "检查 config.js（ENV、production 地址）、脚本中硬编码的 URL 以及 urlCheck 设置。",
+    "Checks the mini program's config.js (ENV, production URLs; CommonJS, ES module,",
+    "env map or function/getter style, read statically), hard-coded URLs and the hosts of",
+    "wx.request / uploadFile / downloadFile calls in its scripts, and the urlCheck setting.",
+    "检查 config.js（ENV、production 地址；静态读取 CommonJS、ES 模块、按环境分组或函数/getter 写法）、",
+    "脚本中硬编码的 URL 和 wx.request / uploadFile / downloadFile 的域名，以及 urlCheck 设置。",
   ],
   positionals: { name: "<dir>", help: "the mini program's directory / 小程序目录" },
   options: {

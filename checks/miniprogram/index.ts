@@ -3,26 +3,32 @@
  * lint over the WeChat mini program source tree (`aistudio lint-miniprogram`, `aistudio doctor`).
  *
  * Everything is read through the TypeScript compiler's parser (ScriptKind.JS for .js files) —
- * no regexes over source text — so comments, quoting style and formatting do not matter, and
- * simple constant expressions (string literals, template literals, `+` concatenation, references
- * to top-level constants and object properties) are evaluated statically (evaluate.ts).
+ * no regexes over source text — so comments, quoting style and formatting do not matter. Config
+ * values are evaluated statically, never run (evaluate.ts, interpret.ts): literals, templates,
+ * `+`, comparisons and `?:`, constants, object properties, spreads, getters and small functions,
+ * read as the production build runs them (ENV = 'production', envVersion = 'release').
+ * Whatever cannot be determined is a warning, never an error.
  *
  * Checks:
  *   1. a config file exists (config.js, utils/config.js, config/index.js);
  *   2. ENV selects 'production' (rules.ts);
- *   3. the production object has baseUrl, apiBaseUrl, apiUrl, staticUrl, mediaUrl,
- *      each exactly https://<domain> + its path, with a precise diagnosis when not
- *      (http, port, IP, missing TLD, trailing slash, wrong path, ...; urls.ts);
- *   4. no other script hard-codes an http(s) URL to a host other than the domain
- *      (small allowlist of WeChat hosts; localhost only inside a development config; hardcoded.ts);
- *   5. project(.private).config.json does not turn urlCheck off (warning only; rules.ts).
+ *   3. the production config — an env map's production entry, the exported object, or the named
+ *      exports (source.ts) — has baseUrl, apiBaseUrl, apiUrl, staticUrl, mediaUrl (or getters /
+ *      `getApiUrl()` functions), each exactly https://<domain> + its path, with a precise diagnosis
+ *      when not (http, port, IP, missing TLD, trailing slash, wrong path, ...; urls.ts);
+ *   4. no script hard-codes an http(s) URL to a host other than the domain (small allowlist of
+ *      WeChat hosts; hardcoded.ts), and wx.request / uploadFile / downloadFile calls name the
+ *      合法域名 list a literal host would need (requests.ts); code for other environments is
+ *      not reported when ENV is production (branches.ts);
+ *   5. project(.private).config.json does not turn urlCheck off (warning only; project.ts).
  */
 import * as path from "node:path";
 import * as ts from "typescript";
 import { t } from "../../core/text";
 import { scanFile } from "./hardcoded";
 import { findConfigFile, lineAt, listScripts, readScript, readScriptToScan, syntaxErrors, toPosix } from "./parse";
-import { analyzeConfig, checkProjectConfigs, type ConfigAnalysis } from "./rules";
+import { checkProjectConfigs } from "./project";
+import { analyzeConfig, type ConfigAnalysis } from "./rules";
 import {
   CONFIG_CANDIDATES,
   DEFAULT_ALLOWED_HOSTS,
@@ -107,9 +113,14 @@ export function lintMiniprogramReport(dir: string, opts: LintOptions): LintRepor
     const sf = isConfig ? configSf : readScriptToScan(abs);
     if (!sf) continue;
     scanned.push(rel(abs));
-    const skip = isConfig && analysis ? analysis.used : new Set<ts.Node>();
-    const devRanges = isConfig && analysis ? analysis.devRanges : [];
-    hardcoded.push(...scanFile(sf, rel(abs), domain, allowed, skip, devRanges));
+    hardcoded.push(
+      ...scanFile(sf, rel(abs), domain, allowed, {
+        skip: isConfig && analysis ? analysis.used : new Set<ts.Node>(),
+        devRoots: isConfig && analysis ? analysis.devRoots : [],
+        envNames: isConfig && analysis ? analysis.envNames : [],
+        quietDev: analysis?.envIsProduction ?? false,
+      }),
+    );
   }
   checks.push({
     id: "hardcoded-urls",

@@ -104,6 +104,11 @@ export function findFirst<T>(root: ts.Node, match: (node: ts.Node) => T | undefi
   return found;
 }
 
+/** Whether a top-level statement carries `export`. */
+export function hasExport(s: ts.Statement): boolean {
+  return ts.canHaveModifiers(s) && (ts.getModifiers(s) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+}
+
 /** Strips parentheses, type assertions, `!` and `Object.freeze(...)`, which do not change a value. */
 export function unwrap(expr: ts.Expression): ts.Expression {
   for (;;) {

@@ -51,5 +51,8 @@ export const REQUIRED_URLS: ReadonlyArray<readonly [key: string, path: string]> 
   ["mediaUrl", "/media"],
 ];
 
+/** Names a config file gives its environment switch, e.g. `const ENV = 'production'`. */
+export const ENV_NAMES: readonly string[] = ["ENV", "env", "ENVIRONMENT", "environment", "CURRENT_ENV", "currentEnv"];
+
 /** Hosts that may appear in hard-coded URLs anywhere. */
 export const DEFAULT_ALLOWED_HOSTS = ["api.weixin.qq.com", "res.wx.qq.com", "mp.weixin.qq.com"];
