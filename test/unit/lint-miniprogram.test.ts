@@ -1,11 +1,10 @@
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluateStringConstant, lintMiniprogram, type Finding } from "../../checks/miniprogram";
 import { runLintMiniprogram, type FindingJson } from "../../cli/lint-miniprogram";
 import { compileProgram } from "../support/compile";
+import { tempMiniprograms } from "../support/miniprogram";
 
 const REPO = path.resolve(__dirname, "../..");
 const FIXTURES = path.join(REPO, "test/fixtures/miniprogram");
@@ -16,19 +15,8 @@ const errors = (fs: Finding[]): Finding[] => fs.filter((f) => f.level === "error
 const codes = (fs: Finding[]): string[] => [...new Set(fs.map((f) => f.code))].sort();
 
 /** Writes a throwaway mini program; files maps relative path → content. */
-const tmpDirs: string[] = [];
-function miniprogram(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lint-mp-"));
-  tmpDirs.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
-afterAll(() => {
-  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const { miniprogram, cleanup } = tempMiniprograms("lint-mp-");
+afterAll(cleanup);
 
 const GOOD_PROD = `{
     baseUrl: 'https://photogooo.com',
