@@ -26,7 +26,8 @@ export function analyzeConfig(sf: ts.SourceFile, rel: string, domain: string): C
   // ENV is judged as written; the production values are read as the production build runs
   // (ENV = 'production', envVersion = 'release'), so `ENV === 'production' ? a : b` is `a`.
   const plain = new ConstantEvaluator(sf);
-  const envMap = findEnvMap(sf, plain)?.map;
+  const envs = findEnvMap(sf, plain);
+  const envMap = envs?.map;
   const env = checkEnv(sf, rel, plain, envMap);
   const ev = new ConstantEvaluator(sf, { production: { force: env.names } });
   const layout = locateConfig(sf, ev);
@@ -37,7 +38,7 @@ export function analyzeConfig(sf: ts.SourceFile, rel: string, domain: string): C
   return {
     used,
     // Other env entries, and the branches reading the production values did not take.
-    devRoots: [...(envMap ? otherEnvironments(plain, envMap) : []), ...ev.untaken()],
+    devRoots: [...(envs ? otherEnvironments(plain, envs.map, envs.key) : []), ...ev.untaken()],
     envNames: env.names,
     envIsProduction: env.isProduction,
     envCheck: env.check,

@@ -52,16 +52,22 @@ export function locateConfig(sf: ts.SourceFile, ev: ConstantEvaluator): ConfigLa
   return { opaqueExport: exported && !obj ? exported : undefined };
 }
 
-/** The env map: the first object literal whose `production` entry is an object. */
+/** Keys an env map names its production entry with, in order of preference. */
+const PRODUCTION_KEYS = ["production", "prod", "release"];
+
+/** The env map: the first object literal whose `production` (or `prod`, `release`) entry is an object. */
 export function findEnvMap(
   sf: ts.SourceFile,
   ev: ConstantEvaluator,
-): { map: ts.ObjectLiteralExpression; production: ObjectRef } | undefined {
+): { map: ts.ObjectLiteralExpression; key: string; production: ObjectRef } | undefined {
   return findFirst(sf, (node) => {
     if (!ts.isObjectLiteralExpression(node)) return undefined;
-    const m = ev.property(node, "production");
-    const o = m?.kind === "value" ? ev.object(m.binding.expr, undefined, m.binding.scope) : undefined;
-    return o ? { map: node, production: o } : undefined;
+    for (const key of PRODUCTION_KEYS) {
+      const m = ev.property(node, key);
+      const o = m?.kind === "value" ? ev.object(m.binding.expr, undefined, m.binding.scope) : undefined;
+      if (o) return { map: node, key, production: o };
+    }
+    return undefined;
   });
 }
 
@@ -71,16 +77,63 @@ function hasUrls(src: ProductionSource): boolean {
 
 /** A key of an object literal, or the value its `getKey()` method returns. */
 function objectSource(ev: ConstantEvaluator, obj: ObjectRef): ProductionSource {
+  let later: Mutations | undefined;
   return {
     anchor: obj.node,
     lookup: (key, used) => {
-      const m = ev.property(obj, key, used);
-      if (m) return fromMember(ev, m, used);
+      const mut = (later ??= mutations(ev, obj));
+      const assigned = mut.assigned.get(key);
+      if (assigned) return fromMember(ev, assigned, used);
+      for (const o of [...mut.merged].reverse().concat(obj)) {
+        const m = ev.property(o, key, used);
+        if (m) return fromMember(ev, m, used);
+      }
+      const unsure = mut.unsure.get(key) ?? mut.unsure.get("*");
+      if (unsure) return { kind: "unknown", at: unsure };
       const g = ev.property(obj, getterName(key), used);
       return g ? fromGetter(ev, g, used) : { kind: "missing" };
     },
   };
 }
+
+/** What the file does to a config object after building it. */
+interface Mutations {
+  /** Top-level `config.key = value`, the last one per key. */
+  assigned: Map<string, Member>;
+  /** Objects a top-level `Object.assign(config, …)` merges in, in order. */
+  merged: ObjectRef[];
+  /** Keys set where this cannot follow (in a function, or from an unknown source); "*" for any key. */
+  unsure: Map<string, ts.Node>;
+}
+
+function mutations(ev: ConstantEvaluator, obj: ObjectRef): Mutations {
+  const out: Mutations = { assigned: new Map(), merged: [], unsure: new Map() };
+  const isObj = (e: ts.Expression): boolean => ev.object(e)?.node === obj.node;
+  const topLevel = (n: ts.Node): boolean => ts.isExpressionStatement(n.parent) && ts.isSourceFile(n.parent.parent);
+  const visit = (node: ts.Node): void => {
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const left = node.left;
+      if ((ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) && isObj(left.expression)) {
+        const key = ts.isPropertyAccessExpression(left) ? left.name.text : ev.evaluate(left.argumentExpression);
+        if (key !== undefined && topLevel(node))
+          out.assigned.set(key, { kind: "value", binding: { expr: node.right }, node });
+        else out.unsure.set(key ?? "*", node);
+      }
+    } else if (ts.isCallExpression(node) && isObjectAssign(node.expression) && node.arguments[0] && isObj(node.arguments[0])) {
+      for (const src of node.arguments.slice(1)) {
+        const o = ts.isSpreadElement(src) ? undefined : ev.object(src);
+        if (o && topLevel(node)) out.merged.push(o);
+        else out.unsure.set("*", node);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(ev.sf);
+  return out;
+}
+
+const isObjectAssign = (e: ts.Expression): boolean =>
+  ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "Object" && e.name.text === "assign";
 
 function fromMember(ev: ConstantEvaluator, m: Member, used: Set<ts.Node>): Lookup {
   const b = ev.read(m, used);
@@ -155,15 +208,15 @@ function namedExports(sf: ts.SourceFile, ev: ConstantEvaluator): ProductionSourc
 }
 
 /**
- * The entries of an env map other than `production`: each entry, and the top-level object literal
+ * The entries of an env map other than the production one: each entry, and the top-level object literal
  * it names (`development: DEV_CONFIG`, `development: configs.dev`).
  */
-export function otherEnvironments(ev: ConstantEvaluator, envMap: ts.ObjectLiteralExpression): ts.Node[] {
+export function otherEnvironments(ev: ConstantEvaluator, envMap: ts.ObjectLiteralExpression, prodKey: string): ts.Node[] {
   const out: ts.Node[] = [];
   for (const p of envMap.properties) {
     if (!ts.isPropertyAssignment(p) && !ts.isShorthandPropertyAssignment(p)) continue;
     const name = propertyNameText(p.name);
-    if (name === undefined || name === "production") continue;
+    if (name === undefined || name === prodKey) continue;
     out.push(p);
     const o = ev.object(ts.isPropertyAssignment(p) ? p.initializer : p.name);
     if (o && !o.scope) out.push(o.node);

@@ -108,6 +108,27 @@ describe("more ways of writing the same config", () => {
 });
 
 describe("what cannot be determined is a warning with its line, never an error", () => {
+  it("keys assigned after the literal are read; one set inside a function is a warning", () => {
+    const f = lint(
+      miniprogram({
+        "config.js": `const B = 'https://photogooo.com';\nconst config = { baseUrl: B };\nconfig.apiUrl = B + '/api';\n` +
+          `config['apiBaseUrl'] = B + '/api/miniprogram';\nObject.assign(config, { staticUrl: B + '/static' });\n` +
+          `function useCdn(url) {\n  config.mediaUrl = url;\n}\nmodule.exports = config;\n`,
+      }),
+    );
+    expect(brief(f)).toEqual([["warning", "url-unresolved", "config.js:7", "config.mediaUrl = url"]]);
+  });
+
+  it("an env map keyed dev / prod: the prod entry is the production config, the dev entry is not read as it", () => {
+    const f = lint(
+      miniprogram({
+        "config.js": `const ENV = 'prod';\nconst envs = {\n  dev: { baseUrl: 'http://localhost:8000' },\n  prod: ${GOOD_PROD}\n};\nmodule.exports = envs[ENV];\n`,
+      }),
+    );
+    // The contract still wants ENV = 'production'.
+    expect(brief(f)).toEqual([["error", "env-not-production", "config.js:1", "prod"]]);
+  });
+
   it("a production object filled by a spread that cannot be read", () => {
     const f = lint(miniprogram({ "config.js": `const remote = loadRemote();\nmodule.exports = {\n  ...remote\n};\n` }));
     expect(f.map((x) => [x.level, x.code, x.line])).toEqual(Array(5).fill(["warning", "url-unresolved", 3]));
