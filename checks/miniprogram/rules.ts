@@ -187,7 +187,7 @@ function checkUrls(
               "无法静态确定 config.js 导出的配置，因此没有检查 production 地址；它们必须是 https://" + domain + " 下的地址",
               `cannot tell statically what config.js exports, so the production URLs were not checked; they must be under https://${domain}`,
             ),
-            found: opaque.getText(sf),
+            found: firstLine(opaque.getText(sf)),
           }
         : {
             file: rel,
@@ -233,7 +233,7 @@ function checkUrls(
           `production.${key} is not a simple constant, so it cannot be checked; it must equal ${expected}`,
         ),
         expected,
-        found: found.at.getText(sf),
+        found: firstLine(found.at.getText(sf)),
       });
       return;
     }
@@ -251,4 +251,10 @@ function checkUrls(
     });
   });
   return urlChecks;
+}
+
+/** Source text for `found`: a getter or function body shows as its first line. */
+function firstLine(text: string): string {
+  const i = text.indexOf("\n");
+  return i < 0 ? text : `${text.slice(0, i).trimEnd()} …`;
 }
