@@ -10,7 +10,7 @@ import { parseConfig } from "../infra/config";
 import { readAppDir } from "../infra/app-source";
 import { buildSteps } from "../infra/steps";
 import { releaseId } from "../provision/app";
-import { APP_ROOT, ENV_FILE, UNIT_PATH } from "../provision/app";
+import { APP_ROOT, ENV_FILE, GUNICORN_CONF, UNIT_PATH } from "../provision/app";
 import { SITE_PATH } from "../provision/nginx";
 import { PACKAGES } from "../provision/packages";
 import { firewallRules } from "../provision/firewall";
@@ -31,14 +31,19 @@ export interface Rendered {
   files: Record<string, string>;
 }
 
-// No rendered file depends on the SSH connection: placeholders satisfy the config validation.
-const PLACEHOLDER_CONN = {
-  server: { host: "198.18.0.2", port: 22, user: "root", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBENCHBENCHBENCHBENCHBENCHBENCHBENCHBENCHBENC" },
-  sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nplaceholder\n-----END OPENSSH PRIVATE KEY-----",
-};
+// No rendered file depends on the SSH connection: throwaway keys satisfy the config validation
+// (which parses them, so they must be real; ssh2 makes them in OpenSSH format).
+function placeholderConn(): Record<string, unknown> {
+  const gen = (require("ssh2") as { utils: { generateKeyPairSync(type: "ed25519"): { private: string; public: string } } }).utils.generateKeyPairSync;
+  const host = gen("ed25519");
+  return {
+    server: { host: "198.18.0.2", port: 22, user: "root", hostKey: host.public.split(" ").slice(0, 2).join(" ") },
+    sshPrivateKey: gen("ed25519").private,
+  };
+}
 
 export function renderAnsibleFiles(outDir: string, o: RenderOptions = {}): Rendered {
-  const raw: Record<string, unknown> = { ...benchConfig("unused", o), ...PLACEHOLDER_CONN, appEnv: o.env ?? {} };
+  const raw: Record<string, unknown> = { ...benchConfig("unused", o), ...placeholderConn(), appEnv: o.env ?? {} };
   delete raw.testhost;
   const cfg = parseConfig(raw, "bench");
   const appFiles = readAppDir(path.resolve(REPO, cfg.app.source.location));
@@ -65,6 +70,7 @@ export function renderAnsibleFiles(outDir: string, o: RenderOptions = {}): Rende
   write("aistudio.conf", SITE_PATH, need(SITE_PATH));
   write("aistudio.service", UNIT_PATH, need(UNIT_PATH));
   write("aistudio.env", ENV_FILE, need(ENV_FILE));
+  write("gunicorn.conf.py", GUNICORN_CONF, need(GUNICORN_CONF));
   const incoming = `${APP_ROOT}/releases/${rid}.incoming/`;
   for (const [p, f] of byPath) {
     if (p.startsWith(incoming)) write(path.join("app", p.slice(incoming.length)), `${APP_ROOT}/releases/${rid}/${p.slice(incoming.length)}`, f);
