@@ -11,6 +11,8 @@ export interface Connection {
   /** "ssh-ed25519 AAAA…" */
   hostKey: string;
   privateKey: string;
+  /** The private key's passphrase, when it is encrypted (aistudio:sshPrivateKeyPassphrase). */
+  passphrase?: string;
 }
 
 export class HostKeyMismatchError extends Error {
@@ -59,6 +61,7 @@ export async function connect(c: Connection, o: ConnectOptions = {}): Promise<No
         port: c.port,
         username: c.user,
         privateKey: c.privateKey,
+        passphrase: c.passphrase,
         readyTimeout: 15_000,
         keepaliveInterval: 10_000,
         algorithms: keyType ? { serverHostKey: [keyType as never] } : undefined,

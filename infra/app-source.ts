@@ -4,14 +4,19 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { execFileSync } from "node:child_process";
 import type { AppFile } from "../provision/app";
+import { ConfigError } from "./config";
 
 const SKIP = new Set([".git", "__pycache__", "node_modules", ".venv", "venv", ".pytest_cache", "media"]);
 /** Python unit tests (test_*.py) stay home: the server never runs them, and editing one is no new release. */
 const TEST_FILE = /^test_.*\.py$/;
 
-export function readAppDir(dir: string): AppFile[] {
+/** A problem of the app's source, reported with the config's (key app.dir or app.archive). */
+const sourceError = (key: string, message: string) => new ConfigError([{ key, message }]);
+
+/** The app's files under dir; `key` and `label` name it in a problem (an archive's are its own). */
+export function readAppDir(dir: string, key = "app.dir", label = dir): AppFile[] {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new Error(`aistudio:app.dir: ${dir} is not a directory / 应用源码目录不存在. Set it to the backend's source directory.`);
+    throw sourceError(key, `${dir} is not a directory / 应用源码目录不存在. Set app.dir to the backend's source directory, relative to Pulumi.yaml (\`pulumi config set --path aistudio:app.dir provision/sample-app\`)`);
   }
   const out: AppFile[] = [];
   const walk = (abs: string, rel: string) => {
@@ -24,7 +29,7 @@ export function readAppDir(dir: string): AppFile[] {
     }
   };
   walk(dir, "");
-  if (out.length === 0) throw new Error(`aistudio:app.dir: ${dir} is empty`);
+  if (out.length === 0) throw sourceError(key, `${label} holds no files of the app (tests and caches are not shipped) / 应用源码为空`);
   return out;
 }
 
@@ -41,14 +46,18 @@ export function projectRoot(): string {
 
 /** An app archive (.tar, .tar.gz, .tgz) is unpacked locally and shipped like a directory. */
 export function readAppArchive(file: string): AppFile[] {
-  if (!fs.existsSync(file)) throw new Error(`aistudio:app.archive: ${file} does not exist / 应用压缩包不存在`);
+  if (!fs.existsSync(file)) throw sourceError("app.archive", `${file} does not exist / 应用压缩包不存在: build it (e.g. \`git archive -o backend.tar.gz HEAD\`) or fix the path, relative to Pulumi.yaml`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aistudio-app-"));
   try {
-    execFileSync("tar", ["-xf", file, "-C", tmp, "--no-same-owner"], { stdio: ["ignore", "ignore", "pipe"] });
+    try {
+      execFileSync("tar", ["-xf", file, "-C", tmp, "--no-same-owner"], { stdio: ["ignore", "ignore", "pipe"] });
+    } catch (e) {
+      throw sourceError("app.archive", `${file} does not unpack with tar (${String((e as { stderr?: Buffer }).stderr ?? e).trim().split("\n")[0]})`);
+    }
     // an archive with a single top-level directory is unwrapped
     const top = fs.readdirSync(tmp);
     const root = top.length === 1 && fs.statSync(path.join(tmp, top[0])).isDirectory() ? path.join(tmp, top[0]) : tmp;
-    return readAppDir(root);
+    return readAppDir(root, "app.archive", file);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 // Checks of single config values (domains, CIDRs, certificates): pure, used by parseConfig.
-import { isIP } from "node:net";
 import { X509Certificate, createPrivateKey } from "node:crypto";
+import { networkOf, parseCidr } from "../core/cidr";
 
 export const REGIONS = new Set([
   "cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-qingdao", "cn-zhangjiakou",
@@ -18,12 +18,16 @@ export function isValidDomain(d: string): boolean {
   return labels.every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(l));
 }
 
-export function parseCidr(c: string): { addr: string; bits: number } | undefined {
-  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(c);
-  if (!m || isIP(m[1]) !== 4) return undefined;
-  const bits = Number(m[2]);
-  if (bits > 32) return undefined;
-  return { addr: m[1], bits };
+export { parseCidr } from "../core/cidr";
+
+/** Why text is not an IPv4 network in CIDR notation (decimal, host bits clear), or undefined. */
+export function cidrProblem(text: string): string | undefined {
+  const c = parseCidr(text);
+  if (!c) return `${JSON.stringify(text)} is not an IPv4 CIDR like 203.0.113.7/32 (decimal numbers, no spaces)`;
+  if (c.ip !== c.network) {
+    return `${text} has host bits set: as a network it means ${networkOf(c)} (${c.size} addresses); write that, or ${c.addr}/32 for the one address`;
+  }
+  return undefined;
 }
 
 /** Why text is not a usable PEM bundle of certificates, or undefined when it is. */

@@ -1,11 +1,15 @@
 // Config is read once, here, into a validated typed object. Every problem names its key and says
 // how to fix it; all problems are reported together, before any resource is registered.
+//
+// Every key is declared next to the parser of its section (TOP_KEYS and the *_KEYS lists), and read
+// through a Section (infra/config-section.ts), which takes no other key and reports any other key
+// it finds as unknown: a typo is an error that names the key it was probably meant to be.
 import { isIP } from "node:net";
-import { createPrivateKey } from "node:crypto";
-import { isValidDomain, parseCidr, pemBundleProblem, checkProvidedCert } from "./config-values";
-import { parseCloud } from "./config-cloud";
-import { AppContract, Readers, SmokeProbe, SmokeRequest, parseAppContract, parseSmokeProbes, parseSmokeRequest } from "./config-app";
-import { VISIT_PATH } from "../core/constants";
+import { isValidDomain, pemBundleProblem, checkProvidedCert } from "./config-values";
+import { CLOUD_KEYS, FIREWALL_KEYS, normalName, parseCloud, parseFirewall } from "./config-cloud";
+import { APP_KEYS, AppContract, SMOKE_KEYS, SmokeProbe, SmokeRequest, parseAppContract, parseAppEnv, parseAppSource, parseSmoke } from "./config-app";
+import { Problem, Section } from "./config-section";
+import { SERVER_KEYS, checkDeployPublicKey, checkHostPrivateKey, parseServer } from "./config-ssh";
 
 export type TlsMode = "acme" | "provided" | "self-signed";
 
@@ -17,6 +21,8 @@ export interface ServerConn {
   hostKey: string;
   /** Secret. */
   privateKey: string;
+  /** Secret: the deploy key's passphrase, when it is encrypted. */
+  passphrase?: string;
 }
 
 export interface AppSource {
@@ -73,7 +79,8 @@ export interface AistudioConfig {
     env: Record<string, string>;
     pipIndexUrl?: string;
   };
-  firewall: { adminCidrs: string[]; allowSshFromAnywhere: boolean };
+  /** SSH (22) only from adminCidrs, none wider than a /minAdminPrefix, nor all together (unless allowSshFromAnywhere). */
+  firewall: { adminCidrs: string[]; allowSshFromAnywhere: boolean; minAdminPrefix: number };
   nginx: { clientMaxBodySize: string; extraServerConfig: string };
   wechat: { checks: boolean; minCertDays: number; appId?: string; appSecret?: string };
   smoke: { connectTo?: string; timeoutSeconds: number; request: SmokeRequest; probes: SmokeProbe[] };
@@ -81,7 +88,7 @@ export interface AistudioConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(public readonly problems: { key: string; message: string }[]) {
+  constructor(public readonly problems: Problem[]) {
     super(
       "invalid configuration / 配置无效:\n" +
         problems.map((p) => `  - aistudio:${p.key}: ${p.message}`).join("\n"),
@@ -92,68 +99,54 @@ export class ConfigError extends Error {
 
 export type Raw = Record<string, unknown>;
 
-const SAFE_ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Every aistudio:* key; the objects among them declare their own keys (config-*.ts). */
+export const TOP_KEYS = [
+  "target", "domain", "testhost", "server", "cloud", "tls", "app", "nginx", "firewall", "wechat", "smoke",
+  "sshPrivateKey", "sshPrivateKeyPassphrase", "sshHostPrivateKey", "tlsPrivateKey", "appEnv", "wechatAppSecret",
+] as const;
+const TLS_KEYS = ["mode", "email", "acmeServer", "caBundle", "acmeCaBundle", "certificate"] as const;
+const NGINX_KEYS = ["clientMaxBodySize", "extraServerConfig"] as const;
+const WECHAT_KEYS = ["checks", "minCertDays", "appId"] as const;
+
+/** Production's domain: what a stack without aistudio:domain would deploy to, so no stack may omit it. */
+export const PRODUCTION_DOMAIN = "photogooo.com";
+
+/** The domain a stack would most likely use: production's for prod, <stack>.photogooo.com otherwise. */
+function domainFor(stack: string): string {
+  const name = stack.split("/").pop()!.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+  return name === "prod" || !name ? PRODUCTION_DOMAIN : `${name}.${PRODUCTION_DOMAIN}`;
+}
 
 /** Parses and validates raw config values (as Pulumi gives them) into an AistudioConfig. */
 export function parseConfig(raw: Raw, stack: string): AistudioConfig {
-  const problems: { key: string; message: string }[] = [];
+  const { config, problems } = collectConfig(raw, stack);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/**
+ * Like parseConfig, but returns the problems instead of throwing, with the config as far as it could
+ * be read (defaults in place of bad values), so the edge (read-config.ts) can add its own problems.
+ */
+export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig; problems: Problem[] } {
+  const problems: Problem[] = [];
   const bad = (key: string, message: string) => problems.push({ key, message });
-  const obj = (key: string): Raw => {
-    const v = raw[key];
-    if (v === undefined || v === null) return {};
-    if (typeof v !== "object" || Array.isArray(v)) {
-      bad(key, `must be an object, got ${JSON.stringify(v)}`);
-      return {};
-    }
-    return v as Raw;
-  };
-  const str = (o: Raw, key: string, path: string, def?: string): string | undefined => {
-    const v = o[key];
-    if (v === undefined || v === null || v === "") return def;
-    if (typeof v !== "string") {
-      bad(path, `must be a string, got ${JSON.stringify(v)}`);
-      return def;
-    }
-    return v;
-  };
-  const num = (o: Raw, key: string, path: string, def: number, min: number, max: number): number => {
-    const v = o[key];
-    if (v === undefined || v === null || v === "") return def;
-    const n = typeof v === "string" ? Number(v) : v;
-    if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
-      bad(path, `must be an integer between ${min} and ${max}, got ${JSON.stringify(v)}`);
-      return def;
-    }
-    return n;
-  };
-  const bool = (o: Raw, key: string, path: string, def: boolean): boolean => {
-    const v = o[key];
-    if (v === undefined || v === null || v === "") return def;
-    if (v === true || v === "true") return true;
-    if (v === false || v === "false") return false;
-    bad(path, `must be true or false, got ${JSON.stringify(v)}`);
-    return def;
-  };
-  const strList = (o: Raw, key: string, path: string): string[] => {
-    const v = o[key];
-    if (v === undefined || v === null) return [];
-    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
-      bad(path, `must be a list of strings, got ${JSON.stringify(v)}`);
-      return [];
-    }
-    return v as string[];
-  };
+  const top = new Section("", raw, TOP_KEYS, bad, stack);
 
   // target
-  const target = (str(raw, "target", "target", "alicloud") ?? "alicloud") as AistudioConfig["target"];
+  const target = (top.str("target", "alicloud") ?? "alicloud") as AistudioConfig["target"];
   if (target !== "local" && target !== "alicloud") {
     bad("target", `must be "local" (a test host) or "alicloud" (ECS), got ${JSON.stringify(target)}`);
   }
   const isLocal = target === "local";
+  if (top.has("testhost") && !isLocal) bad("testhost", `is only for target local (a test host's record fills server.*): remove it with \`pulumi config rm aistudio:testhost --stack ${stack}\``);
 
-  // domain
-  const domain = (str(raw, "domain", "domain", "photogooo.com") ?? "").toLowerCase();
-  if (/^[a-z]+:\/\//i.test(domain)) {
+  // domain: trimmed and lower-cased (DNS names are case-insensitive), like cloud.region and cloud.dnsZone
+  const domain = normalName(top.str("domain")) ?? "";
+  const domainBad = problems.length;
+  if (!domain) {
+    bad("domain", `is not set for stack ${JSON.stringify(stack)}: it would have deployed to ${PRODUCTION_DOMAIN}, production's domain. Set this stack's own: \`pulumi config set aistudio:domain ${domainFor(stack)} --stack ${stack}\``);
+  } else if (/^[a-z]+:\/\//i.test(domain)) {
     bad("domain", `must be a bare host name without scheme, e.g. "photogooo.com", got ${JSON.stringify(domain)}: run \`pulumi config set aistudio:domain photogooo.com\``);
   } else if (/:\d+$/.test(domain)) {
     bad("domain", `must not carry a port (WeChat request domains are https on 443 without a port), got ${JSON.stringify(domain)}`);
@@ -162,55 +155,32 @@ export function parseConfig(raw: Raw, stack: string): AistudioConfig {
   } else if (domain === "localhost" || !isValidDomain(domain)) {
     bad("domain", `must be a full domain name with a top-level domain, like "photogooo.com", got ${JSON.stringify(domain)}`);
   }
+  const domainOk = problems.length === domainBad;
 
-  // server connection
-  const s = obj("server");
-  const server: ServerConn = {
-    host: str(s, "host", "server.host", "") ?? "",
-    port: num(s, "port", "server.port", 22, 1, 65535),
-    user: str(s, "user", "server.user", "root") ?? "root",
-    hostKey: str(s, "hostKey", "server.hostKey", "") ?? "",
-    privateKey: str(raw, "sshPrivateKey", "sshPrivateKey", "") ?? "",
-  };
-  const c = obj("cloud");
-  const adoptAddress = str(c, "adoptAddress", "cloud.adoptAddress");
-  const needsHost = isLocal || adoptAddress !== undefined;
+  // server connection and the deploy key
+  const c = top.child("cloud", CLOUD_KEYS);
+  const needsHost = isLocal || c.has("adoptAddress");
+  const { server, deployKey } = parseServer(top.child("server", SERVER_KEYS), top.str("sshPrivateKey", "") ?? "", top.str("sshPrivateKeyPassphrase"), needsHost);
   if (isLocal && !server.host) bad("server.host", "is required for the local stack: the address of the test host (`npm run testhost -- up` prints it)");
-  if (server.host && !isIP(server.host) && !isValidDomain(server.host)) bad("server.host", `must be an IP address or host name, got ${JSON.stringify(server.host)}`);
-  if ((needsHost || server.hostKey) && !/^(ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/]+={0,2}$/.test(server.hostKey)) {
-    bad("server.hostKey", `must be the server's pinned SSH host key, "ssh-ed25519 AAAA…" (from \`ssh-keyscan -t ed25519 HOST\`, verified out of band); got ${JSON.stringify(server.hostKey)}`);
-  }
-  if (!/^[a-z_][a-z0-9_-]*$/.test(server.user)) bad("server.user", `must be a Unix user name, got ${JSON.stringify(server.user)}`);
-  if (!server.privateKey) {
-    bad("sshPrivateKey", "is required: `pulumi config set --secret aistudio:sshPrivateKey < ~/.ssh/id_ed25519`");
-  } else {
-    try {
-      createPrivateKey(server.privateKey);
-    } catch {
-      if (!/-----BEGIN (OPENSSH|RSA|EC) PRIVATE KEY-----/.test(server.privateKey)) {
-        bad("sshPrivateKey", "is not a PEM/OpenSSH private key: `pulumi config set --secret aistudio:sshPrivateKey < ~/.ssh/id_ed25519`");
-      }
-    }
-  }
 
   // TLS
-  const t = obj("tls");
-  const mode = (str(t, "mode", "tls.mode", isLocal ? "self-signed" : "acme") ?? "acme") as TlsMode;
+  const t = top.child("tls", TLS_KEYS);
+  const mode = (t.str("mode", isLocal ? "self-signed" : "acme") ?? "acme") as TlsMode;
   const tls: AistudioConfig["tls"] = {
     mode,
-    email: str(t, "email", "tls.email"),
-    acmeServer: str(t, "acmeServer", "tls.acmeServer"),
-    caBundle: str(t, "caBundle", "tls.caBundle"),
-    acmeCaBundle: str(t, "acmeCaBundle", "tls.acmeCaBundle"),
-    certificate: str(t, "certificate", "tls.certificate"),
-    privateKey: str(raw, "tlsPrivateKey", "tlsPrivateKey"),
+    email: t.str("email"),
+    acmeServer: t.str("acmeServer"),
+    caBundle: t.str("caBundle"),
+    acmeCaBundle: t.str("acmeCaBundle"),
+    certificate: t.str("certificate"),
+    privateKey: top.str("tlsPrivateKey"),
   };
-  const wc = obj("wechat");
+  const wc = top.child("wechat", WECHAT_KEYS);
   const wechat = {
-    checks: bool(wc, "checks", "wechat.checks", !isLocal),
-    minCertDays: num(wc, "minCertDays", "wechat.minCertDays", 20, 0, 365),
-    appId: str(wc, "appId", "wechat.appId"),
-    appSecret: str(raw, "wechatAppSecret", "wechatAppSecret"),
+    checks: wc.bool("checks", !isLocal),
+    minCertDays: wc.num("minCertDays", 20, 0, 365),
+    appId: wc.str("appId"),
+    appSecret: top.str("wechatAppSecret"),
   };
   if (!["acme", "provided", "self-signed"].includes(mode)) {
     bad("tls.mode", `must be "acme", "provided" or "self-signed", got ${JSON.stringify(mode)}`);
@@ -226,7 +196,7 @@ export function parseConfig(raw: Raw, stack: string): AistudioConfig {
   } else if (mode === "provided") {
     if (!tls.certificate) bad("tls.certificate", "is required for tls.mode provided: the PEM certificate followed by its chain (`pulumi config set --path aistudio:tls.certificate -- \"$(cat fullchain.pem)\"`)");
     if (!tls.privateKey) bad("tlsPrivateKey", "is required for tls.mode provided: `pulumi config set --secret aistudio:tlsPrivateKey < privkey.pem`");
-    if (tls.certificate && tls.privateKey) checkProvidedCert(tls.certificate, tls.privateKey, domain, bad);
+    if (tls.certificate && tls.privateKey && domainOk) checkProvidedCert(tls.certificate, tls.privateKey, domain, bad);
   }
   if (tls.caBundle && !tls.caBundle.includes("-----BEGIN CERTIFICATE-----")) bad("tls.caBundle", "must be a PEM bundle of CA certificates");
   if (tls.acmeCaBundle !== undefined) {
@@ -241,97 +211,44 @@ export function parseConfig(raw: Raw, stack: string): AistudioConfig {
   }
 
   // app
-  const a = obj("app");
-  const srcDir = str(a, "dir", "app.dir");
-  const git = str(a, "git", "app.git");
-  const archive = str(a, "archive", "app.archive");
-  let source: AppSource = { kind: "dir", location: "" };
-  if ([srcDir, git, archive].filter(Boolean).length > 1) bad("app", "set exactly one of app.dir, app.archive or app.git");
-  else if (archive) {
-    if (!/\.(tar|tar\.gz|tgz)$/.test(archive)) bad("app.archive", `must be a .tar, .tar.gz or .tgz file, got ${JSON.stringify(archive)}`);
-    source = { kind: "archive", location: archive };
-  } else if (git) {
-    if (!/^(https:\/\/|git@|ssh:\/\/|file:\/\/)/.test(git)) bad("app.git", `must be a git URL (https://, ssh://, git@…), got ${JSON.stringify(git)}`);
-    source = { kind: "git", location: git, ref: str(a, "ref", "app.ref", "main") };
-  } else if (srcDir) {
-    source = { kind: "dir", location: srcDir };
-  } else {
-    bad("app.dir", "the app source is missing: set app.dir to the backend's directory (for the sample: `pulumi config set --path aistudio:app.dir provision/sample-app`), app.archive (a .tar.gz of it) or app.git + app.ref");
-  }
-  const envRaw = raw["appEnv"];
-  const env: Record<string, string> = {};
-  if (envRaw !== undefined && envRaw !== null) {
-    let parsed: unknown = envRaw;
-    if (typeof envRaw === "string") {
-      try { parsed = JSON.parse(envRaw); } catch { parsed = undefined; }
-    }
-    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-      bad("appEnv", "must be a JSON object of strings: `pulumi config set --secret aistudio:appEnv '{\"SECRET_KEY\":\"…\"}'`");
-    } else {
-      for (const [k, v] of Object.entries(parsed as Raw)) {
-        if (!SAFE_ENV_KEY.test(k)) bad("appEnv", `has an invalid variable name ${JSON.stringify(k)}`);
-        else if (typeof v !== "string" || /[\n\r\0]/.test(v)) bad("appEnv", `value of ${k} must be a one-line string`);
-        else env[k] = v;
-      }
-    }
-  }
-  const pip = str(a, "pipIndexUrl", "app.pipIndexUrl");
+  const a = top.child("app", APP_KEYS);
+  const pip = a.str("pipIndexUrl");
   if (pip && !/^https?:\/\//.test(pip)) bad("app.pipIndexUrl", `must be an http(s) URL, got ${JSON.stringify(pip)}`);
-  const readers: Readers = { bad, str, num, strList };
   const app = {
-    ...parseAppContract(a, readers, server.port),
-    source,
-    workers: num(a, "workers", "app.workers", 2, 1, 64),
-    preStart: strList(a, "preStart", "app.preStart"),
-    env,
+    ...parseAppContract(a, server.port),
+    source: parseAppSource(a),
+    workers: a.num("workers", 2, 1, 64),
+    preStart: a.strList("preStart"),
+    env: parseAppEnv(top.value("appEnv"), bad),
     pipIndexUrl: pip,
   };
 
-  // firewall
-  const f = obj("firewall");
-  const firewall = {
-    adminCidrs: strList(f, "adminCidrs", "firewall.adminCidrs"),
-    allowSshFromAnywhere: bool(f, "allowSshFromAnywhere", "firewall.allowSshFromAnywhere", false),
-  };
-  for (const cidr of firewall.adminCidrs) {
-    const p = parseCidr(cidr);
-    if (!p) bad("firewall.adminCidrs", `${JSON.stringify(cidr)} is not an IPv4 CIDR like 203.0.113.7/32`);
-    else if (p.bits === 0 && !firewall.allowSshFromAnywhere) {
-      bad("firewall.adminCidrs", `${cidr} opens SSH to the whole Internet; list your office/VPN addresses, or set firewall.allowSshFromAnywhere true if you really mean it`);
-    }
-  }
+  const firewall = parseFirewall(top.child("firewall", FIREWALL_KEYS));
 
   // nginx
-  const ng = obj("nginx");
+  const ng = top.child("nginx", NGINX_KEYS);
   const nginx = {
-    clientMaxBodySize: str(ng, "clientMaxBodySize", "nginx.clientMaxBodySize", "20m") ?? "20m",
-    extraServerConfig: str(ng, "extraServerConfig", "nginx.extraServerConfig", "") ?? "",
+    clientMaxBodySize: ng.str("clientMaxBodySize", "20m") ?? "20m",
+    extraServerConfig: ng.str("extraServerConfig", "") ?? "",
   };
   if (!/^\d+[kmg]?$/i.test(nginx.clientMaxBodySize)) bad("nginx.clientMaxBodySize", `must be a size like 20m, got ${JSON.stringify(nginx.clientMaxBodySize)}`);
 
-  // smoke
-  const sm = obj("smoke");
-  const smoke = {
-    connectTo: str(sm, "connectTo", "smoke.connectTo"),
-    timeoutSeconds: num(sm, "timeoutSeconds", "smoke.timeoutSeconds", 60, 1, 900),
-    request: parseSmokeRequest(sm, readers, VISIT_PATH),
-    probes: parseSmokeProbes(sm, readers),
-  };
-  if (smoke.connectTo && !isIP(smoke.connectTo)) bad("smoke.connectTo", `must be an IP address, got ${JSON.stringify(smoke.connectTo)}`);
+  const smoke = parseSmoke(top.child("smoke", SMOKE_KEYS));
 
   // cloud
   let cloud: CloudConfig | undefined;
   if (target === "alicloud") {
-    cloud = parseCloud(c, domain, firewall, bad, str, num);
+    cloud = parseCloud(c, domainOk ? domain : "", firewall);
     if (!cloud.adopt) {
-      cloud.hostPrivateKey = str(raw, "sshHostPrivateKey", "sshHostPrivateKey");
+      if (cloud.sshPublicKey) checkDeployPublicKey(deployKey, cloud.sshPublicKey, bad);
+      cloud.hostPrivateKey = top.str("sshHostPrivateKey");
       if (!cloud.hostPrivateKey) bad("sshHostPrivateKey", "is required to create a server: its SSH host key, installed by cloud-init and pinned for every connection (`ssh-keygen -t ed25519 -N '' -f host_key && pulumi config set --secret aistudio:sshHostPrivateKey < host_key && pulumi config set --path aistudio:server.hostKey \"$(cut -d' ' -f1,2 host_key.pub)\"`)");
       if (!/^ssh-ed25519 [A-Za-z0-9+/]+={0,2}$/.test(server.hostKey)) bad("server.hostKey", "is required to create a server: the ssh-ed25519 public half of aistudio:sshHostPrivateKey");
+      else if (cloud.hostPrivateKey) checkHostPrivateKey(cloud.hostPrivateKey, server.hostKey, bad);
       if (server.port !== 22) bad("server.port", "a newly created server's sshd listens on 22: leave server.port unset (change the port later, then adopt the server with cloud.adoptAddress)");
     }
   }
-  else if (Object.keys(c).length > 0) bad("cloud", "is set but target is local; the local stack never creates Alibaba Cloud resources. Remove the cloud block or set target alicloud");
+  else if (Object.keys(c.raw).length > 0) bad("cloud", "is set but target is local; the local stack never creates Alibaba Cloud resources. Remove the cloud block or set target alicloud");
 
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, cloud };
+  return { config: { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, cloud }, problems };
 }

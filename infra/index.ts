@@ -8,20 +8,19 @@
 //   4. outputs    URLs for config.js, the WeChat console's domain lists (request, uploadFile,
 //                 downloadFile合法域名), SSH command
 import { readConfig } from "./read-config";
-import { readAppSource, projectRoot } from "./app-source";
 import { ServerProvisioning } from "./components/server";
 import { declareCloud } from "./cloud";
 import { buildSteps, secretValues, smokeTrust } from "./steps";
 import { miniProgramUrls, wechatDomainLists } from "./outputs";
 
-const cfg = readConfig();
-const appFiles = readAppSource(cfg.app.source, projectRoot());
+// config and the app's files, every problem of both reported together before any resource
+const { cfg, appFiles } = readConfig();
 
 const cloud = declareCloud("aistudio", cfg);
 const host = cloud ? cloud.publicIp : cfg.server.host;
 
 const server = new ServerProvisioning("aistudio", {
-  connection: { host, port: cfg.server.port, user: cfg.server.user, hostKey: cfg.server.hostKey, privateKey: cfg.server.privateKey },
+  connection: { host, port: cfg.server.port, user: cfg.server.user, hostKey: cfg.server.hostKey, privateKey: cfg.server.privateKey, ...(cfg.server.passphrase ? { passphrase: cfg.server.passphrase } : {}) },
   serverId: cloud?.instanceId ?? cfg.server.hostKey,
   steps: buildSteps(cfg, appFiles),
   redact: secretValues(cfg),

@@ -1,8 +1,14 @@
-// The edge: turns Pulumi's stack config into the raw object that parseConfig validates.
+// The edge: turns Pulumi's stack config into the raw object that parseConfig validates, and reads
+// what the config points at on this machine (a test host's record, the app's directory or archive).
+// Every problem, of the values or of what they point at, is reported in one ConfigError before the
+// program registers any resource.
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
-import { AistudioConfig, ConfigError, parseConfig, Raw } from "./config";
+import { AistudioConfig, ConfigError, Raw, collectConfig } from "./config";
+import type { Problem } from "./config-section";
+import { projectRoot, readAppSource } from "./app-source";
 import { readTesthost } from "./testhost";
+import type { AppFile } from "../provision/app";
 
 export function rawFromPulumi(all: Record<string, string>): Raw {
   const raw: Raw = {};
@@ -18,10 +24,30 @@ export function rawFromPulumi(all: Record<string, string>): Raw {
   return raw;
 }
 
+/** The validated config and the app's files (dir and archive sources), or a ConfigError with every problem. */
+export function loadConfig(all: Record<string, string>, stack: string, root = projectRoot()): { cfg: AistudioConfig; appFiles: AppFile[] } {
+  const problems: Problem[] = [];
+  const raw = withTesthost(rawFromPulumi(all), problems);
+  const { config, problems: found } = collectConfig(raw, stack);
+  problems.push(...found);
+  let appFiles: AppFile[] = [];
+  // the source's location is read only when its keys are valid (a bad one is reported already)
+  if (config.app.source.location && !problems.some((p) => /^app(\.(dir|archive|git))?$/.test(p.key))) {
+    try {
+      appFiles = readAppSource(config.app.source, root);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { cfg: config, appFiles };
+}
+
 /** Reads and validates config; a bad value stops the program before any resource is registered. */
-export function readConfig(): AistudioConfig {
+export function readConfig(): { cfg: AistudioConfig; appFiles: AppFile[] } {
   try {
-    return parseConfig(withTesthost(rawFromPulumi(pulumi.runtime.allConfig())), pulumi.getStack());
+    return loadConfig(pulumi.runtime.allConfig(), pulumi.getStack());
   } catch (e) {
     if (e instanceof ConfigError) {
       // Throwing a RunError prints the message without a JS stack trace.
@@ -31,12 +57,22 @@ export function readConfig(): AistudioConfig {
   }
 }
 
-/** local stack: fill server.host/hostKey and sshPrivateKey from the named test host's record. */
-export function withTesthost(raw: Raw): Raw {
+/**
+ * local stack: fill server.host/hostKey and sshPrivateKey from the named test host's record. A
+ * missing record is a problem of aistudio:testhost (added to `problems`, or thrown as a ConfigError).
+ * On another target parseConfig reports the key.
+ */
+export function withTesthost(raw: Raw, problems?: Problem[]): Raw {
   const name = raw["testhost"];
-  if (typeof name !== "string" || !name) return raw;
-  if (raw["target"] !== "local") throw new ConfigError([{ key: "testhost", message: "is only for target local" }]);
-  const t = readTesthost(name);
-  const server = { ...((raw["server"] as Raw) ?? {}), host: t.host, port: t.port, user: t.user, hostKey: t.hostKey };
-  return { ...raw, server, sshPrivateKey: raw["sshPrivateKey"] ?? fs.readFileSync(t.privateKeyPath, "utf8") };
+  if (typeof name !== "string" || !name || raw["target"] !== "local") return raw;
+  try {
+    const t = readTesthost(name);
+    const server = { ...((raw["server"] as Raw) ?? {}), host: t.host, port: t.port, user: t.user, hostKey: t.hostKey };
+    return { ...raw, server, sshPrivateKey: raw["sshPrivateKey"] ?? fs.readFileSync(t.privateKeyPath, "utf8") };
+  } catch (e) {
+    const problem = { key: "testhost", message: (e as Error).message.replace(/^aistudio:testhost: /, "") };
+    if (!problems) throw new ConfigError([problem]);
+    problems.push(problem);
+    return raw;
+  }
 }

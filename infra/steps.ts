@@ -55,7 +55,7 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
 
 /** Every secret value that must never appear in output. */
 export function secretValues(cfg: AistudioConfig): string[] {
-  return [cfg.server.privateKey, cfg.tls.privateKey ?? "", cfg.wechat.appSecret ?? "", ...Object.values(cfg.app.env)].filter((s) => s.length >= 4);
+  return [cfg.server.privateKey, cfg.server.passphrase ?? "", cfg.tls.privateKey ?? "", cfg.wechat.appSecret ?? "", ...Object.values(cfg.app.env)].filter((s) => s.length >= 4);
 }
 
 /** What the smoke test trusts: a CA bundle from config, the server's own certificate (self-signed), or the system store. */

@@ -3,12 +3,12 @@
 // resource graph is checked: the exact security group rules, the wiring of instance, key pair,
 // vSwitch, EIP and DNS, adopt mode, existing networks, and that the local stack (the whole program,
 // infra/index.ts) creates no Alibaba Cloud resource at all.
-import { generateKeyPairSync } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type * as pulumiType from "@pulumi/pulumi";
 import type { AistudioConfig, Raw } from "../../infra/config";
+import { HOST_KEY, HOST_PRIVATE_KEY, SSH_KEY, SSH_PUBLIC_KEY } from "./fixtures";
 
 interface Recorded {
   type: string;
@@ -77,18 +77,7 @@ let declareMod: typeof import("../../infra/cloud");
 let configMod: typeof import("../../infra/config");
 
 // ---- fixtures: real keys, raw config as Pulumi would give it -------------------------------------
-function pem(): string {
-  return generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-}
-function openSshPublic(): string {
-  const raw = Buffer.from(generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x as string, "base64url");
-  const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
-  return "ssh-ed25519 " + Buffer.concat([str(Buffer.from("ssh-ed25519")), str(raw)]).toString("base64");
-}
-const SSH_KEY = pem();
-const HOST_PRIVATE_KEY = pem();
-const HOST_KEY = openSshPublic();
-const SSH_PUBLIC_KEY = openSshPublic();
+// matching pairs made by ssh-keygen: the deploy key and cloud.sshPublicKey, the host key and server.hostKey
 
 function createRaw(over: { cloud?: Raw; firewall?: Raw; domain?: string } = {}): Raw {
   return {
@@ -107,6 +96,7 @@ function createRaw(over: { cloud?: Raw; firewall?: Raw; domain?: string } = {}):
 function adoptRaw(cloud: Raw, firewall: Raw = { adminCidrs: ["203.0.113.10/32"] }): Raw {
   return {
     target: "alicloud",
+    domain: "photogooo.com",
     server: { hostKey: HOST_KEY },
     sshPrivateKey: SSH_KEY,
     tls: { mode: "acme", email: "ops@photogooo.com" },
@@ -304,7 +294,7 @@ describe("AlicloudServer: a new server (default config)", () => {
     const userData = String(inst.inputs.userData.value);
     expect(userData.startsWith("#cloud-config\n")).toBe(true);
     expect(userData).toContain(`ed25519_public: ${HOST_KEY}`);
-    expect(userData).toContain("ed25519_private: |\n    -----BEGIN PRIVATE KEY-----");
+    expect(userData).toContain("ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----");
   });
 
   it("associates the EIP with the instance and publishes the EIP as the public IP", () => {
@@ -324,7 +314,7 @@ describe("AlicloudServer: a new server (default config)", () => {
     const report = (m: string) => { found.push(m); };
     const resources = run.resources.filter((r) => r.type.startsWith("alicloud:")).map(asPolicyResource);
     for (const p of pol.policies) {
-      if ("validateStack" in p) await p.validateStack({ resources } as any, report);
+      if ("validateStack" in p) await p.validateStack({ resources, getConfig: () => ({}) } as any, report);
       else for (const r of resources) await (p.validateResource as any)({ ...r, getConfig: () => ({}) }, report);
     }
     expect(found).toEqual([]);

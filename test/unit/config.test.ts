@@ -1,23 +1,15 @@
 // Guards infra/config.ts: every bad config is rejected before anything is deployed, with the exact
 // key that is wrong and a message that says how to fix it; good configs parse to the typed object.
 import { describe, expect, it } from "vitest";
+import * as path from "node:path";
 import { ConfigError, parseConfig, Raw } from "../../infra/config";
+import { loadConfig } from "../../infra/read-config";
 import {
   HOST_KEY, HOST_PRIVATE_KEY, SSH_KEY, SSH_PUBLIC_KEY,
-  alicloudAdoptRaw, alicloudCreateRaw, localRaw, selfSignedCert,
+  alicloudAdoptRaw, alicloudCreateRaw, allConfigOf, localRaw, problemsOf, problemsThrownBy, selfSignedCert,
 } from "./fixtures";
 
-/** Runs parseConfig and returns the problems of the ConfigError it must throw. */
-function problemsOf(raw: Raw, stack: string): { key: string; message: string }[] {
-  let err: unknown;
-  try {
-    parseConfig(raw, stack);
-  } catch (e) {
-    err = e;
-  }
-  expect(err, "parseConfig accepted a bad config").toBeInstanceOf(ConfigError);
-  return (err as ConfigError).problems;
-}
+const ROOT = path.resolve(__dirname, "../..");
 
 // Real certificates: one for the domain, one for another name, and a key that belongs to neither.
 const good = selfSignedCert("photogooo.com");
@@ -154,6 +146,11 @@ describe("parseConfig rejects bad configs, naming the key and the fix", () => {
     expect([...new Set(problems.map((p) => p.key))]).toEqual([key]);
   });
 
+  // what infra/index.ts does first: every case ends there, before any resource (config-program.test.ts)
+  it.each(BAD)("$name: stops at loadConfig", ({ raw, stack, key }) => {
+    expect(problemsThrownBy(() => loadConfig(allConfigOf(raw), stack, ROOT)).map((p) => p.key)).toContain(key);
+  });
+
   it("the error message names every key with its aistudio: prefix", () => {
     let err: unknown;
     try {
@@ -177,8 +174,9 @@ describe("parseConfig rejects bad configs, naming the key and the fix", () => {
       }),
       "prod",
     );
+    // (cloud.dnsZone is not judged against a domain that is itself wrong; 10.0.0.0/8 is wider than a /16)
     expect(problems.map((p) => p.key).sort()).toEqual(
-      ["app.dir", "cloud.dnsZone", "cloud.region", "domain", "firewall.adminCidrs", "sshPrivateKey", "tls.email"].sort(),
+      ["app.dir", "cloud.region", "domain", "firewall.adminCidrs", "firewall.adminCidrs", "sshPrivateKey", "tls.email"].sort(),
     );
   });
 
@@ -214,7 +212,7 @@ describe("the app contract and the smoke request", () => {
 });
 
 describe("parseConfig accepts good configs", () => {
-  it("local stack: defaults for domain, self-signed TLS, no WeChat checks, no cloud", () => {
+  it("local stack: its domain, self-signed TLS, no WeChat checks, no cloud", () => {
     const cfg = parseConfig(localRaw(), "local");
     // toMatchObject: every field listed here must match exactly; fields added later do not break it
     expect(cfg).toMatchObject({
@@ -242,7 +240,7 @@ describe("parseConfig accepts good configs", () => {
     expect(cfg.tls.email).toBe("ops@photogooo.com");
     expect(cfg.wechat.checks).toBe(true);
     expect(cfg.server).toEqual({ host: "", port: 22, user: "root", hostKey: HOST_KEY, privateKey: SSH_KEY });
-    expect(cfg.firewall).toEqual({ adminCidrs: ["203.0.113.7/32"], allowSshFromAnywhere: false });
+    expect(cfg.firewall).toEqual({ adminCidrs: ["203.0.113.7/32"], allowSshFromAnywhere: false, minAdminPrefix: 16 });
     expect(cfg.cloud).toEqual({
       region: "cn-hangzhou",
       zoneId: undefined,
@@ -276,7 +274,7 @@ describe("parseConfig accepts good configs", () => {
 
   it("SSH from 0.0.0.0/0 is accepted when firewall.allowSshFromAnywhere is true", () => {
     const cfg = parseConfig(alicloudCreateRaw({ firewall: { adminCidrs: ["0.0.0.0/0"], allowSshFromAnywhere: true } }), "prod");
-    expect(cfg.firewall).toEqual({ adminCidrs: ["0.0.0.0/0"], allowSshFromAnywhere: true });
+    expect(cfg.firewall).toEqual({ adminCidrs: ["0.0.0.0/0"], allowSshFromAnywhere: true, minAdminPrefix: 16 });
   });
 
   it("values as Pulumi gives them (strings) are converted; the domain is lower-cased", () => {

@@ -1,28 +1,32 @@
-// Shared test fixtures: real keys and certificates (made with node:crypto and the local openssl),
+// Shared test fixtures: real keys and certificates (made with the local ssh-keygen and openssl),
 // and raw configs that parse, one per kind of stack. No network, no test hosts.
 import { execFileSync } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Raw } from "../../infra/config";
+import { expect } from "vitest";
+import { ConfigError, parseConfig, type Raw } from "../../infra/config";
 
-/** A PKCS#8 PEM ed25519 private key (parseConfig accepts it as aistudio:sshPrivateKey). */
-export function ed25519Pem(): string {
-  const { privateKey } = generateKeyPairSync("ed25519");
-  return privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+export interface SshKeyPair {
+  /** The private key file as ssh-keygen writes it (OpenSSH format). */
+  privateKey: string;
+  /** Its public half, "ssh-ed25519 AAAA…" (type and base64, no comment). */
+  publicKey: string;
 }
 
-/** A real OpenSSH-format public key line "ssh-ed25519 AAAA…" (type + base64 blob). */
-export function ed25519OpenSshPublic(): string {
-  const { publicKey } = generateKeyPairSync("ed25519");
-  const raw = Buffer.from(publicKey.export({ format: "jwk" }).x as string, "base64url");
-  const str = (b: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(b.length);
-    return Buffer.concat([len, b]);
-  };
-  return "ssh-ed25519 " + Buffer.concat([str(Buffer.from("ssh-ed25519")), str(raw)]).toString("base64");
+/** A real key pair made by the local ssh-keygen (ed25519 or rsa; encrypted when a passphrase is given). */
+export function sshKeygen(type: "ed25519" | "rsa" = "ed25519", passphrase = ""): SshKeyPair {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aistudio-sshkey-"));
+  try {
+    const file = path.join(dir, "key");
+    execFileSync("ssh-keygen", ["-q", "-t", type, ...(type === "rsa" ? ["-b", "2048"] : []), "-N", passphrase, "-C", "aistudio-test", "-f", file], { stdio: ["ignore", "ignore", "pipe"] });
+    return {
+      privateKey: fs.readFileSync(file, "utf8"),
+      publicKey: fs.readFileSync(`${file}.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" "),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export interface CertPair {
@@ -52,15 +56,20 @@ export function selfSignedCert(name: string): CertPair {
   }
 }
 
-export const SSH_KEY = ed25519Pem();
-export const HOST_KEY = ed25519OpenSshPublic();
-export const SSH_PUBLIC_KEY = ed25519OpenSshPublic();
-export const HOST_PRIVATE_KEY = ed25519Pem();
+/** The deploy key (aistudio:sshPrivateKey) and its public half (cloud.sshPublicKey). */
+export const DEPLOY_KEY = sshKeygen();
+export const SSH_KEY = DEPLOY_KEY.privateKey;
+export const SSH_PUBLIC_KEY = DEPLOY_KEY.publicKey;
+/** A new server's host key (aistudio:sshHostPrivateKey) and its public half, pinned as server.hostKey. */
+export const SERVER_HOST_KEY = sshKeygen();
+export const HOST_PRIVATE_KEY = SERVER_HOST_KEY.privateKey;
+export const HOST_KEY = SERVER_HOST_KEY.publicKey;
 
 /** target local: a test host, self-signed TLS by default. */
 export function localRaw(over: Raw = {}): Raw {
   return {
     target: "local",
+    domain: "photogooo.com",
     server: { host: "10.77.0.10", hostKey: HOST_KEY },
     sshPrivateKey: SSH_KEY,
     app: { dir: "provision/sample-app" },
@@ -72,6 +81,7 @@ export function localRaw(over: Raw = {}): Raw {
 export function alicloudCreateRaw(over: Raw = {}): Raw {
   return {
     target: "alicloud",
+    domain: "photogooo.com",
     server: { hostKey: HOST_KEY },
     sshPrivateKey: SSH_KEY,
     sshHostPrivateKey: HOST_PRIVATE_KEY,
@@ -87,6 +97,7 @@ export function alicloudCreateRaw(over: Raw = {}): Raw {
 export function alicloudAdoptRaw(over: Raw = {}): Raw {
   return {
     target: "alicloud",
+    domain: "photogooo.com",
     server: { hostKey: HOST_KEY, user: "deploy" },
     sshPrivateKey: SSH_KEY,
     tls: { email: "ops@photogooo.com" },
@@ -96,3 +107,23 @@ export function alicloudAdoptRaw(over: Raw = {}): Raw {
     ...over,
   };
 }
+
+/** Pulumi's view of a raw config (what the program reads): aistudio:KEY, objects and lists as JSON. */
+export function allConfigOf(raw: Raw): Record<string, string> {
+  return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined).map(([k, v]) => [`aistudio:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/** Runs `run`, which must throw a ConfigError, and returns its problems. */
+export function problemsThrownBy(run: () => unknown): { key: string; message: string }[] {
+  let err: unknown;
+  try {
+    run();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, "a bad config was accepted").toBeInstanceOf(ConfigError);
+  return (err as ConfigError).problems;
+}
+
+/** The problems of the ConfigError that parseConfig must throw. */
+export const problemsOf = (raw: Raw, stack: string) => problemsThrownBy(() => parseConfig(raw, stack));
