@@ -27,7 +27,7 @@ export function doctorTarget(v: StackView, extra: TargetExtras = {}): DoctorTarg
     wechat: c.wechat.checks,
     minCertDays: c.wechat.minCertDays,
     tlsMode: c.tls.mode,
-    ssh: { host: ip, port: c.server.port, user: c.server.user, hostKey: c.server.hostKey, privateKey: c.server.privateKey },
+    ssh: { host: ip, port: c.server.port, user: c.server.user, hostKey: c.server.hostKey, privateKey: c.server.privateKey, ...(c.server.passphrase ? { passphrase: c.server.passphrase } : {}) },
     securityGroupRules: v.securityGroupRules,
     miniprogramDir: extra.miniprogram,
     hostsFile: extra.hostsFile,
