@@ -9,13 +9,15 @@ import { alicloudCreateRaw, allConfigOf, localRaw, sshKeygen } from "./fixtures"
 const SECRETS = ["sshPrivateKey", "sshHostPrivateKey", "sshPrivateKeyPassphrase", "appEnv", "tlsPrivateKey", "wechatAppSecret"].map((k) => `aistudio:${k}`);
 
 /** Runs a fresh copy of the program with `raw` as the stack's config; returns what it threw and registered. */
-async function runProgram(raw: Raw, stack: string): Promise<{ error?: Error; runError: boolean; registered: string[] }> {
+async function runProgram(raw: Raw, stack: string): Promise<{ error?: Error; runError: boolean; registered: string[]; inputs: unknown[] }> {
   vi.resetModules();
   const pulumi: typeof pulumiType = await import("@pulumi/pulumi");
   const registered: string[] = [];
+  const inputs: unknown[] = [];
   await pulumi.runtime.setMocks({
     newResource: async (a) => {
       registered.push(`${a.type} ${a.name}`);
+      inputs.push(a.inputs);
       return { id: `id-${a.name}`, state: { ...a.inputs, ipAddress: "198.51.100.7" } };
     },
     call: async () => ({ ids: ["cn-hangzhou-i"], zones: [{ id: "cn-hangzhou-i", availableInstanceTypes: ["ecs.e-c1m2.large"] }], images: [{ id: "ubuntu_22_04" }] }),
@@ -29,7 +31,7 @@ async function runProgram(raw: Raw, stack: string): Promise<{ error?: Error; run
   }
   await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
   // a RunError: Pulumi prints its message without a stack trace
-  return { error, runError: pulumi.RunError.isInstance(error), registered };
+  return { error, runError: pulumi.RunError.isInstance(error), registered, inputs };
 }
 
 describe("a bad config never reaches resource registration", () => {
@@ -50,5 +52,33 @@ describe("a bad config never reaches resource registration", () => {
     const { error, registered } = await runProgram(localRaw(), "local");
     expect(error).toBeUndefined();
     expect(registered.some((r) => r.startsWith("aistudio:server:Provisioning"))).toBe(true);
+  });
+});
+
+/** How a secret reaches the mock monitor (the SDK's wire format): its plaintext sits under this signature. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** The inputs with every secret-wrapped value cut out: what would be plaintext in the state. */
+function withoutSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutSecrets);
+  if (v && typeof v === "object") {
+    if (SECRET_SIG in (v as Record<string, unknown>)) return "[secret]";
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, withoutSecrets(x)]));
+  }
+  return v;
+}
+
+describe("the deploy key's passphrase is a secret everywhere", () => {
+  it("an encrypted deploy key and its passphrase reach the resources only inside secrets", async () => {
+    const passphrase = "it-passphrase-5c0ffee-91";
+    const key = sshKeygen("ed25519", passphrase);
+    const { error, registered, inputs } = await runProgram(localRaw({ sshPrivateKey: key.privateKey, sshPrivateKeyPassphrase: passphrase }), "local");
+    expect(error).toBeUndefined();
+    expect(registered.length).toBeGreaterThan(3);
+    const all = JSON.stringify(inputs);
+    expect(all, "the passphrase does reach the steps (inside the secret connection)").toContain(passphrase);
+    const plain = JSON.stringify(withoutSecrets(inputs));
+    expect(plain).not.toContain(passphrase);
+    expect(plain).not.toContain(key.privateKey.split("\n")[1]);
   });
 });
