@@ -10,20 +10,12 @@ import { CLOUD_KEYS, FIREWALL_KEYS, normalName, parseCloud, parseFirewall } from
 import { APP_KEYS, AppContract, SMOKE_KEYS, SmokeProbe, SmokeRequest, parseAppContract, parseAppEnv, parseAppSource, parseSmoke } from "./config-app";
 import { Problem, Section } from "./config-section";
 import { SERVER_KEYS, checkDeployPublicKey, checkHostPrivateKey, parseServer } from "./config-ssh";
+import type { Connection } from "../core/ssh";
 
 export type TlsMode = "acme" | "provided" | "self-signed";
 
-export interface ServerConn {
-  host: string;
-  port: number;
-  user: string;
-  /** Pinned host key, "ssh-ed25519 AAAA..." (type + base64). */
-  hostKey: string;
-  /** Secret. */
-  privateKey: string;
-  /** Secret: the deploy key's passphrase, when it is encrypted. */
-  passphrase?: string;
-}
+/** SSH to the server: address, port, user, pinned host key, deploy key (secret) and its passphrase (secret). */
+export type ServerConn = Connection;
 
 export interface AppSource {
   kind: "dir" | "archive" | "git";
