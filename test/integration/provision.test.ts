@@ -126,14 +126,14 @@ describe.skipIf(!canRun)("provisioning on a real host", () => {
     console.log(`gunicorn back after kill -9 in ${ms} ms`);
   });
 
-  it("the unit passes systemd-analyze verify and scores 3.0 or lower in systemd-analyze security", () => {
+  it("the unit passes systemd-analyze verify and scores 2.0 or lower (the app contract keeps the sandbox: only the data dir is writable) in systemd-analyze security", () => {
     const v = hostCmdResult(HOST, "systemd-analyze verify /etc/systemd/system/aistudio.service 2>&1");
     expect(v.code, v.out).toBe(0);
     const sec = hostCmd(HOST, "systemd-analyze security aistudio.service --no-pager 2>&1 | tail -1");
     const m = /exposure level for aistudio\.service:\s*([\d.]+)/.exec(sec);
     expect(m, sec).not.toBeNull();
     console.log(`systemd-analyze security aistudio: ${m![1]}`);
-    expect(Number(m![1])).toBeLessThanOrEqual(3.0);
+    expect(Number(m![1])).toBeLessThanOrEqual(2.0);
   });
 
   it("an invalid nginx change fails the deploy with nginx's message and the site keeps answering", async () => {
