@@ -82,6 +82,8 @@ export function renderAnsibleFiles(outDir: string, o: RenderOptions = {}): Rende
     ufw_rules: firewallRules({ sshPort: cfg.server.port, adminCidrs: cfg.firewall.adminCidrs }),
   };
   fs.writeFileSync(path.join(outDir, "vars.json"), JSON.stringify(vars, null, 2) + "\n");
+  // the smoke request's body (the guide's visit call), sent by curl from the controller
+  fs.writeFileSync(path.join(outDir, "smoke.json"), JSON.stringify({ sessionId: "ansible-smoke", type: "launch" }) + "\n");
   return { dir: outDir, releaseId: rid, files };
 }
 
