@@ -153,7 +153,22 @@ export class StackDriver {
     readonly stack: Stack,
     private readonly workspace: LocalWorkspace,
     private readonly env: Record<string, string>,
+    /** The project's Pulumi.<stack>.yaml that pulumi writes (the salt) for a stack whose settings live elsewhere. */
+    private readonly strayFile?: string,
   ) {}
+
+  /**
+   * Runs a pulumi command and then moves the salt pulumi may have written into the project's
+   * Pulumi.<stack>.yaml to the stack's own settings file: `stack init`/`select`, and the
+   * `stack output --show-secrets` the Automation API runs after `up`, all write it there.
+   */
+  private async tidied<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } finally {
+      if (this.strayFile && this.spec.configFile) moveSalt(this.strayFile, this.spec.configFile);
+    }
+  }
 
   /** Opens an existing stack (or creates it with `create`). */
   static async open(spec: StackSpec, o: { create?: boolean } = {}): Promise<StackDriver> {
@@ -172,8 +187,9 @@ export class StackDriver {
     } else {
       stack = await Stack.select(spec.name, workspace);
     }
-    if (spec.configFile && !hadProjectFile) moveSalt(projectFile, spec.configFile);
-    return new StackDriver(spec, stack, workspace, env);
+    const stray = spec.configFile && !hadProjectFile ? projectFile : undefined;
+    if (stray) moveSalt(stray, spec.configFile!);
+    return new StackDriver(spec, stack, workspace, env, stray);
   }
 
   // Config commands with a settings file of its own: LocalWorkspace's getAllConfig/setConfig take
@@ -193,13 +209,13 @@ export class StackDriver {
   /** The stack's config with secrets decrypted (in memory only), flattened. */
   async config(): Promise<Record<string, string>> {
     if (!this.spec.configFile) return flattenConfig(await this.stack.getAllConfig());
-    return flattenConfig(JSON.parse((await this.cli(["config", "--show-secrets", "--json"])).stdout));
+    return flattenConfig(JSON.parse((await this.tidied(this.cli(["config", "--show-secrets", "--json"]))).stdout));
   }
 
   /** Sets one config value; secrets are encrypted by the stack's secrets provider. */
   async setConfig(key: string, value: string, o: { secret?: boolean; path?: boolean } = {}): Promise<void> {
     if (!this.spec.configFile) return this.stack.setConfig(key, { value, secret: o.secret }, o.path);
-    await this.cli(["config", "set", ...(o.path ? ["--path"] : []), o.secret ? "--secret" : "--plaintext", key, "--", value]);
+    await this.tidied(this.cli(["config", "set", ...(o.path ? ["--path"] : []), o.secret ? "--secret" : "--plaintext", key, "--", value]));
   }
 
   private opts(o: RunOptions) {
@@ -219,7 +235,7 @@ export class StackDriver {
     const t0 = Date.now();
     const log = new EventLog();
     try {
-      const r = await this.stack.up({ ...this.opts(o), onEvent: log.onEvent });
+      const r = await this.tidied(this.stack.up({ ...this.opts(o), onEvent: log.onEvent }));
       return { code: 0, stdout: r.stdout, stderr: r.stderr, seconds: secondsSince(t0), changes: { ...(r.summary.resourceChanges ?? {}) } as Record<string, number>, ops: log.ops };
     } catch (e) {
       return { ...failure(e), seconds: secondsSince(t0), changes: {}, ops: log.ops };
@@ -231,7 +247,7 @@ export class StackDriver {
     const t0 = Date.now();
     const log = new EventLog();
     try {
-      const r = await this.stack.preview({ ...this.opts(o), diff: o.diff, onEvent: log.onEvent });
+      const r = await this.tidied(this.stack.preview({ ...this.opts(o), diff: o.diff, onEvent: log.onEvent }));
       const changes = { ...(r.changeSummary ?? {}) } as Record<string, number>;
       return { code: 0, stdout: r.stdout, stderr: r.stderr, seconds: secondsSince(t0), changes, ops: log.ops, steps: log.steps, errors: log.errors };
     } catch (e) {
@@ -242,7 +258,7 @@ export class StackDriver {
   async refresh(o: RunOptions = {}): Promise<RunResult> {
     const t0 = Date.now();
     try {
-      const r = await this.stack.refresh({ configFile: this.spec.configFile, color: "never", onOutput: o.onOutput, expectNoChanges: o.expectNoChanges });
+      const r = await this.tidied(this.stack.refresh({ configFile: this.spec.configFile, color: "never", onOutput: o.onOutput, expectNoChanges: o.expectNoChanges }));
       return { code: 0, stdout: r.stdout, stderr: r.stderr, seconds: secondsSince(t0), changes: { ...(r.summary.resourceChanges ?? {}) } as Record<string, number>, ops: {} };
     } catch (e) {
       return { ...failure(e), seconds: secondsSince(t0), changes: {}, ops: {} };
@@ -252,7 +268,7 @@ export class StackDriver {
   async destroy(o: RunOptions = {}): Promise<RunResult> {
     const t0 = Date.now();
     try {
-      const r = await this.stack.destroy({ configFile: this.spec.configFile, color: "never", onOutput: o.onOutput });
+      const r = await this.tidied(this.stack.destroy({ configFile: this.spec.configFile, color: "never", onOutput: o.onOutput }));
       return { code: 0, stdout: r.stdout, stderr: r.stderr, seconds: secondsSince(t0), changes: { ...(r.summary.resourceChanges ?? {}) } as Record<string, number>, ops: {} };
     } catch (e) {
       return { ...failure(e), seconds: secondsSince(t0), changes: {}, ops: {} };
@@ -261,13 +277,13 @@ export class StackDriver {
 
   /** The stack's outputs as plain values (secrets decrypted, in memory only). */
   async outputs(): Promise<Record<string, any>> {
-    const m = await this.stack.outputs();
+    const m = await this.tidied(this.stack.outputs());
     return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.value]));
   }
 
   /** The state (secrets decrypted, in memory only). */
   exportState(): Promise<Deployment> {
-    return this.stack.exportStack();
+    return this.tidied(this.stack.exportStack());
   }
 }
 

@@ -1,7 +1,9 @@
 // Walking skeleton on a real host: `pulumi up` provisions a fresh Debian 12 test host, the smoke
 // test passes over HTTPS through nginx, and a second `pulumi up` changes and restarts nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requireHosts } from "../support/capability";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { requireHosts, REPO } from "../support/capability";
 import { bootHost, hostCmd, localConfig, TestStack, unchanged } from "../support/hosts";
 import { visit } from "../../checks/visit";
 
@@ -45,5 +47,7 @@ describe.skipIf(!canRun)("walking skeleton: pulumi up on a fresh test host", () 
     const after = hostCmd(HOST, "systemctl show -p ActiveEnterTimestampMonotonic --value aistudio nginx");
     expect(after).toBe(before);
     console.log(`no-op re-run: ${u.seconds.toFixed(1)}s`);
+    // a stack with its own settings file leaves nothing in the project (pulumi writes the salt there)
+    expect(fs.existsSync(path.join(REPO, `Pulumi.${stack.name}.yaml`)), "stray Pulumi.<stack>.yaml in the project").toBe(false);
   });
 });
