@@ -55,13 +55,30 @@ if ! [ -f "$LIVE_DIR/fullchain.pem" ] || ! [ -f "$RENEWAL_CONF" ] || [ "$have_se
   fi
   cert_changed=1
 fi
+links_changed=0
 if [ "$(readlink "$FULLCHAIN" || true)" != "$LIVE_DIR/fullchain.pem" ] || [ "$(readlink "$PRIVKEY" || true)" != "$LIVE_DIR/privkey.pem" ]; then
+  # keep what nginx serves now (a file or a link, mode and owner kept), to put back if nginx
+  # rejects the new certificate
+  for f in "$FULLCHAIN" "$PRIVKEY"; do
+    rm -f "$f.aistudio-prev"
+    if [ -e "$f" ] || [ -L "$f" ]; then cp -a "$f" "$f.aistudio-prev"; fi
+  done
   ln -sfn "$LIVE_DIR/fullchain.pem" "$FULLCHAIN"
   ln -sfn "$LIVE_DIR/privkey.pem" "$PRIVKEY"
+  links_changed=1
   cert_changed=1
 fi
 if [ "$cert_changed" = 1 ]; then
-  nginx -t 2>&1
+  if ! nginx -t 2>&1; then
+    if [ "$links_changed" = 1 ]; then
+      for f in "$FULLCHAIN" "$PRIVKEY"; do
+        if [ -e "$f.aistudio-prev" ] || [ -L "$f.aistudio-prev" ]; then mv -fT "$f.aistudio-prev" "$f"; fi
+      done
+    fi
+    echo "nginx rejected its configuration with the certificate for $DOMAIN (nginx -t above): the previous certificate is back in place and nginx keeps serving it; nginx was not reloaded" >&2
+    exit 1
+  fi
+  rm -f "$FULLCHAIN.aistudio-prev" "$PRIVKEY.aistudio-prev"
   systemctl reload nginx
 fi
 if [ "$(systemctl is-enabled certbot.timer 2>/dev/null || true)" != enabled ] || ! systemctl is-active --quiet certbot.timer; then

@@ -478,6 +478,21 @@ echo "Successfully received certificate."`;
     expect(box.calls("systemctl").filter((c) => c.includes("nginx"))).toEqual([]);
   });
 
+  it("a new certificate that nginx -t rejects is rolled back: the previous file is back (mode kept), nginx not reloaded", () => {
+    const { box, run } = live(issuing);
+    box.stub("nginx", `if [ "$1" = -t ]; then echo 'nginx: [emerg] cannot load certificate key' >&2; exit 1; fi`);
+    const r = run();
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain("nginx: [emerg] cannot load certificate key");
+    expect(lastLine(r.stderr)).toMatch(/^nginx rejected its configuration with the certificate for photogooo\.com .*the previous certificate is back in place/);
+    expect(fs.lstatSync(box.at(FULLCHAIN)).isSymbolicLink()).toBe(false);
+    expect(box.read(FULLCHAIN)).toBe(BOOTSTRAP);
+    expect(box.read(PRIVKEY)).toBe("bootstrap key\n");
+    expect(fs.statSync(box.at(PRIVKEY)).mode & 0o777).toBe(0o600);
+    expect(box.exists(FULLCHAIN + ".aistudio-prev")).toBe(false);
+    expect(box.calls("systemctl").filter((c) => c.includes("nginx"))).toEqual([]);
+  });
+
   it("(opposite) when certbot succeeds, nginx's certificate links to certbot's and nginx is reloaded", () => {
     const { box, run } = live(issuing);
     const r = run();
@@ -488,5 +503,7 @@ echo "Successfully received certificate."`;
     expect(fs.readlinkSync(box.at(PRIVKEY))).toBe(box.at(`${LIVE}/privkey.pem`));
     expect(box.calls("nginx")).toEqual(["nginx -t"]);
     expect(box.calls("systemctl")).toContain("systemctl reload nginx");
+    expect(box.exists(FULLCHAIN + ".aistudio-prev")).toBe(false);
+    expect(box.exists(PRIVKEY + ".aistudio-prev")).toBe(false);
   });
 });
