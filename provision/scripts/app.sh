@@ -121,9 +121,15 @@ if [ "$ok" != 1 ]; then
   exit 1
 fi
 
-# keep the live release and the previous one
-keep1=$(readlink -f "$APP_ROOT/current"); keep2=$(cat "$APP_ROOT/previous" 2>/dev/null || true)
-for d in "$APP_ROOT"/releases/*; do
-  [ -d "$d" ] || continue
-  [ "$d" = "$keep1" ] || [ "$d" = "$keep2" ] || [[ "$d" == *.incoming ]] || rm -rf "$d"
-done
+# keep the live release and the previous one, compared by release id (the directory's name), so a
+# symlinked $APP_ROOT can never make the live release look like an old one; nothing is removed when
+# the live release cannot be read
+keep1=$(basename "$(readlink "$APP_ROOT/current" 2>/dev/null || true)")
+keep2=$(basename "$(cat "$APP_ROOT/previous" 2>/dev/null || true)")
+if [ -n "$keep1" ]; then
+  for d in "$APP_ROOT"/releases/*; do
+    [ -d "$d" ] || continue
+    b=$(basename "$d")
+    [ "$b" = "$keep1" ] || [ "$b" = "$keep2" ] || [[ "$b" == *.incoming ]] || rm -rf "$d"
+  done
+fi

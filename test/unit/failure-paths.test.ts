@@ -166,8 +166,14 @@ describe("app step", () => {
   });
 
   /** A server with a live release OLD (and an older one) and the same unit and environment. */
-  function live(o: AppOptions, stubs: Record<string, string>) {
+  function live(o: AppOptions, stubs: Record<string, string>, symlinkedRoot = false) {
     const box = new Sandbox(stubs);
+    if (symlinkedRoot) {
+      // /srv/aistudio is a link to the real directory (a data disk mounted elsewhere, say)
+      fs.mkdirSync(box.at("/data/aistudio-real"), { recursive: true });
+      fs.mkdirSync(path.dirname(box.at(APP_ROOT)), { recursive: true });
+      fs.symlinkSync(box.at("/data/aistudio-real"), box.at(APP_ROOT));
+    }
     for (const rel of [OLD, STALE]) box.write(`${rel}/RELEASE`, path.basename(rel) + "\n");
     fs.symlinkSync(box.at(OLD), box.at(`${APP_ROOT}/current`));
     box.write(`${APP_ROOT}/previous`, box.at(STALE) + "\n");
@@ -208,6 +214,15 @@ describe("app step", () => {
       expect(box.calls("curl")).toHaveLength(1);
       expect(serviceActions(box)).toEqual(["systemctl reload aistudio"]);
       expect(box.exists(OLD)).toBe(true);
+      expect(box.exists(STALE)).toBe(false);
+    });
+
+    it("with $APP_ROOT behind a symlink, pruning still keeps the live and the previous release", () => {
+      const { box, rel, run } = live(options(), {}, true);
+      const r = run();
+      expect(r.code, r.stderr).toBe(0);
+      expect(box.exists(`${rel}/RELEASE`)).toBe(true);
+      expect(box.exists(`${OLD}/RELEASE`)).toBe(true);
       expect(box.exists(STALE)).toBe(false);
     });
 
