@@ -33,11 +33,10 @@ export function doctorTarget(v: StackView, extra: TargetExtras = {}): DoctorTarg
     hostsFile: extra.hostsFile,
     wechatApp: c.wechat.appId && c.wechat.appSecret ? { appId: c.wechat.appId, appSecret: c.wechat.appSecret } : undefined,
     wechatDomains: wechatDomainLists(c.domain),
-    // c.app?: hand-made partial views (test/unit/wechat.test.ts) have no app section
-    appPort: c.app?.port,
-    admin: c.app?.admin,
+    appPort: c.app.port,
+    admin: c.app.admin,
     request: c.smoke.request,
-    redact: c.app ? secretValues(c) : undefined,
+    redact: secretValues(c),
   };
 }
 

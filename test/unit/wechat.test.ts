@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { CHECKS, DoctorTarget, ERROR_MAP, ROOT_CAUSE_ORDER, firstFailure, orderFor, CheckResult } from "../../checks/doctor/index";
 import { doctorTarget } from "../../stacks/doctor-target";
-import type { AistudioConfig } from "../../infra/config";
+import { parseConfig, type Raw } from "../../infra/config";
+import { HOST_KEY, alicloudCreateRaw, localRaw } from "./fixtures";
 import { wechatDomainLists } from "../../infra/outputs";
 import { HttpClient, WECHAT_API, WechatApiError, domainListOf, requestDomainsOf, wechatServerDomains } from "../../checks/wechat";
 
@@ -311,29 +312,29 @@ describe('the doctor check "wechat-domains"', () => {
 });
 
 describe("stacks/doctor-target doctorTarget", () => {
+  /** A stack view as readStack gives it: a parsed config and the stack's outputs. */
+  const viewOf = (raw: Raw, stack: string, outputs: Record<string, unknown> = {}) => ({ config: parseConfig(raw, stack), outputs });
+
   it("sets wechatApp only when both wechat.appId and aistudio:wechatAppSecret exist", () => {
-    const base = { domain: "photogooo.com", target: "alicloud", server: { host: "", port: 22, user: "root", hostKey: "", privateKey: "k" }, smoke: {}, tls: { mode: "acme" } };
-    const view = (wechat: Record<string, unknown>) => ({ config: { ...base, wechat } as unknown as AistudioConfig, outputs: { publicIp: "203.0.113.5" } });
-    expect(doctorTarget(view({ checks: true, minCertDays: 20, appId: "wx1", appSecret: SECRET })).wechatApp).toEqual({ appId: "wx1", appSecret: SECRET });
-    expect(doctorTarget(view({ checks: true, minCertDays: 20, appId: "wx1" })).wechatApp).toBeUndefined();
-    expect(doctorTarget(view({ checks: true, minCertDays: 20, appSecret: SECRET })).wechatApp).toBeUndefined();
+    const view = (appId?: string, appSecret?: string) =>
+      viewOf(alicloudCreateRaw({ wechat: { checks: true, minCertDays: 20, ...(appId ? { appId } : {}) }, ...(appSecret ? { wechatAppSecret: appSecret } : {}) }), "prod", { publicIp: "203.0.113.5" });
+    expect(doctorTarget(view("wx1", SECRET)).wechatApp).toEqual({ appId: "wx1", appSecret: SECRET });
+    expect(doctorTarget(view("wx1")).wechatApp).toBeUndefined();
+    expect(doctorTarget(view(undefined, SECRET)).wechatApp).toBeUndefined();
   });
 
   it("the lists the doctor compares are the stack's outputs (infra/outputs.ts): request, uploadFile and downloadFile合法域名", () => {
-    const config = { domain: "api.photogooo.com", target: "local", server: { host: "198.18.0.11", port: 22, user: "root", hostKey: "hk", privateKey: "k" }, smoke: {}, tls: { mode: "self-signed" }, wechat: { checks: false, minCertDays: 20 } } as unknown as AistudioConfig;
     const all = ["https://api.photogooo.com"];
     expect(wechatDomainLists("api.photogooo.com")).toEqual({ request: all, upload: all, download: all });
-    expect(doctorTarget({ config, outputs: {} }).wechatDomains).toEqual(wechatDomainLists("api.photogooo.com"));
+    expect(doctorTarget(viewOf(localRaw({ domain: "api.photogooo.com" }), "local")).wechatDomains).toEqual(wechatDomainLists("api.photogooo.com"));
   });
 
   it("targets the stack's public IP over SSH; local stacks connect to it directly and trust the server's own certificate", () => {
-    const cfg = (target: string, tls: Record<string, unknown>) =>
-      ({ config: { domain: "photogooo.com", target, server: { host: "198.18.0.11", port: 22, user: "root", hostKey: "hk", privateKey: "k" }, smoke: {}, tls, wechat: { checks: false, minCertDays: 20 } } as unknown as AistudioConfig, outputs: {} });
-    const local = doctorTarget(cfg("local", { mode: "self-signed" }));
+    const local = doctorTarget(viewOf(localRaw({ server: { host: "198.18.0.11", hostKey: HOST_KEY }, tls: { mode: "self-signed" } }), "local"));
     expect(local.connectTo).toBe("198.18.0.11");
     expect(local.ca).toBe("server-cert");
-    expect(local.ssh).toMatchObject({ host: "198.18.0.11", hostKey: "hk" });
-    const cloud = doctorTarget({ ...cfg("alicloud", { mode: "acme" }), outputs: { publicIp: "203.0.113.5" } });
+    expect(local.ssh).toMatchObject({ host: "198.18.0.11", hostKey: HOST_KEY });
+    const cloud = doctorTarget(viewOf(alicloudCreateRaw(), "prod", { publicIp: "203.0.113.5" }));
     expect(cloud.connectTo).toBeUndefined();
     expect(cloud.ca).toBeUndefined();
     expect(cloud.serverIp).toBe("203.0.113.5");
