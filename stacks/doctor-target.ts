@@ -6,8 +6,8 @@ import type { DoctorTarget, SecurityGroupRule } from "../checks/doctor/index";
 import { redact } from "../core/ssh";
 import { wechatDomainLists } from "../infra/outputs";
 import { secretValues } from "../infra/steps";
-import { PlannedStep, StackDriver, StackSpec } from "./driver";
-import { readStack, StackView } from "./read-stack";
+import { PlannedStep, StackDriver } from "./driver";
+import { readStack, SECURITY_GROUP_RULE_TYPE, StackView } from "./read-stack";
 
 export interface TargetExtras {
   miniprogram?: string;
@@ -40,7 +40,6 @@ export function doctorTarget(v: StackView, extra: TargetExtras = {}): DoctorTarg
   };
 }
 
-const RULE_TYPE = "alicloud:ecs/securityGroupRule:SecurityGroupRule";
 const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /**
@@ -52,7 +51,7 @@ export function liveRulesFromSteps(steps: PlannedStep[]): SecurityGroupRule[] {
   const live = new Map<string, SecurityGroupRule | undefined>();
   for (const s of steps) {
     // the refresh's own steps hold the state from before it
-    if (s.op === "refresh" || s.op === "read" || (s.oldState?.type ?? s.newState?.type) !== RULE_TYPE) continue;
+    if (s.op === "refresh" || s.op === "read" || (s.oldState?.type ?? s.newState?.type) !== SECURITY_GROUP_RULE_TYPE) continue;
     const o = s.oldState?.outputs;
     live.set(s.urn, o ? { name: s.urn.split("::").pop(), portRange: text(o.portRange) ?? "", cidrIp: text(o.cidrIp), policy: text(o.policy), type: text(o.type) } : undefined);
   }
@@ -65,8 +64,7 @@ export function liveRulesFromSteps(steps: PlannedStep[]): SecurityGroupRule[] {
  * plugin and cloud credentials. The plugin is not installable where the unit tests run, so this
  * path is tested through liveRulesFromSteps and an injected reader (test/unit/doctor-sg.test.ts).
  */
-async function readLiveRules(spec: StackSpec, urns: string[], secrets: string[]): Promise<SecurityGroupRule[]> {
-  const driver = await StackDriver.open(spec);
+async function readLiveRules(driver: StackDriver, urns: string[], secrets: string[]): Promise<SecurityGroupRule[]> {
   const r = await driver.preview({ refresh: true, target: urns });
   if (r.errors.length > 0 || (r.code !== 0 && r.steps.length === 0)) {
     throw new Error(redact(r.errors.join("; ") || r.stderr.trim().split("\n").pop() || `pulumi preview exited ${r.code}`, secrets));
@@ -76,9 +74,11 @@ async function readLiveRules(spec: StackSpec, urns: string[], secrets: string[])
 
 /** The target for a deployed stack; on a cloud stack, with the live reader of its security group rules. */
 export async function targetFromStack(stack: string, extra: TargetExtras = {}): Promise<DoctorTarget> {
-  const view = await readStack(stack, extra.configFile);
+  // one driver for the state and, later, the live reading
+  const driver = await StackDriver.open({ name: stack, configFile: extra.configFile });
+  const view = await readStack(driver);
   const tg = doctorTarget(view, extra);
   const urns = (view.securityGroupRules ?? []).flatMap((r) => (r.urn ? [r.urn] : []));
-  if (urns.length > 0) tg.liveSecurityGroupRules = () => readLiveRules({ name: stack, configFile: extra.configFile }, urns, tg.redact ?? []);
+  if (urns.length > 0) tg.liveSecurityGroupRules = () => readLiveRules(driver, urns, tg.redact ?? []);
   return tg;
 }

@@ -2,17 +2,13 @@
 // doctor and drift. Secrets are read into memory only.
 import { AistudioConfig, parseConfig } from "../infra/config";
 import { rawFromPulumi, withTesthost } from "../infra/read-config";
-import { StackDriver, StackSpec } from "./driver";
+import type { SecurityGroupRule } from "../checks/doctor/index";
+import { StackDriver } from "./driver";
 
-export interface SecurityGroupRuleView {
-  /** The rule resource's URN and its last part (e.g. aistudio-in-443): what the doctor refreshes and matches by. */
-  urn?: string;
-  name?: string;
-  portRange: string;
-  cidrIp?: string;
-  policy?: string;
-  type?: string;
-}
+export const SECURITY_GROUP_RULE_TYPE = "alicloud:ecs/securityGroupRule:SecurityGroupRule";
+
+/** A rule as the doctor checks it, with its resource's URN (what a live refresh targets). */
+export type SecurityGroupRuleView = SecurityGroupRule & { urn?: string };
 
 export interface StackView {
   config: AistudioConfig;
@@ -28,14 +24,13 @@ interface StateResource {
   outputs?: Record<string, unknown>;
 }
 
-export async function readStack(stack: string, configFile?: string, spec: Partial<StackSpec> = {}): Promise<StackView> {
-  const driver = await StackDriver.open({ ...spec, name: stack, configFile });
+export async function readStack(driver: StackDriver): Promise<StackView> {
   const [flat, state] = await Promise.all([driver.config(), driver.exportState()]);
-  const config = parseConfig(withTesthost(rawFromPulumi(flat)), stack);
+  const config = parseConfig(withTesthost(rawFromPulumi(flat)), driver.spec.name);
   const resources = ((state.deployment as { resources?: StateResource[] })?.resources ?? []);
   const outputs = (resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {}) as Record<string, any>;
   const rules = resources
-    .filter((r) => r.type === "alicloud:ecs/securityGroupRule:SecurityGroupRule")
+    .filter((r) => r.type === SECURITY_GROUP_RULE_TYPE)
     .map((r) => ({ urn: r.urn, name: r.urn?.split("::").pop(), portRange: r.inputs?.portRange ?? "", cidrIp: r.inputs?.cidrIp, policy: r.inputs?.policy, type: r.inputs?.type }));
   return { config, outputs, securityGroupRules: config.target === "alicloud" ? rules : undefined };
 }
