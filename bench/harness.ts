@@ -11,7 +11,7 @@ import { runFloor } from "./floor";
 import { bootHost, counted, downAll, downHost, hostCmd, SshCounts } from "./hosts";
 import type { LoadResult } from "./load";
 import { renderAnsibleFiles, Rendered } from "./render-ansible-files";
-import { buildProgram, REPO, RESULTS, say, WORK } from "./repo";
+import { buildProgram, ensureToolchain, REPO, RESULTS, say, WORK } from "./repo";
 import { secretHits } from "./security";
 import { BenchStack, benchConfig } from "./stack";
 import { unchanged } from "../stacks/scratch";
@@ -79,6 +79,7 @@ function cmdVersion(cmd: string, args: string[]): string {
 /** Installs what the bench needs when missing (Debian packages; root). */
 export function ensurePrereqs(o: BenchOptions): void {
   execFileSync("bash", [path.join(REPO, "bench/prereqs.sh"), ...(o.testssl ? ["--testssl"] : [])], { stdio: ["ignore", "inherit", "inherit"] });
+  ensureToolchain();
 }
 
 export async function runBench(o: BenchOptions): Promise<{ results: BenchResults; file: string; table: string }> {

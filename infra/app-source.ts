@@ -33,16 +33,6 @@ export function readAppDir(dir: string, key = "app.dir", label = dir): AppFile[]
   return out;
 }
 
-/** The directory holding Pulumi.yaml (the program itself runs from dist/). */
-export function projectRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-  return dir;
-}
 
 /** An app archive (.tar, .tar.gz, .tgz) is unpacked locally and shipped like a directory. */
 export function readAppArchive(file: string): AppFile[] {

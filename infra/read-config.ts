@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import { AistudioConfig, ConfigError, Raw, collectConfig } from "./config";
 import type { Problem } from "./config-section";
-import { projectRoot, readAppSource } from "./app-source";
+import { readAppSource } from "./app-source";
+import { repoRoot } from "../core/paths";
 import { readTesthost } from "./testhost";
 import type { AppFile } from "../provision/app";
 
@@ -25,7 +26,7 @@ export function rawFromPulumi(all: Record<string, string>): Raw {
 }
 
 /** The validated config and the app's files (dir and archive sources), or a ConfigError with every problem. */
-export function loadConfig(all: Record<string, string>, stack: string, root = projectRoot()): { cfg: AistudioConfig; appFiles: AppFile[] } {
+export function loadConfig(all: Record<string, string>, stack: string, root = repoRoot()): { cfg: AistudioConfig; appFiles: AppFile[] } {
   const problems: Problem[] = [];
   const raw = withTesthost(rawFromPulumi(all), problems);
   const { config, problems: found } = collectConfig(raw, stack);

@@ -255,26 +255,6 @@ export class StackDriver {
     }
   }
 
-  async refresh(o: RunOptions = {}): Promise<RunResult> {
-    const t0 = Date.now();
-    try {
-      const r = await this.tidied(this.stack.refresh({ configFile: this.spec.configFile, color: "never", onOutput: o.onOutput, expectNoChanges: o.expectNoChanges }));
-      return { code: 0, stdout: r.stdout, stderr: r.stderr, seconds: secondsSince(t0), changes: { ...(r.summary.resourceChanges ?? {}) } as Record<string, number>, ops: {} };
-    } catch (e) {
-      return { ...failure(e), seconds: secondsSince(t0), changes: {}, ops: {} };
-    }
-  }
-
-  async destroy(o: RunOptions = {}): Promise<RunResult> {
-    const t0 = Date.now();
-    try {
-      const r = await this.tidied(this.stack.destroy({ configFile: this.spec.configFile, color: "never", onOutput: o.onOutput }));
-      return { code: 0, stdout: r.stdout, stderr: r.stderr, seconds: secondsSince(t0), changes: { ...(r.summary.resourceChanges ?? {}) } as Record<string, number>, ops: {} };
-    } catch (e) {
-      return { ...failure(e), seconds: secondsSince(t0), changes: {}, ops: {} };
-    }
-  }
-
   /** The stack's outputs as plain values (secrets decrypted, in memory only). */
   async outputs(): Promise<Record<string, any>> {
     const m = await this.tidied(this.stack.outputs());
