@@ -89,13 +89,16 @@ export function visit(t: VisitTarget, sessionId: string): Promise<VisitResult> {
   return apiCall(t, VISIT_REQUEST, sessionId);
 }
 
+/** GET and HEAD carry no body. */
+const withBody = (method: string, body: string): string | undefined => (method === "GET" || method === "HEAD" ? undefined : body);
+
 function isHtml(ct: string, body: string): boolean {
   return /html/i.test(ct) || body.trimStart().startsWith("<");
 }
 
 /** A request that must answer 2xx JSON carrying the expected fields (the smoke request). */
 export async function apiCall(t: VisitTarget, req: SmokeRequest, sessionId: string): Promise<VisitResult> {
-  const payload = req.body ?? (req.method === "GET" || req.method === "HEAD" ? undefined : JSON.stringify({ sessionId, type: "launch" }));
+  const payload = req.body ?? withBody(req.method, JSON.stringify({ sessionId, type: "launch" }));
   let r;
   try {
     r = await httpsRequest(t, req.method, req.path, payload);
@@ -128,7 +131,7 @@ export async function apiCall(t: VisitTarget, req: SmokeRequest, sessionId: stri
 export async function probeCall(t: VisitTarget, p: SmokeProbe): Promise<VisitResult> {
   let r;
   try {
-    r = await httpsRequest(t, p.method, p.path, p.method === "GET" || p.method === "HEAD" ? undefined : "{}");
+    r = await httpsRequest(t, p.method, p.path, withBody(p.method, "{}"));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return { ok: false, error: err.message, problems: [`${p.method} ${p.path}: expected an HTTPS answer, found: ${err.code ?? ""} ${err.message}`] };
