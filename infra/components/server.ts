@@ -3,10 +3,9 @@
 // connection and the smoke target: nothing else of the config.
 import * as pulumi from "@pulumi/pulumi";
 import { RemoteStep, ConnectionArgs } from "../runner/remote-step";
-import { SmokeTest } from "./smoke-test";
+import { SmokeSpec, SmokeTest } from "./smoke-test";
 import { fingerprintOf } from "../../provision/fingerprint";
 import type { Step } from "../../provision/step";
-import type { SmokeProbe, SmokeRequest } from "../../checks/visit";
 
 export interface ServerProvisioningArgs {
   /** SSH to the server: address (test host, EIP, or adopted server), port, user, pinned host key, deploy key. */
@@ -17,18 +16,7 @@ export interface ServerProvisioningArgs {
   steps: Step[];
   /** Secret values to scrub from any output. */
   redact: string[];
-  smoke: {
-    domain: string;
-    /** Where the smoke test connects (defaults to DNS for the domain). */
-    connectTo?: pulumi.Input<string>;
-    /** "system" | "server-cert" | a PEM bundle */
-    trust: string;
-    timeoutSeconds: number;
-    request?: SmokeRequest;
-    probes?: SmokeProbe[];
-    /** gunicorn's port on the server, for the diagnostics of a failed smoke test. */
-    appPort?: number;
-  };
+  smoke: SmokeSpec;
 }
 
 export class ServerProvisioning extends pulumi.ComponentResource {

@@ -9,15 +9,22 @@ import type { ConnectionArgs } from "../runner/remote-step";
 // the implementation lives in smoke-impl.ts, loaded from dist/ by the provider process
 const provider: pulumi.dynamic.ResourceProvider = implProvider("dist/infra/runner/smoke-impl.js");
 
-export interface SmokeTestArgs {
+/** What the smoke test checks: the domain, where to connect, what to trust, the request and probes. */
+export interface SmokeSpec {
   domain: string;
+  /** Where the smoke test connects (defaults to DNS for the domain). */
   connectTo?: pulumi.Input<string>;
+  /** "system" | "server-cert" | a PEM bundle */
   trust: pulumi.Input<string>;
   timeoutSeconds: number;
   /** The smoke request and the extra probes (default: the guide's visit call, no probes). */
   request?: SmokeRequest;
   probes?: SmokeProbe[];
+  /** gunicorn's port on the server, for the diagnostics of a failed smoke test. */
   appPort?: number;
+}
+
+export interface SmokeTestArgs extends SmokeSpec {
   connection: pulumi.Input<ConnectionArgs>;
   redact?: pulumi.Input<pulumi.Input<string>[]>;
   triggers: pulumi.Input<pulumi.Input<string>[]>;
