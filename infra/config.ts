@@ -10,6 +10,7 @@ import { CLOUD_KEYS, FIREWALL_KEYS, normalName, parseCloud, parseFirewall } from
 import { APP_KEYS, AppContract, SMOKE_KEYS, SmokeProbe, SmokeRequest, parseAppContract, parseAppEnv, parseAppSource, parseSmoke } from "./config-app";
 import { Problem, Section } from "./config-section";
 import { SERVER_KEYS, checkDeployPublicKey, checkHostPrivateKey, parseServer } from "./config-ssh";
+import { BACKUP_KEYS, BackupConfig, DATABASE_KEYS, DATA_KEYS, DataVolume, DatabaseConfig, parseBackup, parseData, parseDatabase } from "./config-data";
 import type { Connection } from "../core/ssh";
 
 export type TlsMode = "acme" | "provided" | "self-signed";
@@ -76,6 +77,11 @@ export interface AistudioConfig {
   nginx: { clientMaxBodySize: string; extraServerConfig: string };
   wechat: { checks: boolean; minCertDays: number; appId?: string; appSecret?: string };
   smoke: { connectTo?: string; timeoutSeconds: number; request: SmokeRequest; probes: SmokeProbe[] };
+  /** The data volume holding app.dataDir (and a local database); undefined: the system disk. */
+  volume?: DataVolume;
+  database: DatabaseConfig;
+  /** restic backups of the database and the data dir; undefined: none (the doctor warns). */
+  backup?: BackupConfig;
   cloud?: CloudConfig;
 }
 
@@ -94,7 +100,9 @@ export type Raw = Record<string, unknown>;
 /** Every aistudio:* key; the objects among them declare their own keys (config-*.ts). */
 export const TOP_KEYS = [
   "target", "domain", "testhost", "server", "cloud", "tls", "app", "nginx", "firewall", "wechat", "smoke",
+  "data", "database", "backup",
   "sshPrivateKey", "sshPrivateKeyPassphrase", "sshHostPrivateKey", "tlsPrivateKey", "appEnv", "wechatAppSecret",
+  "databasePassword", "databaseUrl", "backupPassword", "backupSecretAccessKey",
 ] as const;
 const TLS_KEYS = ["mode", "email", "acmeServer", "caBundle", "acmeCaBundle", "certificate"] as const;
 const NGINX_KEYS = ["clientMaxBodySize", "extraServerConfig"] as const;
@@ -242,5 +250,10 @@ export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig
   }
   else if (Object.keys(c.raw).length > 0) bad("cloud", "is set but target is local; the local stack never creates Alibaba Cloud resources. Remove the cloud block or set target alicloud");
 
-  return { config: { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, cloud }, problems };
+  // data: the volume, the database, the backups
+  const volume = parseData(top.child("data", DATA_KEYS), isLocal, stack);
+  const database = parseDatabase(top.child("database", DATABASE_KEYS), { password: top.str("databasePassword"), url: top.str("databaseUrl") }, isLocal, app.env);
+  const backup = parseBackup(top.child("backup", BACKUP_KEYS), { password: top.str("backupPassword"), secretAccessKey: top.str("backupSecretAccessKey") }, target, cloud?.region);
+
+  return { config: { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, volume, database, backup, cloud }, problems };
 }

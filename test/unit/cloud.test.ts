@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type * as pulumiType from "@pulumi/pulumi";
 import type { AistudioConfig, Raw } from "../../infra/config";
-import { HOST_KEY, HOST_PRIVATE_KEY, SSH_KEY, SSH_PUBLIC_KEY } from "./fixtures";
+import { ALICLOUD_BACKUP, HOST_KEY, HOST_PRIVATE_KEY, SSH_KEY, SSH_PUBLIC_KEY, allConfigOf } from "./fixtures";
 
 interface Recorded {
   type: string;
@@ -90,6 +90,7 @@ function createRaw(over: { cloud?: Raw; firewall?: Raw; domain?: string } = {}):
     app: { dir: "provision/sample-app" },
     firewall: over.firewall ?? { adminCidrs: ["203.0.113.10/32"] },
     cloud: { region: "cn-hangzhou", image: "ubuntu2204", instanceType: "ecs.e-c1m2.large", sshPublicKey: SSH_PUBLIC_KEY, ...over.cloud },
+    ...ALICLOUD_BACKUP,
   };
 }
 
@@ -103,6 +104,7 @@ function adoptRaw(cloud: Raw, firewall: Raw = { adminCidrs: ["203.0.113.10/32"] 
     app: { dir: "provision/sample-app" },
     firewall,
     cloud: { region: "cn-hangzhou", ...cloud },
+    ...ALICLOUD_BACKUP,
   };
 }
 
@@ -461,7 +463,8 @@ describe("the whole program, a prod-like alicloud stack", () => {
       "aistudio:app": JSON.stringify({ dir: "provision/sample-app", workers: 2 }),
       "aistudio:firewall": JSON.stringify({ adminCidrs: ["203.0.113.10/32"] }),
       "aistudio:cloud": JSON.stringify({ region: "cn-hangzhou", image: "ubuntu2204", instanceType: "ecs.e-c1m2.large", sshPublicKey: SSH_PUBLIC_KEY, dnsZone: "photogooo.com" }),
-    }, ["aistudio:sshPrivateKey", "aistudio:sshHostPrivateKey"]);
+      ...allConfigOf(ALICLOUD_BACKUP),
+    }, ["aistudio:sshPrivateKey", "aistudio:sshHostPrivateKey", "aistudio:backupPassword", "aistudio:backupSecretAccessKey"]);
     recorded.length = 0;
     invoked.length = 0;
     const program = await import("../../infra/index");

@@ -77,6 +77,13 @@ export function localRaw(over: Raw = {}): Raw {
   };
 }
 
+/** Backups every Alibaba Cloud stack must have: an OSS bucket, its RAM key and the restic password (secrets). */
+export const ALICLOUD_BACKUP: Raw = {
+  backup: { bucket: "photogooo-backup", accessKeyId: "LTAI5tBackupKeyId0001" },
+  backupSecretAccessKey: "oss-secret-access-key-0123456789",
+  backupPassword: "restic-repository-password-0123",
+};
+
 /** target alicloud, creating a new ECS server: acme TLS by default. */
 export function alicloudCreateRaw(over: Raw = {}): Raw {
   return {
@@ -89,6 +96,7 @@ export function alicloudCreateRaw(over: Raw = {}): Raw {
     app: { dir: "provision/sample-app" },
     firewall: { adminCidrs: ["203.0.113.7/32"] },
     cloud: { instanceType: "ecs.e-c1m2.large", sshPublicKey: SSH_PUBLIC_KEY },
+    ...ALICLOUD_BACKUP,
     ...over,
   };
 }
@@ -104,6 +112,7 @@ export function alicloudAdoptRaw(over: Raw = {}): Raw {
     app: { git: "https://git.example.com/aistudio/backend.git", ref: "v1.2.0" },
     firewall: { adminCidrs: ["203.0.113.7/32"] },
     cloud: { adoptAddress: "47.96.1.2", adoptSecurityGroupId: "sg-bp1abc", region: "cn-shanghai" },
+    ...ALICLOUD_BACKUP,
     ...over,
   };
 }
