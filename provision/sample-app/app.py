@@ -1,12 +1,13 @@
 """Sample aistudio backend: a stdlib WSGI app that answers like the real one (entry: app:application).
 
-  POST /api/user/visit {"sessionId": "...", "type": "launch"}  the mini program's visit, stored in SQLite
+  POST /api/user/visit {"sessionId": "...", "type": "launch"}  the mini program's visit, stored (store.py)
   GET  /api/visits/stats                                        {"success": true, "count": N}
   POST /api/upload?name=FILE, or multipart/form-data field file  saved under $AISTUDIO_MEDIA_DIR/uploads
   GET  /api/health
   /admin/...                                                    the admin backend (admin.py)
   GET  /                                                        the app's home page
 
+Data: SQLite, or PostgreSQL when DATABASE_URL is postgresql://… (db.py, Debian's python3-psycopg2).
 Environment: AISTUDIO_DATA_DIR, AISTUDIO_MEDIA_DIR, AISTUDIO_RELEASE, DATABASE_URL, SECRET_KEY,
 ADMIN_PASSWORD, AISTUDIO_SESSION_SECONDS, AISTUDIO_MAX_UPLOAD_BYTES; fault switches for tests:
 AISTUDIO_SAMPLE_FAIL=1 (the visit answers success:false), AISTUDIO_AUTH_REDIRECT=1 and

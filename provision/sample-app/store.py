@@ -1,51 +1,42 @@
-"""The sample app's SQLite database: visits and the admin's saved settings.
+"""The sample app's data: visits and the admin's saved settings, in SQLite or PostgreSQL.
 
-DATABASE_URL=sqlite:///<path> names the file; otherwise $AISTUDIO_DATA_DIR/aistudio.sqlite3.
+DATABASE_URL picks the database (db.py): unset or sqlite:///<path> is SQLite (by default
+$AISTUDIO_DATA_DIR/aistudio.sqlite3); postgresql://… or postgres://… is PostgreSQL through Debian's
+python3-psycopg2 (database.mode local: the server's own PostgreSQL on its unix socket; external: RDS).
 The schema is created on first use in each process, and by `python3 -m migrate` (pre-start).
+The SQL below is written once for both (? placeholders; db.py adapts them for psycopg2).
 """
 import json
-import os
-import sqlite3
 import time
 from contextlib import contextmanager
 
+import db
 import web
 
-SCHEMA = """
-PRAGMA journal_mode = WAL;
-CREATE TABLE IF NOT EXISTS visits (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    session_id TEXT NOT NULL,
-    type TEXT NOT NULL,
-    release TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS settings (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL,
-    updated_at INTEGER NOT NULL
-);
-"""
-
+DatabaseError = db.DatabaseError
 _ready = set()
 
 
 def db_path():
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("sqlite:///"):
-        return url[len("sqlite:///"):]
-    return os.path.join(web.data_dir(), "aistudio.sqlite3")
+    """The SQLite file in use, or None when DATABASE_URL names PostgreSQL."""
+    backend = db.backend()
+    return backend.path if isinstance(backend, db.SQLite) else None
+
+
+def describe():
+    """Where the data is, for messages: the SQLite path, or the URL with its password replaced by ***."""
+    return db.backend().label
 
 
 @contextmanager
 def connect():
     """A connection with the schema in place; one transaction, committed when the block ends."""
-    path = db_path()
-    conn = sqlite3.connect(path, timeout=10)
+    backend = db.backend()
+    conn = backend.open()
     try:
-        if path not in _ready:
-            conn.executescript(SCHEMA)
-            _ready.add(path)
+        if backend.key not in _ready:
+            backend.create_schema(conn)
+            _ready.add(backend.key)
         with conn:
             yield conn
     finally:
@@ -53,15 +44,18 @@ def connect():
 
 
 def migrate():
+    """Creates the schema (idempotent); where the data is, as describe() says."""
+    backend = db.backend()
+    _ready.discard(backend.key)  # run the DDL again: the database may be new since this process saw it
     with connect():
         pass
-    return db_path()
+    return backend.label
 
 
 def add_visit(session_id, kind):
     with connect() as conn:
-        return conn.execute("INSERT INTO visits (session_id, type, release, created_at) VALUES (?, ?, ?, ?)",
-                            (session_id, kind, web.RELEASE, int(time.time()))).lastrowid
+        return conn.execute("INSERT INTO visits (session_id, type, release, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                            (session_id, kind, web.RELEASE, int(time.time()))).fetchone()[0]
 
 
 def visit_count():
@@ -79,5 +73,5 @@ def get_setting(key, default=None):
 def put_setting(key, value):
     with connect() as conn:
         conn.execute("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
-                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                      (key, json.dumps(value, ensure_ascii=False), int(time.time())))

@@ -1,7 +1,8 @@
 """The sample app in-process: every endpoint, the fault switches, sessions and uploads.
 
 python3 -m unittest discover -s provision/sample-app -p 'test_*.py' -v
-(test/unit/sample-app.test.ts runs it; infra/app-source.ts does not ship test_*.py.)
+(test/unit/sample-app.test.ts runs it; infra/app-source.ts does not ship test_*.py.) These run on SQLite;
+test_postgres.py runs the store and the admin API on PostgreSQL too.
 """
 import io
 import json
@@ -134,8 +135,9 @@ class VisitTest(AppTest):
         call("POST", "/api/user/visit", {"sessionId": "s", "type": "launch"})
         self.assertTrue(os.path.exists(path))
         self.assertFalse(os.path.exists(os.path.join(self.data, "aistudio.sqlite3")))
-        self.set_env(DATABASE_URL="postgres://db.example/aistudio")  # not sqlite: the sample's own file
-        self.assertEqual(store.db_path(), os.path.join(self.data, "aistudio.sqlite3"))
+        self.assertEqual(store.db_path(), path)
+        self.set_env(DATABASE_URL="postgres://db.example/aistudio")  # PostgreSQL (test_postgres.py): no SQLite file
+        self.assertIsNone(store.db_path())
 
     def test_migrate_creates_the_schema(self):
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
