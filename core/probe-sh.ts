@@ -148,6 +148,17 @@ probe_key() {
   probe_record key "$1" "mode=$(stat -L -c '%a' "$1")" "owner=$(stat -L -c '%U:%G' "$1")" "matches=$m"
 }
 
+# probe_mount DIR: mount DIR state=mounted fstype= uuid= label= fstab= (the UUID /etc/fstab mounts
+# there), or state=unmounted fstab=. The device's name is left out: it may change between boots.
+probe_mount() {
+  local src fstab
+  fstab=$(awk -v m="$1" '$1 !~ /^#/ && $2 == m {sub(/^UUID=/, "", $1); print $1}' /etc/fstab 2>/dev/null | head -1) || fstab=""
+  src=$(findmnt -n -o SOURCE --mountpoint "$1" 2>/dev/null | head -1) || src=""
+  if [ -z "$src" ]; then probe_record mount "$1" state=unmounted "fstab=$fstab"; return 0; fi
+  probe_record mount "$1" state=mounted "fstype=$(findmnt -n -o FSTYPE --mountpoint "$1" | head -1)" \
+    "uuid=$(blkid -p -o value -s UUID "$src" 2>/dev/null || true)" "label=$(blkid -p -o value -s LABEL "$src" 2>/dev/null || true)" "fstab=$fstab"
+}
+
 # probe_renewal CONF: renewal CONF server= (the ACME server certbot renews from), or state=missing.
 probe_renewal() {
   if [ -f "$1" ]; then probe_record renewal "$1" "server=$(sed -n 's/^server *= *//p' "$1")"; else probe_record renewal "$1" state=missing; fi

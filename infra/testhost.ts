@@ -12,6 +12,8 @@ export interface TesthostRecord {
   hostKey: string;
   privateKeyPath: string;
   root: string;
+  /** The data volume attached as /dev/vdb (testhost.sh up NAME --volume VOL), if any. */
+  volume?: string;
 }
 
 export function testhostStateDir(): string {
@@ -36,5 +38,6 @@ export function readTesthost(name: string): TesthostRecord {
     hostKey: `${pub[0]} ${pub[1]}`,
     privateKeyPath: path.join(testhostCacheDir(), "id_ed25519"),
     root: path.join(dir, "root"),
+    volume: fs.existsSync(path.join(dir, "volume")) ? fs.readFileSync(path.join(dir, "volume"), "utf8").trim() : undefined,
   };
 }

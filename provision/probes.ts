@@ -59,6 +59,9 @@ export const keyProbe = (path: string, cert: string): Probe => one("key", path, 
 /** `renewal CONF server=`: the ACME server certbot renews from. */
 export const renewalProbe = (conf: string): Probe => one("renewal", conf, `probe_renewal ${q(conf)}`);
 
+/** `mount DIR state= fstype= uuid= label= fstab=`: what is mounted at DIR and what fstab mounts there. */
+export const mountProbe = (dir: string): Probe => one("mount", dir, `probe_mount ${q(dir)}`);
+
 /** A step's `manages` and `probe` from its probe lines. */
 export function probeOf(...probes: Probe[]): Pick<Step, "manages" | "probe"> {
   return { manages: probes.flatMap((p) => p.items), probe: probes.map((p) => p.sh).join("\n") };

@@ -5,7 +5,11 @@
 # The servers reach Debian's mirror only through an HTTP proxy (tinyproxy) on 198.18.0.1:3128.
 #
 #   testhost.sh image                 build the cached root tarball if missing
-#   testhost.sh up NAME [--ip IP]     boot a fresh server (prints its JSON record)
+#   testhost.sh up NAME [--ip IP] [--volume VOL]
+#                                     boot a fresh server (prints its JSON record); with --volume, the
+#                                     data volume VOL (a disk image that outlives the server, created
+#                                     blank on first use) is attached as its /dev/vdb
+#   testhost.sh volume ls|rm VOL|rm --all   the data volumes (rm refuses a volume in use)
 #   testhost.sh boot NAME             boot an existing (powered-off) server again, keeping its disk
 #   testhost.sh poweroff NAME         power the server off, keeping its disk
 #   testhost.sh ls [--json]           list servers
@@ -127,6 +131,44 @@ next_ip() {
   die "no free address left in 198.18.0.0/24"
 }
 
+VOLUME_SIZE=${AISTUDIO_VOLUME_SIZE:-2G}
+volume_file() { echo "$STATE/volumes/$1.img"; }
+
+# the loop device of volume VOL's image, attached (once) when needed
+volume_loop() {
+  local f; f=$(volume_file "$1")
+  [ -f "$f" ] || { mkdir -p "$STATE/volumes"; truncate -s "$VOLUME_SIZE" "$f"; say "created the blank volume $1 ($VOLUME_SIZE)"; }
+  local l; l=$(losetup -j "$f" -O NAME -n 2>/dev/null | head -1)
+  [ -n "$l" ] || l=$(losetup -f --show "$f")
+  echo "$l"
+}
+
+# detach volume VOL's loop device unless a running host still uses it
+volume_release() {
+  local v=$1 d
+  for d in "$STATE"/hosts/*/; do
+    [ -f "$d/volume" ] && [ "$(cat "$d/volume")" = "$v" ] && running_pid "$(basename "$d")" >/dev/null && return 0
+  done
+  local l
+  for l in $(losetup -j "$(volume_file "$v")" -O NAME -n 2>/dev/null); do losetup -d "$l" 2>/dev/null || true; done
+}
+
+volume_cmd() {
+  case ${1:-} in
+    ls) for f in "$STATE"/volumes/*.img; do [ -f "$f" ] && printf '%s\t%s\n' "$(basename "$f" .img)" "$(du -h --apparent-size "$f" | cut -f1)"; done; return 0 ;;
+    rm)
+      local vs=() v d
+      if [ "${2:-}" = --all ]; then for v in "$STATE"/volumes/*.img; do [ -f "$v" ] && vs+=("$(basename "$v" .img)"); done; else vs=("${2:?usage: testhost.sh volume rm VOL|--all}"); fi
+      for v in "${vs[@]}"; do
+        for d in "$STATE"/hosts/*/; do
+          if [ -f "$d/volume" ] && [ "$(cat "$d/volume")" = "$v" ]; then die "volume $v belongs to test host $(basename "$d"): remove the host first (testhost.sh down $(basename "$d"))"; fi
+        done
+        volume_release "$v"; rm -f "$(volume_file "$v")"; say "volume $v removed"
+      done ;;
+    *) die "usage: testhost.sh volume ls|rm VOL|rm --all" ;;
+  esac
+}
+
 running_pid() { # pid of the nspawn process of NAME, if running
   local f; f=$(hostdir "$1")/nspawn.pid
   [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"
@@ -137,8 +179,9 @@ record() { # JSON record of one host
   local ip hk state=stopped
   ip=$(cat "$d/ip"); hk=$(cut -d' ' -f1,2 "$d/root/etc/ssh/ssh_host_ed25519_key.pub")
   running_pid "$1" >/dev/null && state=running
-  printf '{"name":"%s","host":"%s","port":22,"user":"root","privateKeyPath":"%s","hostKey":"%s","knownHostsLine":"%s %s","state":"%s","root":"%s"}\n' \
-    "$1" "$ip" "$KEY" "$hk" "$ip" "$hk" "$state" "$d/root"
+  local vol=""; [ ! -f "$d/volume" ] || vol=$(cat "$d/volume")
+  printf '{"name":"%s","host":"%s","port":22,"user":"root","privateKeyPath":"%s","hostKey":"%s","knownHostsLine":"%s %s","state":"%s","root":"%s","volume":"%s"}\n' \
+    "$1" "$ip" "$KEY" "$hk" "$ip" "$hk" "$state" "$d/root" "$vol"
 }
 
 boot() {
@@ -153,8 +196,11 @@ boot() {
   # hosts installing at the same time never wait for each other.
   mkdir -p "$CACHE/apt-archives" "$d/root/var/cache/apt/archives/partial"
   find "$CACHE/apt-archives" -maxdepth 1 -name '*.deb' -exec ln -f -t "$d/root/var/cache/apt/archives/" {} + 2>/dev/null || true
+  # the data volume: its image's loop device, seen by the server as /dev/vdb (a cloud data disk's name)
+  local extra=()
+  if [ -f "$d/volume" ]; then extra+=("--bind=$(volume_loop "$(cat "$d/volume")"):/dev/vdb"); fi
   setsid systemd-nspawn -D "$d/root" -b --register=no --keep-unit --network-bridge="$BRIDGE" \
-    -M "$name" --console=passive >"$d/console.log" 2>&1 </dev/null &
+    -M "$name" --console=passive "${extra[@]}" >"$d/console.log" 2>&1 </dev/null &
   echo $! >"$d/nspawn.pid"
   local t0=$SECONDS
   until timeout 2 bash -c "exec 3<>/dev/tcp/$ip/22" 2>/dev/null; do
@@ -167,8 +213,9 @@ boot() {
 
 up() {
   local name=$1; shift
-  local ip=""
-  while [ $# -gt 0 ]; do case $1 in --ip) ip=$2; shift 2 ;; *) die "unknown option $1" ;; esac; done
+  local ip="" volume=""
+  while [ $# -gt 0 ]; do case $1 in --ip) ip=$2; shift 2 ;; --volume) volume=$2; shift 2 ;; *) die "unknown option $1" ;; esac; done
+  [ -z "$volume" ] || [[ $volume =~ ^[a-z][a-z0-9-]{0,30}$ ]] || die "volume name '$volume' must be 1-31 chars of [a-z0-9-]"
   [[ $name =~ ^[a-z][a-z0-9-]{0,10}$ ]] || die "host name '$name' must be 1-11 chars of [a-z0-9-] (it names a network link)"
   check >/dev/null || die "$(check)"
   local d; d=$(hostdir "$name")
@@ -180,7 +227,13 @@ up() {
   [ -n "$ip" ] || ip=$(next_ip)
   grep -qx "$ip" <<<"$(cat "$STATE"/hosts/*/ip 2>/dev/null || true)" && die "$ip is already used by another test host"
   [[ $ip =~ ^198\.18\.0\.([0-9]+)$ ]] || die "--ip must be in 198.18.0.0/24"
+  if [ -n "$volume" ]; then
+    for o in "$STATE"/hosts/*/; do
+      if [ -f "$o/volume" ] && [ "$(cat "$o/volume")" = "$volume" ]; then die "volume $volume is attached to test host $(basename "$o"): one server at a time (testhost.sh down $(basename "$o") first)"; fi
+    done
+  fi
   mkdir -p "$d/root"; echo "$ip" >"$d/ip"
+  [ -z "$volume" ] || echo "$volume" >"$d/volume"
   flock -u 9
   say "unpacking Debian 12 root for $name"
   tar --numeric-owner --xattrs -C "$d/root" -xf "$IMAGE"
@@ -212,6 +265,7 @@ poweroff_host() {
   for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then say "$name did not stop in 30s; killing it"; kill -KILL "$pid" 2>/dev/null || true; sleep 1; fi
   rm -f "$(hostdir "$name")/nspawn.pid"
+  if [ -f "$(hostdir "$name")/volume" ]; then volume_release "$(cat "$(hostdir "$name")/volume")"; fi
   # keep the packages this host downloaded for the next hosts
   find "$(hostdir "$name")/root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec ln -f -t "$CACHE/apt-archives/" {} + 2>/dev/null || true
 }
@@ -273,5 +327,6 @@ case $cmd in
   ls) ls_hosts "$@" ;;
   ssh) [ $# -ge 1 ] || die "usage: testhost.sh ssh NAME [CMD...]"; ssh_host "$@" ;;
   down) [ $# -ge 1 ] || die "usage: testhost.sh down NAME|--all"; down "$1" ;;
-  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+  volume) volume_cmd "$@" ;;
+  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
 esac
