@@ -89,10 +89,22 @@ export interface CloudServer {
   instanceId?: pulumi.Output<string>;
 }
 
-export class AlicloudServer extends pulumi.ComponentResource implements CloudServer {
+/** Where a created server sits, for what must sit next to it (its data disk, a database). */
+export interface ServerPlacement {
+  instanceId: pulumi.Output<string>;
+  /** The vSwitch's zone, known at preview (not the instance's output, unknown while it is replaced). */
+  zoneId: pulumi.Output<string>;
+  vswitchId: pulumi.Output<string>;
+  privateIp: pulumi.Output<string>;
+}
+
+export class AlicloudServer extends pulumi.ComponentResource implements CloudServer, ServerPlacement {
   public readonly publicIp: pulumi.Output<string>;
   public readonly securityGroupId: pulumi.Output<string | undefined>;
   public readonly instanceId: pulumi.Output<string>;
+  public readonly zoneId: pulumi.Output<string>;
+  public readonly vswitchId: pulumi.Output<string>;
+  public readonly privateIp: pulumi.Output<string>;
 
   constructor(name: string, args: AlicloudServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aistudio:cloud:AlicloudServer", name, {}, opts);
@@ -102,16 +114,21 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
 
     let vpcId: pulumi.Input<string>;
     let vswitchId: pulumi.Input<string>;
+    let zoneId: pulumi.Input<string>;
     if (n.vpcId && n.vswitchId) {
       vpcId = n.vpcId;
       vswitchId = n.vswitchId;
+      // the existing vSwitch's own zone: a configured zoneId could disagree with it
+      zoneId = alicloud.vpc.getSwitchesOutput({ ids: [n.vswitchId] }, o).vswitches[0].zoneId;
     } else {
-      const zoneId = n.zoneId ?? alicloud.getZonesOutput({ availableResourceCreation: "VSwitch", availableInstanceType: i.instanceType }, o).zones[0].id;
+      zoneId = n.zoneId ?? alicloud.getZonesOutput({ availableResourceCreation: "VSwitch", availableInstanceType: i.instanceType }, o).zones[0].id;
       const vpc = new alicloud.vpc.Network(`${name}-vpc`, { vpcName: `${name}-vpc`, cidrBlock: n.vpcCidr }, o);
       const vsw = new alicloud.vpc.Switch(`${name}-vswitch`, { vswitchName: `${name}-vswitch`, vpcId: vpc.id, cidrBlock: n.vswitchCidr, zoneId }, o);
       vpcId = vpc.id;
       vswitchId = vsw.id;
     }
+    this.zoneId = pulumi.output(zoneId);
+    this.vswitchId = pulumi.output(vswitchId);
 
     const sg = new alicloud.ecs.SecurityGroup(`${name}-sg`, {
       securityGroupName: `${name}-web`,
@@ -143,6 +160,7 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
       tags: i.tags,
     }, { ...o, additionalSecretOutputs: ["userData"] });
     this.instanceId = instance.id;
+    this.privateIp = instance.privateIp;
 
     const eip = new alicloud.ecs.EipAddress(`${name}-eip`, {
       addressName: `${name}-eip`,
@@ -160,7 +178,7 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
 
     this.publicIp = pulumi.all([eip.ipAddress, assoc.id]).apply(([ip]) => ip);
     this.securityGroupId = sg.id;
-    this.registerOutputs({ publicIp: this.publicIp, securityGroupId: this.securityGroupId, instanceId: instance.id });
+    this.registerOutputs({ publicIp: this.publicIp, securityGroupId: this.securityGroupId, instanceId: instance.id, zoneId: this.zoneId, privateIp: this.privateIp });
   }
 }
 
