@@ -3,8 +3,9 @@
 import { describe, expect, it, vi } from "vitest";
 import type { PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import {
-  INSTANCE, SECURITY_GROUP, SECURITY_GROUP_RULE, RuleProps,
-  encryptedSystemDisk, httpsOpen, noAppPort, noSshFromWorld, parsePortRange, policies, portRangeContains, sshAdminNetworks,
+  BUCKET, BUCKET_ACL, DISK, INSTANCE, RDS_INSTANCE, SECURITY_GROUP, SECURITY_GROUP_RULE, RuleProps,
+  dataDiskEncrypted, encryptedSystemDisk, httpsOpen, noAppPort, noSshFromWorld, ossBucketPrivate, ossBucketVersioned,
+  parsePortRange, policies, portRangeContains, rdsWhitelistPrivate, sshAdminNetworks, wideRdsEntries,
 } from "./policies";
 
 const urn = (type: string, name: string) => `urn:pulumi:prod::aistudio::aistudio:cloud:AlicloudServer$${type}::${name}`;
@@ -76,13 +77,17 @@ const sgRule = (name: string, props: RuleProps, group: PolicyResource = sg) =>
   stackResource(SECURITY_GROUP_RULE, name, { ...props, securityGroupId: undefined }, { securityGroupId: [group] });
 
 describe("the pack", () => {
-  it("has the five policies, the network ones mandatory", () => {
+  it("has the nine policies, all mandatory but bucket versioning (advisory)", () => {
     expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["https-open", "mandatory"],
       ["no-ssh-from-world", "mandatory"],
       ["ssh-admin-networks", "mandatory"],
       ["no-app-port", "mandatory"],
       ["encrypted-system-disk", "mandatory"],
+      ["data-disk-encrypted", "mandatory"],
+      ["oss-bucket-private", "mandatory"],
+      ["oss-bucket-versioned", "advisory"],
+      ["rds-whitelist-private", "mandatory"],
     ]);
   });
 
@@ -293,5 +298,97 @@ describe("encrypted-system-disk", () => {
 
   it("ignores other resource types", () => {
     expect(violations(encryptedSystemDisk, resourceArgs(SECURITY_GROUP, "aistudio-sg", {}))).toEqual([]);
+  });
+});
+
+describe("data-disk-encrypted", () => {
+  const disk = (props: Record<string, unknown>) => resourceArgs(DISK, "aistudio-data", { zoneId: "cn-hangzhou-i", category: "cloud_essd", size: 40, ...props });
+  const msg = "aistudio-data is an unencrypted data disk: set encrypted: true (it holds the app's database and uploads; encryption cannot be added to an existing disk).";
+
+  it("accepts an encrypted disk", () => {
+    expect(violations(dataDiskEncrypted, disk({ encrypted: true }))).toEqual([]);
+  });
+
+  it("rejects a disk without encrypted, or with encrypted false (or a string)", () => {
+    expect(violations(dataDiskEncrypted, disk({}))).toEqual([msg]);
+    expect(violations(dataDiskEncrypted, disk({ encrypted: false }))).toEqual([msg]);
+    expect(violations(dataDiskEncrypted, disk({ encrypted: "true" }))).toEqual([msg]);
+  });
+
+  it("ignores instances (encrypted-system-disk's) and other types", () => {
+    expect(violations(dataDiskEncrypted, resourceArgs(INSTANCE, "aistudio-server", {}))).toEqual([]);
+  });
+});
+
+describe("oss-bucket-private", () => {
+  it("accepts a bucket without acl (private by default) and private ACLs", () => {
+    expect(violations(ossBucketPrivate, resourceArgs(BUCKET, "aistudio-backup", { bucket: "photogooo-backup", versioning: { status: "Enabled" } }))).toEqual([]);
+    expect(violations(ossBucketPrivate, resourceArgs(BUCKET, "b", { bucket: "b", acl: "private" }))).toEqual([]);
+    expect(violations(ossBucketPrivate, resourceArgs(BUCKET_ACL, "aistudio-backup-acl", { bucket: "photogooo-backup", acl: "private" }))).toEqual([]);
+  });
+
+  it("rejects a public-read bucket acl", () => {
+    expect(violations(ossBucketPrivate, resourceArgs(BUCKET, "aistudio-backup", { bucket: "photogooo-backup", acl: "public-read" }))).toEqual([
+      "aistudio-backup makes bucket photogooo-backup public-read: anyone could read the backups. Use acl private; the backup client signs its requests.",
+    ]);
+  });
+
+  it("rejects a public BucketAcl resource, whatever the case or spacing", () => {
+    expect(violations(ossBucketPrivate, resourceArgs(BUCKET_ACL, "acl", { bucket: "photogooo-backup", acl: "public-read-write" }))).toEqual([
+      "acl makes bucket photogooo-backup public-read-write: anyone could read the backups. Use acl private; the backup client signs its requests.",
+    ]);
+    expect(violations(ossBucketPrivate, resourceArgs(BUCKET_ACL, "acl", { bucket: "b", acl: " Public-Read " }))).toHaveLength(1);
+  });
+
+  it("ignores other resources with an acl field", () => {
+    expect(violations(ossBucketPrivate, resourceArgs("alicloud:oss/bucketObject:BucketObject", "o", { bucket: "b", acl: "public-read" }))).toEqual([]);
+  });
+});
+
+describe("oss-bucket-versioned (advisory)", () => {
+  it("accepts versioning Enabled", () => {
+    expect(violations(ossBucketVersioned, resourceArgs(BUCKET, "aistudio-backup", { bucket: "b", versioning: { status: "Enabled" } }))).toEqual([]);
+  });
+
+  it("reports a bucket without versioning or with it suspended", () => {
+    expect(violations(ossBucketVersioned, resourceArgs(BUCKET, "aistudio-backup", { bucket: "b" }))).toEqual([
+      'aistudio-backup does not keep old versions (versioning unset): set versioning: { status: "Enabled" } with a lifecycle rule that expires noncurrent versions.',
+    ]);
+    expect(violations(ossBucketVersioned, resourceArgs(BUCKET, "x", { versioning: { status: "Suspended" } }))).toEqual([
+      'x does not keep old versions (versioning Suspended): set versioning: { status: "Enabled" } with a lifecycle rule that expires noncurrent versions.',
+    ]);
+  });
+
+  it("ignores BucketAcl resources", () => {
+    expect(violations(ossBucketVersioned, resourceArgs(BUCKET_ACL, "acl", { bucket: "b", acl: "private" }))).toEqual([]);
+  });
+});
+
+describe("rds-whitelist-private", () => {
+  const rds = (securityIps: unknown) => resourceArgs(RDS_INSTANCE, "aistudio-db", { engine: "PostgreSQL", securityIps });
+
+  it("accepts the server's private IP as a /32 or bare, a /16 network, and an unset whitelist (127.0.0.1)", () => {
+    expect(violations(rdsWhitelistPrivate, rds(["172.16.1.23/32"]))).toEqual([]);
+    expect(violations(rdsWhitelistPrivate, rds(["172.16.1.23", "10.0.0.0/16"]))).toEqual([]);
+    expect(violations(rdsWhitelistPrivate, rds(undefined))).toEqual([]);
+  });
+
+  it("rejects the world, written either way", () => {
+    expect(violations(rdsWhitelistPrivate, rds(["172.16.1.23/32", "0.0.0.0/0"]))).toEqual([
+      'aistudio-db admits "0.0.0.0/0" to the database: the whitelist may hold the server\'s private IP (/32) or networks of at most a /16, never the world (infra/components/data-cloud.ts rdsWhitelist).',
+    ]);
+    expect(violations(rdsWhitelistPrivate, rds(["0.0.0.0"]))).toHaveLength(1);
+  });
+
+  it("rejects networks wider than a /16, also inside a comma-separated entry, and entries it cannot read", () => {
+    expect(wideRdsEntries(["10.0.0.0/8"])).toEqual(["10.0.0.0/8"]);
+    expect(wideRdsEntries(["172.16.1.23/32,0.0.0.0/1"])).toEqual(["0.0.0.0/1"]);
+    expect(wideRdsEntries("172.16.1.23,10.0.0.0/15")).toEqual(["10.0.0.0/15"]);
+    expect(wideRdsEntries(["my-server"])).toEqual(["my-server"]);
+    expect(violations(rdsWhitelistPrivate, rds(["10.0.0.0/8"]))).toHaveLength(1);
+  });
+
+  it("ignores ECS instances", () => {
+    expect(violations(rdsWhitelistPrivate, resourceArgs(INSTANCE, "aistudio-server", { securityIps: ["0.0.0.0/0"] }))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
-// The rules that keep the server reachable by WeChat and closed to everything else, checked by
-// `pulumi preview/up --policy-pack policy` before anything changes on Alibaba Cloud:
+// The rules that keep the server reachable by WeChat and closed to everything else, and its data
+// private and encrypted, checked by `pulumi preview/up --policy-pack policy` before anything changes
+// on Alibaba Cloud:
 //
 //   https-open             the server's security group admits tcp 443 from 0.0.0.0/0 (WeChat requires
 //                          https://<domain> on 443; the guide's first server-side failure was a group
@@ -10,6 +11,13 @@
 //                          128.0.0.0/1 is 0.0.0.0/0); the config's firewall.adminCidrs rule, measured alike
 //   no-app-port            no ingress rule opens 8000: gunicorn listens on 127.0.0.1 behind nginx
 //   encrypted-system-disk  ECS instances encrypt their system disk
+//   data-disk-encrypted    every ECS data disk (EcsDisk) is encrypted: it holds the database and uploads
+//   oss-bucket-private     no OSS bucket is public-read or public-read-write, by its acl field or a
+//                          BucketAcl resource: the backup bucket holds every user's data
+//   oss-bucket-versioned   (advisory) OSS buckets keep old versions, so a deleted or overwritten backup
+//                          can be recovered
+//   rds-whitelist-private  an RDS instance's whitelist (securityIps) admits no network wider than a /16,
+//                          never the world (0.0.0.0/0, 0.0.0.0); only the server should reach it
 //
 // Resource types are matched by their type token, so the pack does not load @pulumi/alicloud.
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
@@ -18,6 +26,10 @@ import { ALL_ADDRESSES, Cidr, parseCidr, sizeOfPrefix, unionSize } from "../core
 export const SECURITY_GROUP = "alicloud:ecs/securityGroup:SecurityGroup";
 export const SECURITY_GROUP_RULE = "alicloud:ecs/securityGroupRule:SecurityGroupRule";
 export const INSTANCE = "alicloud:ecs/instance:Instance";
+export const DISK = "alicloud:ecs/ecsDisk:EcsDisk";
+export const BUCKET = "alicloud:oss/bucket:Bucket";
+export const BUCKET_ACL = "alicloud:oss/bucketAcl:BucketAcl";
+export const RDS_INSTANCE = "alicloud:rds/instance:Instance";
 
 /** The fields of an alicloud.ecs.SecurityGroupRule that decide what it admits. */
 export interface RuleProps {
@@ -225,4 +237,80 @@ export const encryptedSystemDisk: ResourceValidationPolicy = {
   },
 };
 
-export const policies = [httpsOpen, noSshFromWorld, sshAdminNetworks, noAppPort, encryptedSystemDisk];
+export const dataDiskEncrypted: ResourceValidationPolicy = {
+  name: "data-disk-encrypted",
+  description: "ECS data disks must be encrypted (encrypted: true).",
+  enforcementLevel: "mandatory",
+  validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    if (args.type !== DISK) return;
+    if (args.props.encrypted !== true) {
+      reportViolation(`${args.name} is an unencrypted data disk: set encrypted: true (it holds the app's database and uploads; encryption cannot be added to an existing disk).`);
+    }
+  },
+};
+
+const PUBLIC_ACLS = ["public-read", "public-read-write"];
+
+export const ossBucketPrivate: ResourceValidationPolicy = {
+  name: "oss-bucket-private",
+  description: "OSS buckets must not be public-read or public-read-write, neither by the bucket's acl nor by a BucketAcl.",
+  enforcementLevel: "mandatory",
+  validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    if (args.type !== BUCKET && args.type !== BUCKET_ACL) return;
+    const acl = String(args.props.acl ?? "").trim().toLowerCase();
+    if (PUBLIC_ACLS.includes(acl)) {
+      reportViolation(`${args.name} makes bucket ${args.props.bucket ?? "(unnamed)"} ${acl}: anyone could read the backups. Use acl private; the backup client signs its requests.`);
+    }
+  },
+};
+
+export const ossBucketVersioned: ResourceValidationPolicy = {
+  name: "oss-bucket-versioned",
+  description: "OSS buckets should keep old versions (versioning Enabled), so a deleted or overwritten backup can be recovered.",
+  enforcementLevel: "advisory",
+  validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    if (args.type !== BUCKET) return;
+    const status = (args.props.versioning as { status?: string } | undefined)?.status;
+    if (status !== "Enabled") {
+      reportViolation(`${args.name} does not keep old versions (versioning ${status ?? "unset"}): set versioning: { status: "Enabled" } with a lifecycle rule that expires noncurrent versions.`);
+    }
+  },
+};
+
+/** The widest network an RDS whitelist may admit. */
+export const RDS_MIN_PREFIX = 16;
+
+/**
+ * The whitelist entries that admit too much: unreadable ones, the world, networks wider than a
+ * /RDS_MIN_PREFIX. An entry may itself be comma-separated (the API's form); a bare IP is a /32.
+ */
+export function wideRdsEntries(securityIps: unknown): string[] {
+  if (securityIps === undefined || securityIps === null) return []; // unset: RDS admits only 127.0.0.1
+  const list = Array.isArray(securityIps) ? securityIps : [securityIps];
+  const entries = list.flatMap((e) => String(e).split(",")).map((e) => e.trim()).filter((e) => e !== "");
+  return entries.filter((e) => {
+    const c = parseCidr(e.includes("/") ? e : `${e}/32`);
+    return !c || c.ip === 0 || c.bits < RDS_MIN_PREFIX;
+  });
+}
+
+export const rdsWhitelistPrivate: ResourceValidationPolicy = {
+  name: "rds-whitelist-private",
+  description: `An RDS instance's whitelist (securityIps) must admit no network wider than a /${RDS_MIN_PREFIX}, never 0.0.0.0/0: only the server should reach the database.`,
+  enforcementLevel: "mandatory",
+  validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    if (args.type !== RDS_INSTANCE) return;
+    const wide = wideRdsEntries(args.props.securityIps);
+    if (wide.length > 0) {
+      reportViolation(
+        `${args.name} admits ${wide.map((e) => JSON.stringify(e)).join(", ")} to the database: the whitelist may hold the server's private IP (/32) ` +
+          `or networks of at most a /${RDS_MIN_PREFIX}, never the world (infra/components/data-cloud.ts rdsWhitelist).`,
+      );
+    }
+  },
+};
+
+export const policies = [
+  httpsOpen, noSshFromWorld, sshAdminNetworks, noAppPort, encryptedSystemDisk,
+  dataDiskEncrypted, ossBucketPrivate, ossBucketVersioned, rdsWhitelistPrivate,
+];
