@@ -64,9 +64,10 @@ const DISK_CATEGORIES = ["cloud_essd", "cloud_essd_entry", "cloud_auto", "cloud_
 const PG_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const CALENDAR = /^[A-Za-z0-9*:,./~ -]{1,80}$/;
 
-export function parseData(d: Section<DataKey>, isLocal: boolean, stack: string): DataVolume | undefined {
+/** `adopt`: an existing server (cloud.adoptAddress) gets no disk from this program: off unless set. */
+export function parseData(d: Section<DataKey>, isLocal: boolean, stack: string, adopt = false): DataVolume | undefined {
   const bad = d.bad;
-  const volume = d.bool("volume", !isLocal);
+  const volume = d.bool("volume", !isLocal && !adopt);
   const device = d.str("device");
   const cloudOnly = (["sizeGb", "category", "snapshotRetentionDays", "snapshotHour", "protect"] as const).filter((k) => d.has(k));
   if (!volume) {

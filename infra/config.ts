@@ -251,7 +251,7 @@ export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig
   else if (Object.keys(c.raw).length > 0) bad("cloud", "is set but target is local; the local stack never creates Alibaba Cloud resources. Remove the cloud block or set target alicloud");
 
   // data: the volume, the database, the backups
-  const volume = parseData(top.child("data", DATA_KEYS), isLocal, stack);
+  const volume = parseData(top.child("data", DATA_KEYS), isLocal, stack, c.has("adoptAddress"));
   const database = parseDatabase(top.child("database", DATABASE_KEYS), { password: top.str("databasePassword"), url: top.str("databaseUrl") }, isLocal, app.env);
   const backup = parseBackup(top.child("backup", BACKUP_KEYS), { password: top.str("backupPassword"), secretAccessKey: top.str("backupSecretAccessKey") }, target, cloud?.region);
 

@@ -1,7 +1,11 @@
 // The ordered provisioning steps for a config, and the secret values to scrub: pure, unit-tested.
-// packages -> firewall -> TLS certificate -> app -> nginx (-> ACME) -> fingerprint
+// packages -> firewall (-> data volume -> local database) -> TLS certificate -> app -> nginx (-> ACME)
+// (-> backup) -> fingerprint
 import type { AistudioConfig } from "./config";
-import { packagesStep } from "../provision/packages";
+import { dataPackages, packagesStep } from "../provision/packages";
+import { volumeStep } from "../provision/volume";
+import { localDatabaseStep, localDatabaseUrl } from "../provision/database";
+import { backupStep } from "../provision/backup";
 import { firewallRules, firewallStep } from "../provision/firewall";
 import { selfSignedStep, providedStep, acmeStep } from "../provision/tls";
 import { appStep, AppFile } from "../provision/app";
@@ -14,10 +18,13 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
   const firewall = { sshPort: cfg.server.port, adminCidrs: cfg.firewall.adminCidrs };
   // the app contract (aistudio:app.*): its packages, entry point, port and data directory
   const { wsgi, port, dataDir, packages } = cfg.app;
+  const db = cfg.database;
   const steps: Step[] = [
-    packagesStep({ app: packages }),
+    packagesStep({ app: packages, data: dataPackages({ backup: !!cfg.backup, database: db.mode }) }),
     firewallStep(firewall),
   ];
+  if (cfg.volume) steps.push(volumeStep({ device: cfg.volume.device, mountPoint: dataDir }));
+  if (db.mode === "local") steps.push(localDatabaseStep({ dataDir, name: db.name, user: db.user, password: db.password! }));
   if (cfg.tls.mode === "self-signed") steps.push(selfSignedStep(cfg.domain));
   if (cfg.tls.mode === "provided") steps.push(providedStep(cfg.domain, cfg.tls.certificate!, cfg.tls.privateKey!));
   steps.push(
@@ -30,7 +37,7 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
       port,
       dataDir,
       preStart: cfg.app.preStart,
-      env: cfg.app.env,
+      env: appEnv(cfg),
       pipIndexUrl: cfg.app.pipIndexUrl,
     }),
   );
@@ -47,15 +54,36 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
     // caBundlePath names a bundle that is already on the server
     steps.push(acmeStep({ domain: cfg.domain, email: cfg.tls.email!, server: cfg.tls.acmeServer, caBundle: cfg.tls.acmeCaBundle, caBundlePath }));
   }
+  if (cfg.backup) {
+    const b = cfg.backup;
+    steps.push(backupStep({
+      repository: b.repository, accessKeyId: b.accessKeyId, secretAccessKey: b.secretAccessKey, password: b.password,
+      dataDir, database: { mode: db.mode, name: db.name, user: db.user }, host: cfg.domain,
+      schedule: b.schedule, checkSchedule: b.checkSchedule, keep: b.keep,
+    }));
+  }
   // last: the build fingerprint over everything the steps manage (certificates excluded)
   const managed = steps.flatMap((s) => s.files.filter((f) => !f.path.includes(".incoming/") && !f.path.startsWith("/etc/aistudio/tls/")).map((f) => f.path));
   steps.push(fingerprintStep({ files: managed, firewallRules: firewallRules(firewall), after: steps.map(stepHash), appPackages: packages }));
   return steps;
 }
 
+/** The app's environment: aistudio:appEnv, and DATABASE_URL when the program runs or knows the database. */
+export function appEnv(cfg: AistudioConfig): Record<string, string> {
+  const db = cfg.database;
+  if (db.mode === "local") return { ...cfg.app.env, DATABASE_URL: localDatabaseUrl({ name: db.name, user: db.user, password: db.password! }) };
+  if (db.mode === "external" && db.url) return { ...cfg.app.env, DATABASE_URL: db.url };
+  return cfg.app.env;
+}
+
 /** Every secret value that must never appear in output. */
 export function secretValues(cfg: AistudioConfig): string[] {
-  return [cfg.server.privateKey, cfg.server.passphrase ?? "", cfg.tls.privateKey ?? "", cfg.wechat.appSecret ?? "", ...Object.values(cfg.app.env)].filter((s) => s.length >= 4);
+  const db = cfg.database;
+  return [
+    cfg.server.privateKey, cfg.server.passphrase ?? "", cfg.tls.privateKey ?? "", cfg.wechat.appSecret ?? "", ...Object.values(appEnv(cfg)),
+    db.password ?? "", db.password ? encodeURIComponent(db.password) : "", db.url ?? "",
+    cfg.backup?.password ?? "", cfg.backup?.secretAccessKey ?? "",
+  ].filter((s, i, all) => s.length >= 4 && all.indexOf(s) === i);
 }
 
 /** What the smoke test trusts: a CA bundle from config, the server's own certificate (self-signed), or the system store. */

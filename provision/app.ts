@@ -117,8 +117,10 @@ export function unitFile(o: Pick<AppOptions, "workers" | "wsgi" | "port" | "data
 [Unit]
 Description=aistudio backend (gunicorn, WeChat mini program API)
 Documentation=https://photogooo.com
-After=network-online.target
+# a local database starts first; the data dir's volume must be mounted (never write to the system disk under it)
+After=network-online.target postgresql.service
 Wants=network-online.target
+RequiresMountsFor=${o.dataDir}
 
 [Service]
 Type=exec

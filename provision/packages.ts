@@ -23,20 +23,33 @@ export const APP_PACKAGES_KEY = "aistudio:app.packages";
 export interface PackagesOptions {
   /** The app's own Debian packages (e.g. python3-pil); the venv sees them (--system-site-packages). */
   app: string[];
+  /** What the data features need (dataPackages): restic, the PostgreSQL client and driver. */
+  data?: string[];
 }
+
+/** The packages of the data features: backups (restic), a PostgreSQL database (client, driver). */
+export function dataPackages(o: { backup: boolean; database: "none" | "local" | "external" }): string[] {
+  return [
+    ...(o.backup ? ["restic"] : []),
+    // pg_dump for backups of an external database; the sample app's driver (the venv sees it)
+    ...(o.database !== "none" ? ["postgresql-client", "python3-psycopg2"] : []),
+  ];
+}
+
+const ours = (o: PackagesOptions): string[] => [...new Set([...PACKAGES, ...(o.data ?? [])])];
 
 /** Every package the step installs and probes: ours, then the app's (without repeats). */
 export function allPackages(o: PackagesOptions): string[] {
-  return [...new Set([...PACKAGES, ...o.app])];
+  return [...new Set([...ours(o), ...o.app])];
 }
 
 /** The header of provision/scripts/packages.sh. */
 export function packagesScriptVars(o: PackagesOptions): ShellVars {
-  return { PACKAGES: [...PACKAGES], APP_PACKAGES: allPackages(o).slice(PACKAGES.length), APP_PACKAGES_KEY };
+  return { PACKAGES: ours(o), APP_PACKAGES: allPackages(o).slice(ours(o).length), APP_PACKAGES_KEY };
 }
 
 export function packagesStep(o: PackagesOptions = { app: [] }): Step {
-  const app = allPackages(o).slice(PACKAGES.length);
+  const app = allPackages(o).slice(ours(o).length);
   return {
     id: "packages",
     description: `install nginx, certbot, ufw, python3-venv, gunicorn${app.length ? ` and the app's ${app.join(", ")}` : ""}`,

@@ -34,6 +34,7 @@ export function volumeStep(o: VolumeOptions): Step {
       MOUNT_OPTIONS: VOLUME_MOUNT_OPTIONS,
       FSTAB: "/etc/fstab",
       APP_UNIT,
+      RUN_DIR: "/run",
     }),
     ...probeOf(mountProbe(o.mountPoint)),
   };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The data volume (provision/volume.ts): the app's data directory on a disk of its own, so the
 # database and the uploads outlive the server. Header: DEVICE (empty: find it), LABEL, MOUNT_POINT,
-# MOUNT_OPTIONS, FSTAB, APP_UNIT.
+# MOUNT_OPTIONS, FSTAB, APP_UNIT, RUN_DIR (where the volume is mounted for a moment to move data).
 #
 # Never formats a disk that holds anything: only a blank device (no filesystem, no partition
 # table) gets a new ext4 filesystem labelled LABEL. A disk that already carries LABEL (the same
@@ -68,7 +68,7 @@ mount_volume() {
   local was_active=no staging aside
   mkdir -p "$MOUNT_POINT"
   if [ -n "$(ls -A "$MOUNT_POINT")" ]; then
-    staging=$(mktemp -d /run/aistudio-volume.XXXXXX)
+    staging=$(mktemp -d "$RUN_DIR/aistudio-volume.XXXXXX")
     mount -o "$MOUNT_OPTIONS" "$dev" "$staging"
     if [ -n "$(find "$staging" -mindepth 1 -maxdepth 1 ! -name lost+found -print -quit)" ]; then
       umount "$staging"; rmdir "$staging"

@@ -84,6 +84,16 @@ export const ALICLOUD_BACKUP: Raw = {
   backupPassword: "restic-repository-password-0123",
 };
 
+/** The data features on the local stack: the test host's volume, PostgreSQL on it, backups to an S3 store. */
+export const LOCAL_DATA: Raw = {
+  data: { volume: true },
+  database: { mode: "local" },
+  databasePassword: "db-password-0123456789",
+  backup: { repository: "s3:http://198.18.0.250:8333/aistudio-backup/restic", accessKeyId: "backup-key-id" },
+  backupSecretAccessKey: "backup-secret-0123456789",
+  backupPassword: "restic-password-0123456789",
+};
+
 /** target alicloud, creating a new ECS server: acme TLS by default. */
 export function alicloudCreateRaw(over: Raw = {}): Raw {
   return {

@@ -19,7 +19,7 @@ import { fingerprintOf } from "../../provision/fingerprint";
 import { parseServerFacts, serverScript } from "../../checks/doctor/server-facts";
 import { PRELUDE } from "../../provision/prelude";
 import { q, words } from "../../provision/shell";
-import { alicloudAdoptRaw, alicloudCreateRaw, localRaw, selfSignedCert } from "./fixtures";
+import { LOCAL_DATA, alicloudAdoptRaw, alicloudCreateRaw, localRaw, selfSignedCert } from "./fixtures";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aistudio-probe-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -217,6 +217,8 @@ describe("every step's probe prints exactly the items it declares", () => {
     provided: buildSteps(parseConfig(localRaw({ tls: { mode: "provided", certificate: cert.cert }, tlsPrivateKey: cert.key, app: { dir: "provision/sample-app", packages: ["python3-pil"], port: 9123, dataDir: "/srv/photostudio" } }), "local"), appFiles),
     acme: buildSteps(parseConfig(alicloudCreateRaw({ tls: { email: "ops@photogooo.com", acmeServer: "https://acme.example/dir", acmeCaBundle: cert.cert } }), "prod"), appFiles),
     "acme, git source, CA bundle on the server": buildSteps(parseConfig(alicloudAdoptRaw(), "prod"), appFiles, "/etc/ssl/test-ca.pem"),
+    // the data volume, a local PostgreSQL and backups
+    data: buildSteps(parseConfig(localRaw(LOCAL_DATA), "local"), appFiles),
   };
   const cases = Object.entries(configs).flatMap(([config, steps]) => steps.map((step) => ({ config, id: step.id, step })));
   // a machine running the tests may have nginx of its own: its other sites would be (correct) extra records
@@ -226,8 +228,9 @@ describe("every step's probe prints exactly the items it declares", () => {
     expect(cases.map((c) => `${c.config}/${c.id}`)).toEqual([
       ...["packages", "firewall", "tls", "app", "nginx", "fingerprint"].map((s) => `local/${s}`),
       ...["packages", "firewall", "tls", "app", "nginx", "fingerprint"].map((s) => `provided/${s}`),
-      ...["packages", "firewall", "app", "nginx", "acme", "fingerprint"].map((s) => `acme/${s}`),
-      ...["packages", "firewall", "app", "nginx", "acme", "fingerprint"].map((s) => `acme, git source, CA bundle on the server/${s}`),
+      ...["packages", "firewall", "volume", "app", "nginx", "acme", "backup", "fingerprint"].map((s) => `acme/${s}`),
+      ...["packages", "firewall", "app", "nginx", "acme", "backup", "fingerprint"].map((s) => `acme, git source, CA bundle on the server/${s}`),
+      ...["packages", "firewall", "volume", "database", "tls", "app", "nginx", "backup", "fingerprint"].map((s) => `data/${s}`),
     ]);
   });
 

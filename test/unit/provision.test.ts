@@ -242,6 +242,8 @@ describe("unitFile", () => {
 
     it("ReadWritePaths is exactly app.dataDir, and the environment says where the data and the uploads go", () => {
       expect(custom.filter((l) => l.startsWith("ReadWritePaths="))).toEqual(["ReadWritePaths=/srv/photostudio"]);
+      // the app never starts (and writes onto the system disk) while its data volume is not mounted
+      expect(custom.filter((l) => l.startsWith("RequiresMountsFor="))).toEqual(["RequiresMountsFor=/srv/photostudio"]);
       expect(custom.filter((l) => l.startsWith("Environment"))).toEqual([
         "EnvironmentFile=/etc/aistudio/aistudio.env",
         "Environment=PYTHONUNBUFFERED=1",
@@ -252,7 +254,7 @@ describe("unitFile", () => {
     });
 
     it("keeps every other sandbox setting of the default unit", () => {
-      const settings = (u: string[]) => u.filter((l) => /^[A-Z]\w*=/.test(l) && !/^(ExecStart|ReadWritePaths|Environment)=/.test(l));
+      const settings = (u: string[]) => u.filter((l) => /^[A-Z]\w*=/.test(l) && !/^(ExecStart|ReadWritePaths|RequiresMountsFor|Environment)=/.test(l));
       expect(settings(custom)).toEqual(settings(lines));
     });
   });
@@ -423,7 +425,7 @@ describe("every step's scripts are valid bash", () => {
     const ids = (name: string) => cases.filter((c) => c.name === name).map((c) => c.id);
     expect(ids("local")).toEqual(["packages", "firewall", "tls", "app", "nginx", "fingerprint"]);
     expect(ids("provided")).toEqual(["packages", "firewall", "tls", "app", "nginx", "fingerprint"]);
-    expect(ids("acme")).toEqual(["packages", "firewall", "app", "nginx", "acme", "fingerprint"]);
+    expect(ids("acme")).toEqual(["packages", "firewall", "volume", "app", "nginx", "acme", "backup", "fingerprint"]);
   });
 
   it.each(cases)("$name: $id apply, probe and full scripts pass bash -n", ({ step }) => {

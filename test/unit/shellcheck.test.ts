@@ -14,7 +14,7 @@ import { buildSteps } from "../../infra/steps";
 import { readAppDir } from "../../infra/app-source";
 import { applyScript, probeScript } from "../../infra/runner/script";
 import { repoRoot } from "../../core/paths";
-import { alicloudCreateRaw, localRaw, selfSignedCert } from "./fixtures";
+import { LOCAL_DATA, alicloudCreateRaw, localRaw, selfSignedCert } from "./fixtures";
 
 const SCRIPTS_DIR = path.join(repoRoot(), "provision", "scripts");
 const version = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
@@ -65,6 +65,7 @@ describe.skipIf(!haveShellcheck)("shellcheck -s bash", () => {
     local: parseConfig(localRaw({ app }), "local"),
     provided: parseConfig(localRaw({ app, tls: { mode: "provided", certificate: provided.cert }, tlsPrivateKey: provided.key }), "local"),
     acme: parseConfig(alicloudCreateRaw({ app, tls: { email: "ops@photogooo.com", acmeServer: "https://acme.example/dir", acmeCaBundle: provided.cert } }), "prod"),
+    data: parseConfig(localRaw({ app, ...LOCAL_DATA }), "local"),
   };
   const cases = Object.entries(configs).flatMap(([config, cfg]) =>
     buildSteps(cfg, appFiles).flatMap((step) => [
@@ -73,10 +74,19 @@ describe.skipIf(!haveShellcheck)("shellcheck -s bash", () => {
     ]),
   );
 
-  it("covers every step of the three configs, acme included", () => {
-    expect(new Set(cases.map((c) => `${c.config}/${c.id}`))).toEqual(
-      new Set(["local", "provided", "acme"].flatMap((c) => ["packages", "firewall", c === "acme" ? "acme" : "tls", "app", "nginx", "fingerprint"].map((id) => `${c}/${id}`))),
-    );
+  it("covers every step of the four configs, acme and the data steps included", () => {
+    const ids: Record<string, string[]> = {
+      local: ["packages", "firewall", "tls", "app", "nginx", "fingerprint"],
+      provided: ["packages", "firewall", "tls", "app", "nginx", "fingerprint"],
+      acme: ["packages", "firewall", "volume", "app", "nginx", "acme", "backup", "fingerprint"],
+      data: ["packages", "firewall", "volume", "database", "tls", "app", "nginx", "backup", "fingerprint"],
+    };
+    expect(new Set(cases.map((c) => `${c.config}/${c.id}`))).toEqual(new Set(Object.entries(ids).flatMap(([c, s]) => s.map((id) => `${c}/${id}`))));
+  });
+
+  it("the backup tool installed on the server is clean", async () => {
+    const tool = buildSteps(configs.data, appFiles).find((s) => s.id === "backup")!.files.find((f) => f.path.endsWith("/aistudio-backup"))!;
+    expect(await shellcheck(tool.content, "aistudio-backup")).toBe("");
   });
 
   // all at once (each takes a few hundred milliseconds), asserted one by one below
