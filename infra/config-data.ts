@@ -94,7 +94,7 @@ export function parseData(d: Section<DataKey>, isLocal: boolean, stack: string, 
 }
 
 export function parseDatabase(
-  db: Section<DatabaseKey>, secrets: { password?: string; url?: string }, isLocal: boolean, appEnv: Record<string, string>,
+  db: Section<DatabaseKey>, secrets: { password?: string; url?: string }, isLocal: boolean, appEnv: Record<string, string>, adopt = false,
 ): DatabaseConfig {
   const bad = db.bad;
   const mode = (db.str("mode", "none") ?? "none") as DatabaseConfig["mode"];
@@ -117,12 +117,16 @@ export function parseDatabase(
     };
     if (mode !== "external") bad("database.rds", "declares an ApsaraDB RDS instance, which is database.mode external: set database.mode external or remove database.rds");
     else if (isLocal) bad("database.rds", "is an Alibaba Cloud resource; the local stack never creates one: remove it");
+    else if (adopt) bad("database.rds", "declares an ApsaraDB RDS instance whose whitelist is the server's private IP, which this program does not know for an adopted server (cloud.adoptAddress): create the database yourself and use database.mode external with aistudio:databaseUrl, or let this stack create the server");
   }
   const password = secrets.password;
   if (mode === "local" || (mode === "external" && rds)) {
     if (!password) bad("databasePassword", `is required for database.mode ${mode}: the password of the role ${user} (\`openssl rand -base64 24 | pulumi config set --secret aistudio:databasePassword\`)`);
     else if (password.length < 16) bad("databasePassword", "must be at least 16 characters (`openssl rand -base64 24`)");
     else if (/[\s'"\\]/.test(password)) bad("databasePassword", "must not contain spaces, quotes or backslashes (`openssl rand -base64 24` gives a safe one)");
+    else if (rds && (password.length > 32 || !/^[A-Za-z0-9!@#$%^&*()_+\-=]+$/.test(password) || [/[A-Z]/, /[a-z]/, /[0-9]/, /[!@#$%^&*()_+\-=]/].filter((r) => r.test(password)).length < 3)) {
+      bad("databasePassword", "must suit ApsaraDB RDS: 16-32 characters of letters, digits and !@#$%^&*()_+-=, with at least three of upper case, lower case, digits and those signs (`openssl rand -base64 24 | tr '/+' '_-'`)");
+    }
   } else if (password) {
     bad("databasePassword", `is only used with database.mode local (or external with database.rds); mode is ${mode}: remove it`);
   }

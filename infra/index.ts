@@ -48,5 +48,9 @@ export const wechatDownloadDomains = wechatLists.download;
 export const sshCommand = cloud ? cloud.publicIp.apply((ip) => `ssh ${cfg.server.user}@${ip}`) : `ssh -p ${cfg.server.port} ${cfg.server.user}@${cfg.server.host}`;
 export const securityGroupId = cloud ? cloud.securityGroupId : "(local stack: no security group)";
 export const smokeTest = { status: server.smoke.status, body: server.smoke.body, seconds: server.smoke.seconds };
+/** The data: the ECS data disk, the OSS bucket of the backups, the RDS instance's address (when declared). */
+export const dataDiskId = cloud?.dataDiskId;
+export const backupBucket = cloud?.backupBucket;
+export const databaseHost = cloud?.databaseHost;
 export const stepHashes = server.stepHashes;
 export const fingerprint = server.fingerprint;

@@ -8,7 +8,7 @@ import { AistudioConfig, ConfigError, Raw, collectConfig } from "./config";
 import type { Problem } from "./config-section";
 import { readAppSource } from "./app-source";
 import { repoRoot } from "../core/paths";
-import { readTesthost } from "./testhost";
+import { readObjectstore, readTesthost } from "./testhost";
 import type { AppFile } from "../provision/app";
 
 export function rawFromPulumi(all: Record<string, string>): Raw {
@@ -28,7 +28,7 @@ export function rawFromPulumi(all: Record<string, string>): Raw {
 /** The validated config and the app's files (dir and archive sources), or a ConfigError with every problem. */
 export function loadConfig(all: Record<string, string>, stack: string, root = repoRoot()): { cfg: AistudioConfig; appFiles: AppFile[] } {
   const problems: Problem[] = [];
-  const raw = withTesthost(rawFromPulumi(all), problems);
+  const raw = withObjectstore(withTesthost(rawFromPulumi(all), problems), stack, problems);
   const { config, problems: found } = collectConfig(raw, stack);
   problems.push(...found);
   let appFiles: AppFile[] = [];
@@ -72,6 +72,30 @@ export function withTesthost(raw: Raw, problems?: Problem[]): Raw {
     return { ...raw, server, sshPrivateKey: raw["sshPrivateKey"] ?? fs.readFileSync(t.privateKeyPath, "utf8") };
   } catch (e) {
     const problem = { key: "testhost", message: (e as Error).message.replace(/^aistudio:testhost: /, "") };
+    if (!problems) throw new ConfigError([problem]);
+    problems.push(problem);
+    return raw;
+  }
+}
+
+/**
+ * local stack: backup.objectstore names an object-store test host (scripts/objectstore.sh); its
+ * record fills the repository (a path per stack in its bucket) and the storage keys.
+ */
+export function withObjectstore(raw: Raw, stack: string, problems?: Problem[]): Raw {
+  const backup = raw["backup"] as Raw | undefined;
+  const name = backup?.["objectstore"];
+  if (typeof name !== "string" || !name || raw["target"] !== "local") return raw;
+  try {
+    const o = readObjectstore(name);
+    const series = stack.split("/").pop()!.replace(/[^A-Za-z0-9._-]+/g, "-");
+    return {
+      ...raw,
+      backup: { repository: `s3:${o.endpoint}/${o.bucket}/${series}`, accessKeyId: o.accessKeyId, ...backup },
+      backupSecretAccessKey: raw["backupSecretAccessKey"] ?? o.secretAccessKey,
+    };
+  } catch (e) {
+    const problem = { key: "backup.objectstore", message: (e as Error).message };
     if (!problems) throw new ConfigError([problem]);
     problems.push(problem);
     return raw;

@@ -41,3 +41,21 @@ export function readTesthost(name: string): TesthostRecord {
     volume: fs.existsSync(path.join(dir, "volume")) ? fs.readFileSync(path.join(dir, "volume"), "utf8").trim() : undefined,
   };
 }
+
+/** An S3 object store on a test host (scripts/objectstore.sh): the local stack's stand-in for OSS. */
+export interface ObjectstoreRecord {
+  name: string;
+  host: string;
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export function readObjectstore(name: string): ObjectstoreRecord {
+  const file = path.join(testhostStateDir(), "hosts", name, "objectstore.json");
+  if (!fs.existsSync(file)) {
+    throw new Error(`no object store named "${name}" (looked for ${file}). Boot it with \`bash scripts/objectstore.sh up ${name}\`.`);
+  }
+  return JSON.parse(fs.readFileSync(file, "utf8")) as ObjectstoreRecord;
+}

@@ -1,7 +1,7 @@
 // Reads a deployed stack (config, outputs, state) for the commands that check a running server:
 // doctor and drift. Secrets are read into memory only.
 import { AistudioConfig, parseConfig } from "../infra/config";
-import { rawFromPulumi, withTesthost } from "../infra/read-config";
+import { rawFromPulumi, withObjectstore, withTesthost } from "../infra/read-config";
 import type { SecurityGroupRule } from "../checks/doctor/index";
 import { StackDriver } from "./driver";
 
@@ -26,7 +26,7 @@ interface StateResource {
 
 export async function readStack(driver: StackDriver): Promise<StackView> {
   const [flat, state] = await Promise.all([driver.config(), driver.exportState()]);
-  const config = parseConfig(withTesthost(rawFromPulumi(flat)), driver.spec.name);
+  const config = parseConfig(withObjectstore(withTesthost(rawFromPulumi(flat)), driver.spec.name), driver.spec.name);
   const resources = ((state.deployment as { resources?: StateResource[] })?.resources ?? []);
   const outputs = (resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {}) as Record<string, any>;
   const rules = resources

@@ -2,7 +2,8 @@
 // credentials, no network. Every registered resource is recorded as {type, name, inputs} and the
 // resource graph is checked: the exact security group rules, the wiring of instance, key pair,
 // vSwitch, EIP and DNS, adopt mode, existing networks, and that the local stack (the whole program,
-// infra/index.ts) creates no Alibaba Cloud resource at all.
+// infra/index.ts) creates no Alibaba Cloud resource at all. The data resources (disk, backup bucket,
+// RDS) are checked in cloud-data.test.ts; here they only appear in the graphs.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -65,6 +66,8 @@ const mocks: pulumiType.runtime.Mocks = {
           nameRegex: args.inputs.nameRegex,
           owners: "system",
         };
+      case "alicloud:vpc/getSwitches:getSwitches":
+        return { id: "vswitches", ids: args.inputs.ids, vswitches: (args.inputs.ids as string[]).map((id) => ({ id, zoneId: "cn-hangzhou-k" })) };
       default:
         throw new Error(`unexpected invoke ${args.token}`);
     }
@@ -168,6 +171,20 @@ const T = {
   dns: "alicloud:dns/alidnsRecord:AlidnsRecord",
 };
 
+/** The data resources of a created server with the default data block and ALICLOUD_BACKUP's bucket. */
+const DATA_GRAPH = (name: string) => [
+  `alicloud:ecs/autoSnapshotPolicy:AutoSnapshotPolicy ${name}-data-snapshots`,
+  `alicloud:ecs/ecsAutoSnapshotPolicyAttachment:EcsAutoSnapshotPolicyAttachment ${name}-data-snapshots-attach`,
+  `alicloud:ecs/ecsDisk:EcsDisk ${name}-data`,
+  `alicloud:ecs/ecsDiskAttachment:EcsDiskAttachment ${name}-data-attach`,
+  ...BUCKET_GRAPH(name),
+];
+const BUCKET_GRAPH = (name: string) => [
+  `alicloud:oss/bucket:Bucket ${name}-backup`,
+  `alicloud:oss/bucketAcl:BucketAcl ${name}-backup-acl`,
+  `alicloud:oss/bucketPublicAccessBlock:BucketPublicAccessBlock ${name}-backup-no-public`,
+];
+
 /** A rule reduced to what decides who can reach what. */
 const ruleKey = (r: Recorded) => {
   const i = r.inputs;
@@ -226,7 +243,9 @@ describe("AlicloudServer: a new server (default config)", () => {
       "alicloud:ecs/securityGroupRule:SecurityGroupRule aistudio-in-80",
       "alicloud:vpc/network:Network aistudio-vpc",
       "alicloud:vpc/switch:Switch aistudio-vswitch",
+      ...DATA_GRAPH("aistudio"),
       "aistudio:cloud:AlicloudServer aistudio",
+      "aistudio:cloud:DataStore aistudio",
       "pulumi:providers:alicloud aistudio-provider",
     ].sort());
   });
@@ -378,8 +397,8 @@ describe("AlicloudServer: variants", () => {
     expect(ofType(run.resources, T.rule)).toHaveLength(3);
   });
 
-  it("only the prod stack protects the EIP (the address in the WeChat console and DNS)", async () => {
-    expect((await runComponent("p", createRaw(), "prod")).protectedNames).toEqual(["p-eip"]);
+  it("only the prod stack protects the EIP (the address in the WeChat console and DNS), and its data", async () => {
+    expect((await runComponent("p", createRaw(), "prod")).protectedNames.sort()).toEqual(["p-backup", "p-data", "p-eip"]);
     expect((await runComponent("s", createRaw(), "staging")).protectedNames).toEqual([]);
   });
 
@@ -401,9 +420,9 @@ describe("AlicloudServer: variants", () => {
     expect(invoked).toEqual([]);
   });
 
-  it("adopt mode without a security group id creates nothing on Alibaba Cloud", async () => {
+  it("adopt mode without a security group id creates nothing on Alibaba Cloud but the backup bucket", async () => {
     const run = await runComponent("adopt2", adoptRaw({ adoptAddress: "47.96.1.3" }));
-    expect(run.resources.filter((r) => r.type.startsWith("alicloud:"))).toEqual([]);
+    expect(run.resources.filter((r) => r.type.startsWith("alicloud:")).map((r) => `${r.type} ${r.name}`).sort()).toEqual(BUCKET_GRAPH("adopt2"));
     expect(run.publicIp).toBe("47.96.1.3");
     expect(run.securityGroupId).toBeUndefined();
   });
@@ -487,7 +506,8 @@ describe("the whole program, a prod-like alicloud stack", () => {
       "alicloud:ecs/securityGroupRule:SecurityGroupRule aistudio-in-80",
       "alicloud:vpc/network:Network aistudio-vpc",
       "alicloud:vpc/switch:Switch aistudio-vswitch",
-    ]);
+      ...DATA_GRAPH("aistudio"),
+    ].sort());
     const steps = recorded.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
     expect(steps.length).toBeGreaterThanOrEqual(5);
     for (const s of steps) {
