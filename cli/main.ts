@@ -25,6 +25,18 @@ export const commands: Record<string, Command> = {
     summary: "replace the server with a fresh one and converge it / 用新服务器替换并重新部署",
     run: (argv) => (require("./rebuild") as typeof import("./rebuild")).rebuildMain(argv),
   },
+  backup: {
+    summary: "back up the database and the uploads now / 立即备份数据库和上传文件",
+    run: (argv) => (require("./backup") as typeof import("./backup")).backupMain(argv),
+  },
+  backups: {
+    summary: "list the backups (snapshots) / 列出备份快照",
+    run: (argv) => (require("./backup") as typeof import("./backup")).backupsMain(argv),
+  },
+  restore: {
+    summary: "restore the database and the uploads from a backup / 从备份恢复数据库和上传文件",
+    run: (argv) => (require("./backup") as typeof import("./backup")).restoreMain(argv),
+  },
   drift: {
     summary: "report what changed on the servers and in the cloud since the last deploy / 检查服务器与云资源是否偏离上次部署",
     run: (argv) => (require("./drift") as typeof import("./drift")).driftMain(argv),

@@ -25,3 +25,6 @@ export const NGINX_ERROR_LOG = "/var/log/nginx/error.log";
 
 /** The guide's smoke request. */
 export const VISIT_PATH = "/api/user/visit";
+
+/** The backup tool on the server (provision/backup.ts installs it; the doctor asks it for its status). */
+export const BACKUP_TOOL = "/usr/local/sbin/aistudio-backup";

@@ -9,9 +9,9 @@ import { Step } from "./step";
 import { scriptFromFile } from "./shell";
 import { envFileContent } from "./app";
 import { fileProbe, probeOf, unitProbe } from "./probes";
-import { APP_UNIT, ENV_FILE } from "../core/constants";
+import { APP_UNIT, BACKUP_TOOL, ENV_FILE } from "../core/constants";
 
-export const BACKUP_TOOL = "/usr/local/sbin/aistudio-backup";
+export { BACKUP_TOOL };
 export const BACKUP_ENV = "/etc/aistudio/backup.env";
 export const BACKUP_STATE = "/var/lib/aistudio-backup";
 export const BACKUP_SERVICE = "aistudio-backup.service";

@@ -37,6 +37,7 @@ export function doctorTarget(v: StackView, extra: TargetExtras = {}): DoctorTarg
     admin: c.app.admin,
     request: c.smoke.request,
     redact: secretValues(c),
+    data: { dataDir: c.app.dataDir, volume: !!c.volume, database: c.database.mode, backup: c.backup && { maxAgeHours: c.backup.maxAgeHours } },
   };
 }
 

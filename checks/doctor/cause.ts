@@ -23,7 +23,7 @@ import { recognise } from "./errors";
  * when only the APIs fail, the admin API's verdict (login page, app error, nginx page) is sharper.
  */
 export const ROOT_CAUSE_ORDER = [
-  "domain", "wechat-domains", "dns", "security-group", "ufw443", "server-services", "tcp443", "tls-cert", "tls-versions", "admin-json", "api-json", "http-redirect", "miniprogram",
+  "domain", "wechat-domains", "dns", "security-group", "ufw443", "data-volume", "server-services", "database", "tcp443", "tls-cert", "tls-versions", "admin-json", "api-json", "http-redirect", "miniprogram", "backup",
 ];
 
 /**
@@ -36,6 +36,8 @@ export const EXPLAINS: Record<string, string[]> = {
   dns: ["tcp443", "tls-cert", "tls-versions", "admin-json", "api-json", "http-redirect"],
   "security-group": ["tcp443"],
   ufw443: ["tcp443"],
+  "data-volume": ["server-services", "database", "backup", "admin-json", "api-json"],
+  database: ["admin-json", "api-json"],
   "server-services": ["tcp443", "tls-cert", "tls-versions", "admin-json", "api-json", "http-redirect"],
   tcp443: ["tls-cert", "tls-versions", "admin-json", "api-json"],
   "tls-cert": ["admin-json", "api-json"],

@@ -78,6 +78,8 @@ export interface DoctorTarget {
   wechatApp?: { appId: string; appSecret: string; http?: HttpClient; baseUrl?: string };
   /** What each of the console's lists must hold (the stack's outputs); default https://<domain> in each. */
   wechatDomains?: Partial<Record<DomainList, string[]>>;
+  /** The data: the app's data dir (a volume?), the database mode, the backups' freshness limit. */
+  data?: { dataDir: string; volume: boolean; database: "none" | "local" | "external"; backup?: { maxAgeHours: number } };
 }
 
 export interface SecurityGroupRule {

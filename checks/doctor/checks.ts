@@ -1,4 +1,4 @@
-// The thirteen checks in the guide's order: outside in, from the request domain to the mini program.
+// The sixteen checks in the guide's order: outside in, from the request domain to the mini program.
 import { Check } from "./check";
 import { domainCheck } from "./domain";
 import { wechatDomainsCheck } from "./wechat-domains";
@@ -13,6 +13,7 @@ import { serverServicesCheck } from "./server-services";
 import { ufw443Check } from "./ufw443";
 import { securityGroupCheck } from "./security-group";
 import { miniprogramCheck } from "./miniprogram";
+import { backupCheck, databaseCheck, dataVolumeCheck } from "./data";
 
 export const CHECKS: Check[] = [
   domainCheck,
@@ -25,6 +26,9 @@ export const CHECKS: Check[] = [
   apiJsonCheck,
   adminJsonCheck,
   serverServicesCheck,
+  dataVolumeCheck,
+  databaseCheck,
+  backupCheck,
   ufw443Check,
   securityGroupCheck,
   miniprogramCheck,

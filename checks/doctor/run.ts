@@ -18,7 +18,8 @@ export interface RunOptions {
   readEvidence?: EvidenceReader;
 }
 
-const factsOverSsh = (tg: DoctorTarget) => readServerFacts(tg.ssh!, tg.ca === "server-cert", appPortOf(tg));
+const factsOverSsh = (tg: DoctorTarget) =>
+  readServerFacts(tg.ssh!, tg.ca === "server-cert", appPortOf(tg), tg.data && { dataDir: tg.data.dataDir, volume: tg.data.volume, backup: !!tg.data.backup, database: tg.data.database });
 
 export async function runDoctor(tg: DoctorTarget, o: RunOptions = {}): Promise<CheckResult[]> {
   const ctx: DoctorContext = {};

@@ -38,9 +38,10 @@ const healthy = (): ServerFacts => ({
 });
 
 describe("the check list", () => {
-  it("has the thirteen checks in the guide's order, each titled in both languages", () => {
+  it("has the sixteen checks in the guide's order, the data checks after the services, each titled in both languages", () => {
     expect(CHECKS.map((c) => c.id)).toEqual([
-      "domain", "wechat-domains", "dns", "tcp443", "tls-cert", "tls-versions", "http-redirect", "api-json", "admin-json", "server-services", "ufw443", "security-group", "miniprogram",
+      "domain", "wechat-domains", "dns", "tcp443", "tls-cert", "tls-versions", "http-redirect", "api-json", "admin-json", "server-services",
+      "data-volume", "database", "backup", "ufw443", "security-group", "miniprogram",
     ]);
     for (const c of CHECKS) {
       expect(c.title.zh, c.id).toMatch(/[\u4e00-\u9fff]/);

@@ -1,0 +1,126 @@
+// The backup commands against a deployed stack: back up now, list the snapshots, restore one (then
+// smoke-test). They run the server's own tool (/usr/local/sbin/aistudio-backup, installed by the
+// backup step) over the stack's pinned SSH connection; progress lines come back on stderr as they
+// happen. Secrets stay in memory and are scrubbed from everything shown.
+import { NodeSSH } from "node-ssh";
+import { connect, Connection, redact } from "../core/ssh";
+import { backupNowCommand, backupStatusCommand, restoreCommand, snapshotsCommand } from "../provision/backup";
+import { smokeOrThrow, SmokeOutcome } from "../checks/smoke";
+import { secretValues, smokeTrust } from "../infra/steps";
+import type { AistudioConfig } from "../infra/config";
+import { readStack } from "./read-stack";
+import { StackDriver, StackSpec } from "./driver";
+
+export interface Snapshot {
+  id: string;
+  time: string;
+  /** Bytes the snapshot restores. */
+  size: number;
+  paths: string[];
+  tags: string[];
+}
+
+export interface BackupRun {
+  time: number;
+  snapshot: string;
+  seconds: number;
+  tag: string;
+  filesNew: number;
+  bytesAdded: number;
+  bytesProcessed: number;
+}
+
+export interface BackupStatus {
+  now: number;
+  lastSuccess: BackupRun | null;
+  timerEnabled: string;
+  lastResult: string;
+  lastError: string;
+}
+
+/** A deployed stack's server, as the backup commands need it. */
+export interface BackupTarget {
+  config: AistudioConfig;
+  connection: Connection;
+  secrets: string[];
+}
+
+export async function backupTarget(spec: StackSpec): Promise<BackupTarget> {
+  const driver = await StackDriver.open(spec);
+  const view = await readStack(driver);
+  const c = view.config;
+  if (!c.backup) throw new Error(`stack ${spec.name} has no backups configured (aistudio:backup): nothing to back up to`);
+  const host = String(view.outputs.publicIp ?? c.server.host);
+  return {
+    config: c,
+    connection: { host, port: c.server.port, user: c.server.user, hostKey: c.server.hostKey, privateKey: c.server.privateKey, ...(c.server.passphrase ? { passphrase: c.server.passphrase } : {}) },
+    secrets: secretValues(c),
+  };
+}
+
+/** Runs one of the tool's commands; stderr lines go to onProgress as they arrive (scrubbed). */
+async function runTool(t: BackupTarget, command: string, onProgress?: (line: string) => void): Promise<string> {
+  const ssh: NodeSSH = await connect(t.connection, { dialBudgetMs: 30_000 });
+  try {
+    let partial = "";
+    let stderr = "";
+    const cmd = t.connection.user === "root" ? command : `sudo -n ${command}`;
+    const r = await ssh.execCommand(cmd, {
+      onStderr: (chunk) => {
+        const text = redact(chunk.toString(), t.secrets);
+        stderr += text;
+        partial += text;
+        const lines = partial.split("\n");
+        partial = lines.pop() ?? "";
+        for (const l of lines) onProgress?.(l);
+      },
+    });
+    if (partial) onProgress?.(partial);
+    if (r.code !== 0) {
+      throw new Error(`${command.split(" ").slice(0, 2).join(" ")} failed on ${t.connection.host} (exit ${r.code}):\n${redact(stderr || r.stderr, t.secrets).trim().split("\n").slice(-8).join("\n")}`);
+    }
+    return redact(r.stdout, t.secrets);
+  } finally {
+    ssh.dispose();
+  }
+}
+
+export async function backupNow(t: BackupTarget, onProgress?: (line: string) => void): Promise<BackupRun> {
+  const out = await runTool(t, backupNowCommand("manual"), onProgress);
+  return JSON.parse(out.trim().split("\n").pop()!) as BackupRun;
+}
+
+export async function listSnapshots(t: BackupTarget): Promise<Snapshot[]> {
+  return JSON.parse(await runTool(t, snapshotsCommand())) as Snapshot[];
+}
+
+export async function backupStatus(t: BackupTarget): Promise<BackupStatus> {
+  return JSON.parse(await runTool(t, backupStatusCommand())) as BackupStatus;
+}
+
+/** Restores a snapshot (or "latest"), then runs the deploy's smoke test against the server. */
+export async function restoreSnapshot(t: BackupTarget, snapshot: string, onProgress?: (line: string) => void): Promise<SmokeOutcome> {
+  await runTool(t, restoreCommand(snapshot), onProgress);
+  const c = t.config;
+  onProgress?.("[restore] smoke test");
+  return smokeOrThrow({
+    domain: c.domain,
+    connectTo: c.smoke.connectTo ?? (c.target === "local" ? t.connection.host : undefined),
+    trust: smokeTrust(c),
+    timeoutSeconds: c.smoke.timeoutSeconds,
+    connection: t.connection,
+    redact: t.secrets,
+    request: c.smoke.request,
+    probes: c.smoke.probes,
+    appPort: c.app.port,
+  });
+}
+
+/** Human sizes: 1.2 GiB, 340 MiB, 12 KiB. */
+export function humanBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
