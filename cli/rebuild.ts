@@ -10,8 +10,9 @@ export const REBUILD: CommandSpec = {
     ...stackOptions("rebuild"),
   },
   footer: [
-    "alicloud: the ECS instance is replaced (EIP, DNS and host key kept); local: the test host is booted fresh at its address.",
-    "Data under /var/lib/aistudio is NOT carried over: back it up first.",
+    "A fresh backup is taken first (stacks with aistudio:backup); if it fails nothing is replaced.",
+    "alicloud: the ECS instance is replaced (EIP, DNS, host key and data disk kept); local: the test host is booted",
+    "fresh at its address with the same volume. A new (empty) volume gets the fresh backup restored.",
     "exit 0: rebuilt, 1: the rebuild failed",
   ],
 };
@@ -30,6 +31,8 @@ export function rebuildMain(argv: string[]): Promise<number> {
     console.error(`fingerprint before: ${r.before ?? "none"}`);
     console.error(`fingerprint after:  ${r.after}`);
     if (r.before && r.before !== r.after) console.error("the rebuilt server differs from the previous build (package updates from the mirror?)");
+    if (r.backup) console.error(`backup before the rebuild: ${r.backup.slice(0, 8)}`);
+    console.error(`data: ${r.data === "volume" ? "moved with the data volume" : r.data === "restored" ? "restored from the backup (the volume was new)" : "none carried over (no volume, no backup)"}`);
     console.error(`rebuilt ${r.replaced} in ${r.seconds}s`);
     return 0;
   });

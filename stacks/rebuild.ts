@@ -1,13 +1,19 @@
-// Rebuild: replace the server with a fresh one and converge it, then compare the fingerprint.
-//   alicloud stacks: `up --replace <the ECS instance>`; the EIP (so the address, DNS and the WeChat
-//                    domain) is kept, cloud-init installs the same pinned host key.
-//   local stack:     the test host is destroyed and booted fresh at the same address.
+// Rebuild: replace the server with a fresh one, converge it, keep its data, compare the fingerprint.
+//   1. a fresh backup (stacks with backups): if it fails, nothing is touched and the old server serves on
+//   2. the new server: alicloud stacks `up --replace <the ECS instance>` (the EIP, so the address, DNS
+//      and the WeChat domain, is kept; cloud-init installs the same pinned host key; the data disk's
+//      attachment is replaced delete-first, so the same disk moves to the new instance); the local
+//      stack's test host is destroyed and booted fresh at the same address with the same volume
+//   3. `pulumi up` converges it: the volume step mounts the data volume as it is (never formats it)
+//   4. the data moved with the volume when its filesystem is the one from before; when the volume is
+//      new (the disk was lost), the backup from step 1 is restored and the server smoke-tested again
 // Equal fingerprints mean the same server was rebuilt.
-// NOT rebuilt: data under /var/lib/aistudio and any database (issue #12 moves data to its own volume).
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { repoRoot } from "../core/paths";
+import { parseProbe } from "../core/probe";
 import { readTesthost } from "../infra/testhost";
+import { backupNow, backupTarget, restoreSnapshot } from "./backup";
 import { StackDriver, StackSpec } from "./driver";
 
 export interface RebuildOutcome {
@@ -16,40 +22,88 @@ export interface RebuildOutcome {
   after?: string;
   /** What was replaced: the ECS instance's URN, or the test host's name. */
   replaced?: string;
+  /** The snapshot taken before the rebuild. */
+  backup?: string;
+  /** How the data reached the new server: on its volume, restored from the backup, or not at all (no volume, no backup). */
+  data?: "volume" | "restored" | "none";
   error?: string;
   seconds: number;
 }
 
 const INSTANCE_TYPE = "alicloud:ecs/instance:Instance";
 
+interface StateResource { type: string; urn: string; outputs?: Record<string, unknown> }
+
+/** The filesystem UUID the volume step last saw mounted at the data dir (its probe record), if any. */
+export function volumeUuid(resources: StateResource[]): string | undefined {
+  const step = resources.find((r) => r.urn.endsWith("::aistudio-volume") && r.outputs?.stepId === "volume");
+  const rec = parseProbe(String(step?.outputs?.observed ?? step?.outputs?.expected ?? "")).find((r) => r.kind === "mount");
+  return rec?.fields.uuid || undefined;
+}
+
 export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => void; say?: (s: string) => void } = {}): Promise<RebuildOutcome> {
   const t0 = Date.now();
   const seconds = () => Math.round((Date.now() - t0) / 100) / 10;
   const say = o.say ?? (() => undefined);
   const driver = await StackDriver.open(spec);
+  const resourcesOf = async () => ((await driver.exportState()).deployment as { resources?: StateResource[] }).resources ?? [];
   const before = (await driver.outputs().catch(() => ({} as Record<string, unknown>))).fingerprint as string | undefined;
   const config = await driver.config();
+  const hasBackup = (config["aistudio:backup"] ?? "") !== "" && !/"enabled":\s*false/.test(config["aistudio:backup"] ?? "");
+
+  // 1. a fresh backup first: the rebuild must never be the moment data is lost
+  let snapshot: string | undefined;
+  if (hasBackup) {
+    say("backing up the current server first");
+    try {
+      const target = await backupTarget(spec);
+      snapshot = (await backupNow(target, (l) => say(l))).snapshot;
+      say(`backup ${snapshot.slice(0, 8)} taken`);
+    } catch (e) {
+      return { ok: false, before, error: `the backup before the rebuild failed, so nothing was replaced (the old server keeps serving): ${(e as Error).message}`, seconds: seconds() };
+    }
+  }
+  const uuidBefore = volumeUuid(await resourcesOf());
+
+  // 2. the new server
   let replace: string[] = [];
   let replaced: string;
   if ((config["aistudio:target"] ?? "alicloud") === "local") {
     const name = config["aistudio:testhost"];
     if (!name) return { ok: false, error: "aistudio:testhost is not set: the local stack has no test host to rebuild", seconds: seconds() };
-    const ip = readTesthost(name).host;
-    say(`rebuilding test host ${name} at ${ip}`);
+    const host = readTesthost(name);
+    say(`rebuilding test host ${name} at ${host.host}${host.volume ? ` with its volume ${host.volume}` : ""}`);
     const testhost = path.join(repoRoot(), "scripts/testhost.sh");
     execFileSync("bash", [testhost, "down", name], { stdio: ["ignore", "ignore", "inherit"] });
-    execFileSync("bash", [testhost, "up", name, "--ip", ip], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("bash", [testhost, "up", name, "--ip", host.host, ...(host.volume ? ["--volume", host.volume] : [])], { stdio: ["ignore", "ignore", "inherit"] });
     replaced = name;
   } else {
-    const resources = ((await driver.exportState()).deployment as { resources?: { type: string; urn: string }[] }).resources ?? [];
-    const urn = resources.find((r) => r.type === INSTANCE_TYPE)?.urn;
-    if (!urn) return { ok: false, before, error: `no ECS instance in stack ${spec.name} (adopted servers are not rebuilt by Pulumi)`, seconds: seconds() };
+    const urn = (await resourcesOf()).find((r) => r.type === INSTANCE_TYPE)?.urn;
+    if (!urn) return { ok: false, before, backup: snapshot, error: `no ECS instance in stack ${spec.name} (adopted servers are not rebuilt by Pulumi)`, seconds: seconds() };
     say(`replacing ${urn}`);
     replace = [urn];
     replaced = urn;
   }
+
+  // 3. converge
   const up = await driver.up({ replace, onOutput: o.onOutput });
-  if (up.code !== 0) return { ok: false, before, replaced, error: `pulumi up failed (exit ${up.code}):\n${up.stderr.slice(-4000)}`, seconds: seconds() };
+  if (up.code !== 0) return { ok: false, before, replaced, backup: snapshot, error: `pulumi up failed (exit ${up.code}):\n${up.stderr.slice(-4000)}`, seconds: seconds() };
   const after = (await driver.outputs()).fingerprint as string | undefined;
-  return { ok: true, before, after, replaced, seconds: seconds() };
+
+  // 4. the data: on the same volume, or back from the backup
+  const uuidAfter = volumeUuid(await resourcesOf());
+  let data: RebuildOutcome["data"] = "none";
+  if (uuidAfter && uuidAfter === uuidBefore) {
+    data = "volume";
+    say(`the data volume (${uuidAfter}) moved to the new server`);
+  } else if (snapshot) {
+    say(`the data volume is new (${uuidBefore ?? "none"} -> ${uuidAfter ?? "none"}): restoring backup ${snapshot.slice(0, 8)}`);
+    try {
+      await restoreSnapshot(await backupTarget(spec), snapshot, (l) => say(l));
+    } catch (e) {
+      return { ok: false, before, after, replaced, backup: snapshot, error: `the restore of backup ${snapshot.slice(0, 8)} on the new server failed: ${(e as Error).message}`, seconds: seconds() };
+    }
+    data = "restored";
+  }
+  return { ok: true, before, after, replaced, backup: snapshot, data, seconds: seconds() };
 }

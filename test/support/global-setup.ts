@@ -16,15 +16,23 @@ export default function setup() {
   run(["bash", path.join(REPO, "scripts/testhost.sh"), "image"]);
   console.error("[global-setup] Pulumi toolchain");
   run(["bash", path.join(REPO, "scripts/toolchain.sh")]);
+  console.error("[global-setup] S3 object store (SeaweedFS, built once from Go modules)");
+  run(["bash", path.join(REPO, "scripts/objectstore.sh"), "build"]);
   // hosts booted by this run are listed in this file (see test/support/hosts.ts) and removed at the end
   const list = path.join(os.tmpdir(), `aistudio-run-${process.pid}.hosts`);
   process.env.AISTUDIO_RUN_HOSTS = list;
   fs.writeFileSync(list, "");
   return () => {
     const names = new Set(fs.readFileSync(list, "utf8").split("\n").filter(Boolean));
-    for (const n of names) {
+    // hosts first: a volume is removed only once no host holds it
+    for (const n of [...names].filter((x) => !x.startsWith("volume:"))) {
       try {
         execFileSync("bash", [path.join(REPO, "scripts/testhost.sh"), "down", n], { stdio: "inherit" });
+      } catch { /* already gone */ }
+    }
+    for (const v of [...names].filter((x) => x.startsWith("volume:"))) {
+      try {
+        execFileSync("bash", [path.join(REPO, "scripts/testhost.sh"), "volume", "rm", v.slice("volume:".length)], { stdio: "inherit" });
       } catch { /* already gone */ }
     }
     fs.rmSync(list, { force: true });

@@ -3,17 +3,35 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { REPO } from "./capability";
-import { readTesthost, TesthostRecord } from "../../infra/testhost";
+import { ObjectstoreRecord, readObjectstore, readTesthost, TesthostRecord } from "../../infra/testhost";
 
 const TESTHOST = path.join(REPO, "scripts/testhost.sh");
 
-export function bootHost(name: string, ip?: string): TesthostRecord {
+export function bootHost(name: string, ip?: string, o: { volume?: string } = {}): TesthostRecord {
+  try {
+    execFileSync("bash", [TESTHOST, "down", name], { stdio: "ignore" });
+  } catch { /* not there */ }
+  if (process.env.AISTUDIO_RUN_HOSTS) fs.appendFileSync(process.env.AISTUDIO_RUN_HOSTS, name + "\n" + (o.volume ? `volume:${o.volume}\n` : ""));
+  if (o.volume) volumeRm(o.volume);
+  execFileSync("bash", [TESTHOST, "up", name, ...(ip ? ["--ip", ip] : []), ...(o.volume ? ["--volume", o.volume] : [])], { stdio: ["ignore", "ignore", "inherit"] });
+  return readTesthost(name);
+}
+
+/** Removes a test host's data volume (a blank one is created on the next `up --volume`). */
+export function volumeRm(volume: string) {
+  try {
+    execFileSync("bash", [TESTHOST, "volume", "rm", volume], { stdio: "ignore" });
+  } catch { /* not there */ }
+}
+
+/** An S3 object store on a fresh test host (scripts/objectstore.sh), removed at the end of the run. */
+export function bootObjectstore(name: string): ObjectstoreRecord {
   try {
     execFileSync("bash", [TESTHOST, "down", name], { stdio: "ignore" });
   } catch { /* not there */ }
   if (process.env.AISTUDIO_RUN_HOSTS) fs.appendFileSync(process.env.AISTUDIO_RUN_HOSTS, name + "\n");
-  execFileSync("bash", [TESTHOST, "up", name, ...(ip ? ["--ip", ip] : [])], { stdio: ["ignore", "ignore", "inherit"] });
-  return readTesthost(name);
+  execFileSync("bash", [path.join(REPO, "scripts/objectstore.sh"), "up", name], { stdio: ["ignore", "ignore", "inherit"] });
+  return readObjectstore(name);
 }
 
 export function hostDown(name: string) {

@@ -1,0 +1,224 @@
+// No data lost (issue #12), on real test hosts: the sample app on a data volume with PostgreSQL on
+// it, backed up by restic to a real S3 store (SeaweedFS on its own test host). Visits and uploads
+// survive a backup + restore of an older snapshot, two rebuilds (the volume moves; the volume is
+// lost and the backup comes back), and the failures of the backup are loud and named by the doctor.
+// Two hosts for the whole file: the server (with its volume) and the object store.
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as https from "node:https";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireHosts, REPO } from "../support/capability";
+import { bootHost, bootObjectstore, hostCmd, hostCmdResult, localConfig, TestStack, unchanged } from "../support/hosts";
+import { testhostStateDir, type ObjectstoreRecord } from "../../infra/testhost";
+
+const canRun = requireHosts();
+const DOMAIN = "photogooo.com";
+const HOST = "it-data";
+const S3 = "it-s3";
+const VOLUME = "it-data-vol";
+const DB_PASSWORD = "it-db-pass-5d0e8a71c4b2";
+const BACKUP_PASSWORD = "it-restic-pass-93be1f07aa";
+const SECRET_KEY = "it-data-secret-7c1d92e0";
+const ADMIN_PASSWORD = "it-data-admin-0f3a";
+const pexec = promisify(execFile);
+
+interface Answer { status: number; body: Buffer }
+
+describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3, restore, rebuild", () => {
+  let ip: string;
+  let ca: string;
+  let store: ObjectstoreRecord;
+  let stack: TestStack;
+  /** What the app must still hold: its visit count and each upload's URL and bytes. */
+  const uploads: { url: string; bytes: Buffer }[] = [];
+  const outputs: string[] = [];
+
+  const request = (method: string, p: string, body?: string | Buffer, type = "application/json"): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      const req = https.request({
+        host: ip, port: 443, servername: DOMAIN, method, path: p, ca, agent: false, timeout: 15_000,
+        headers: { Host: DOMAIN, "Content-Type": type, ...(body !== undefined ? { "Content-Length": Buffer.byteLength(body) } : {}) },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      });
+      req.on("timeout", () => req.destroy(new Error("timeout")));
+      req.on("error", reject);
+      req.end(body);
+    });
+  const visits = async (): Promise<number> => JSON.parse((await request("GET", "/api/visits/stats")).body.toString()).count;
+  const addVisits = async (n: number, tag: string) => {
+    for (let i = 0; i < n; i++) {
+      const a = await request("POST", "/api/user/visit", JSON.stringify({ sessionId: `${tag}-${i}`, type: "launch" }));
+      expect(a.status, a.body.toString()).toBe(200);
+    }
+  };
+  const upload = async (name: string, size: number, seed: number) => {
+    const bytes = Buffer.from(Array.from({ length: size }, (_, i) => (i * seed + (i >> 8)) % 256));
+    const a = await request("POST", `/api/upload?name=${name}`, bytes, "application/octet-stream");
+    expect(a.status, a.body.toString()).toBe(200);
+    const u = { url: JSON.parse(a.body.toString()).url as string, bytes };
+    uploads.push(u);
+    return u;
+  };
+  const expectUploads = async (list: { url: string; bytes: Buffer }[]) => {
+    for (const u of list) {
+      const got = await request("GET", u.url);
+      expect(got.status, u.url).toBe(200);
+      expect(got.body.equals(u.bytes), `${u.url} byte-equal`).toBe(true);
+    }
+  };
+  const aistudio = async (...args: string[]) => {
+    const r = await pexec("node", [path.join(REPO, "bin/aistudio.js"), ...args, "--stack", stack.name, "--config-file", stack.configFile], { env: stack.env(), cwd: REPO, maxBuffer: 32 << 20 })
+      .catch((e) => e as { code: number; stdout: string; stderr: string });
+    const out = { code: typeof (r as { code?: unknown }).code === "number" ? (r as { code: number }).code : 0, stdout: r.stdout, stderr: r.stderr };
+    outputs.push(out.stdout, out.stderr);
+    return out;
+  };
+  const status = () => JSON.parse(hostCmd(HOST, "/usr/local/sbin/aistudio-backup status"));
+  const snapshots = (): { id: string; tags: string[] }[] => JSON.parse(hostCmd(HOST, "/usr/local/sbin/aistudio-backup snapshots"));
+
+  beforeAll(async () => {
+    store = bootObjectstore(S3);
+    ip = bootHost(HOST, undefined, { volume: VOLUME }).host;
+    stack = new TestStack("itdata", localConfig(HOST, {
+      app: { dir: "provision/sample-app", workers: 2, preStart: ["python3 migrate.py"] },
+      data: { volume: true },
+      database: { mode: "local" },
+      backup: { objectstore: S3 },
+    }));
+    await stack.init();
+    await stack.setSecrets({ databasePassword: DB_PASSWORD, backupPassword: BACKUP_PASSWORD, appEnv: JSON.stringify({ SECRET_KEY, ADMIN_PASSWORD }) });
+  });
+  afterAll(() => stack?.cleanup());
+
+  it("deploys the data dir on the volume, PostgreSQL on it behind a unix socket only, backups set up; a second up changes nothing", async () => {
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    ca = hostCmd(HOST, "cat /etc/aistudio/tls/fullchain.pem");
+    expect(hostCmd(HOST, "findmnt -n -o SOURCE,FSTYPE /var/lib/aistudio").trim()).toBe("/dev/vdb ext4");
+    expect(hostCmd(HOST, "grep ' /var/lib/aistudio ' /etc/fstab")).toMatch(/^UUID=[0-9a-f-]+ \/var\/lib\/aistudio ext4 /);
+    expect(hostCmd(HOST, "ls -d /var/lib/aistudio/postgresql/*/main")).toMatch(/\/var\/lib\/aistudio\/postgresql\/\d+\/main/);
+    // nothing listens on TCP for PostgreSQL, and the visits are in it (not in a SQLite file)
+    expect(hostCmd(HOST, "ss -Htln '( sport = :5432 )' | wc -l").trim()).toBe("0");
+    await addVisits(1, "first");
+    expect(hostCmd(HOST, "runuser -u postgres -- psql -qAt -d aistudio -c 'select count(*) from visits'").trim()).toBe("1");
+    expect(hostCmd(HOST, "ls /var/lib/aistudio")).not.toMatch(/\.sqlite3/);
+    expect(status().timerEnabled).toBe("enabled");
+    const again = await stack.up();
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(unchanged(again), JSON.stringify(again.changes)).toBe(true);
+  });
+
+  it("the database is not reachable from another host", () => {
+    const r = hostCmdResult(S3, `timeout 3 bash -c 'exec 3<>/dev/tcp/${ip}/5432' && echo open || echo closed`);
+    expect(r.out.trim()).toBe("closed");
+  });
+
+  let first: string;
+  let countAtFirst: number;
+  it("visits and uploads, then `aistudio backup` (with progress) writes a snapshot that `aistudio backups` lists", async () => {
+    await addVisits(20, "before-backup");
+    await upload("a.jpg", 300_000, 7);
+    await upload("b.png", 40_000, 13);
+    countAtFirst = await visits();
+    const b = await aistudio("backup");
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).toMatch(/\[backup\] dumping PostgreSQL database aistudio/);
+    const m = /snapshot ([0-9a-f]{8})/.exec(b.stdout);
+    expect(m, b.stdout).not.toBeNull();
+    first = m![1];
+    const list = await aistudio("backups");
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain(first);
+    expect(list.stdout).toMatch(/manual/);
+  });
+
+  it("the timer's service runs and writes a snapshot", () => {
+    const n = snapshots().length;
+    hostCmd(HOST, "systemctl start aistudio-backup.service");
+    const s = status();
+    expect(s.lastResult).toBe("success");
+    expect(s.lastSuccess.tag).toBe("scheduled");
+    expect(snapshots().length).toBe(n + 1);
+  });
+
+  it("restore of a chosen older snapshot over newer data: the old rows and files are back, the newer ones gone (kept in a pre-restore snapshot)", async () => {
+    await addVisits(5, "after-backup");
+    const late = await upload("late.jpg", 20_000, 3);
+    expect(await visits()).toBe(countAtFirst + 5);
+    const noYes = await aistudio("restore", "--snapshot", first);
+    expect(noYes.code, "asks first: without a terminal it needs --yes").toBe(2);
+    const r = await aistudio("restore", "--snapshot", first, "--yes");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/smoke test passed/);
+    expect(await visits()).toBe(countAtFirst);
+    await expectUploads(uploads.filter((u) => u !== late));
+    expect((await request("GET", late.url)).status).toBe(404);
+    uploads.splice(uploads.indexOf(late), 1);
+    expect(snapshots().some((s) => s.tags.includes("pre-restore"))).toBe(true);
+  });
+
+  it("a wrong repository password or an unreachable store fails the backup loudly, and the doctor names it", async () => {
+    const env = "/etc/aistudio/backup.env";
+    hostCmd(HOST, `cp -p ${env} /root/backup.env.good && sed -i 's/^RESTIC_PASSWORD=.*/RESTIC_PASSWORD="wrong-password-000000"/' ${env}`);
+    const run = hostCmdResult(HOST, "systemctl start aistudio-backup.service");
+    expect(run.code).not.toBe(0);
+    expect(hostCmd(HOST, "systemctl is-failed aistudio-backup.service || true").trim()).toBe("failed");
+    expect(hostCmd(HOST, "journalctl -u aistudio-backup -n 20 --no-pager")).toMatch(/wrong password|repository is not usable/i);
+    const d = await aistudio("doctor", "--json");
+    const backup = JSON.parse(d.stdout).results.find((x: { id: string }) => x.id === "backup");
+    expect(d.code).toBe(1);
+    expect(backup.status, JSON.stringify(backup)).toBe("fail");
+    expect(backup.found).toMatch(/last backup run failed/);
+    hostCmd(HOST, `cp -p /root/backup.env.good ${env}`);
+
+    hostCmd(S3, "systemctl stop aistudio-s3");
+    const down = await aistudio("backup");
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/backup failed|not usable|connection refused|dial tcp/i);
+    hostCmd(S3, "systemctl start aistudio-s3");
+    // back to healthy: the next scheduled run succeeds and the doctor passes the check
+    for (let i = 0; i < 30 && hostCmdResult(HOST, "systemctl start aistudio-backup.service").code !== 0; i++) await new Promise((r) => setTimeout(r, 1000));
+    const ok = await aistudio("doctor", "--json");
+    expect(JSON.parse(ok.stdout).results.find((x: { id: string }) => x.id === "backup").status).toBe("ok");
+    expect(JSON.parse(ok.stdout).results.find((x: { id: string }) => x.id === "data-volume").status).toBe("ok");
+    expect(JSON.parse(ok.stdout).results.find((x: { id: string }) => x.id === "database").status).toBe("ok");
+  });
+
+  it("rebuild: a fresh backup, a new server with the same volume: the same rows and byte-equal files", async () => {
+    const count = await visits();
+    const r = await aistudio("rebuild");
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stderr).toMatch(/backup before the rebuild: [0-9a-f]{8}/);
+    expect(r.stderr).toMatch(/data: moved with the data volume/);
+    ca = hostCmd(HOST, "cat /etc/aistudio/tls/fullchain.pem");
+    expect(await visits()).toBe(count);
+    await expectUploads(uploads);
+  });
+
+  it("rebuild after the volume is lost: the new server gets a blank volume and the fresh backup back", async () => {
+    await addVisits(3, "before-loss");
+    const count = await visits();
+    // the disk is gone: the next boot of this host gets a new, blank volume
+    fs.writeFileSync(path.join(testhostStateDir(), "hosts", HOST, "volume"), `${VOLUME}-new\n`);
+    if (process.env.AISTUDIO_RUN_HOSTS) fs.appendFileSync(process.env.AISTUDIO_RUN_HOSTS, `volume:${VOLUME}-new\n`);
+    const r = await aistudio("rebuild");
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stderr).toMatch(/data: restored from the backup/);
+    ca = hostCmd(HOST, "cat /etc/aistudio/tls/fullchain.pem");
+    expect(await visits()).toBe(count);
+    await expectUploads(uploads);
+  });
+
+  it("restic check passes on the repository after all that, and no secret is in any output or the state", () => {
+    expect(hostCmd(HOST, "/usr/local/sbin/aistudio-backup check 2>&1")).toMatch(/no errors were found/);
+    const text = [...stack.transcript, ...outputs, stack.stateText()].join("\n");
+    for (const secret of [DB_PASSWORD, encodeURIComponent(DB_PASSWORD), BACKUP_PASSWORD, store.secretAccessKey, SECRET_KEY, ADMIN_PASSWORD]) {
+      expect(text.includes(secret), `a secret leaked: ${secret.slice(0, 6)}…`).toBe(false);
+    }
+  });
+});
