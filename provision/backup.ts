@@ -13,6 +13,8 @@ import { APP_UNIT, BACKUP_TOOL, ENV_FILE } from "../core/constants";
 
 export { BACKUP_TOOL };
 export const BACKUP_ENV = "/etc/aistudio/backup.env";
+/** Every snapshot younger than this is kept whatever the daily/weekly/monthly policy says (restic --keep-within). */
+export const KEEP_WITHIN = "2d";
 export const BACKUP_STATE = "/var/lib/aistudio-backup";
 export const BACKUP_SERVICE = "aistudio-backup.service";
 export const BACKUP_TIMER = "aistudio-backup.timer";
@@ -48,6 +50,7 @@ export function backupTool(o: BackupOptions): string {
     STATE_DIR: BACKUP_STATE,
     APP_UNIT,
     BACKUP_HOST: o.host,
+    KEEP_WITHIN: KEEP_WITHIN,
     KEEP_DAILY: o.keep.daily,
     KEEP_WEEKLY: o.keep.weekly,
     KEEP_MONTHLY: o.keep.monthly,

@@ -82,8 +82,10 @@ export const backupCheck: Check = {
         t("看 `journalctl -u aistudio-backup -n 50`；修复后 `npm run backup -- --stack <stack>`", "read `journalctl -u aistudio-backup -n 50`; once fixed, `npm run backup -- --stack <stack>`"));
     }
     if (!st.lastSuccess) {
-      return fail(expected, "no successful backup yet",
-        t("还没有成功的备份", "there is no successful backup yet"), t("`npm run backup -- --stack <stack>`", "`npm run backup -- --stack <stack>`"));
+      // a new server: the timer's first run is still to come (a failed run was reported above)
+      return warn(expected, "no successful backup yet (timer enabled)",
+        t("还没有成功的备份（新服务器：定时备份尚未运行）", "there is no successful backup yet (a new server: the timer has not run yet)"),
+        t("`npm run backup -- --stack <stack>` 立即备份", "`npm run backup -- --stack <stack>` backs up now"));
     }
     const age = st.now - st.lastSuccess.time;
     const found = `last success ${hours(age)} h ago (snapshot ${st.lastSuccess.snapshot.slice(0, 8)})`;

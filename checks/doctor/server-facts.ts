@@ -35,7 +35,7 @@ function dataFacts(d: DataFactsSpec): Fact[] {
     ...(d.database !== "none" ? [{
       fact: "database", kind: "database", subject: "app", field: "result",
       // as the app: its user, its DATABASE_URL (never printed); "1" when the database answers
-      sh: `probe_record database app "result=$(url=$(sed -n 's/^DATABASE_URL="\\(.*\\)"$/\\1/p' ${ENV_FILE}); runuser -u ${APP_USER} -- psql "$url" -qAtc 'select 1' 2>&1 | tail -2 || true)"`,
+      sh: `probe_record database app "result=$(cd / && url=$(sed -n 's/^DATABASE_URL="\\(.*\\)"$/\\1/p' ${ENV_FILE}); runuser -u ${APP_USER} -- psql "$url" -qAtc 'select 1' 2>&1 | tail -2 || true)"`,
     }] : []),
   ];
 }

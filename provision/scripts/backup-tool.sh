@@ -13,7 +13,7 @@
 #   aistudio-backup status          JSON: the last success, the last run's result, the timer
 #
 # Header (generated): DATA_DIR DB_MODE DB_NAME DB_USER ENV_FILE APP_ENV_FILE STATE_DIR APP_UNIT
-# BACKUP_HOST KEEP_DAILY KEEP_WEEKLY KEEP_MONTHLY TIMER. The repository, its password and the
+# BACKUP_HOST KEEP_WITHIN KEEP_DAILY KEEP_WEEKLY KEEP_MONTHLY TIMER. The repository, its password and the
 # storage keys come from ENV_FILE (root only), never from the command line.
 set -euo pipefail
 umask 077
@@ -88,8 +88,9 @@ run() {
     "$STATE_DIR/dump" "$DATA_DIR" 2>"$STATE_DIR/last-error" | tee >(grep '"message_type":"status"' | awk 'NR % 20 == 1' | sed 's/^/[backup] /' >&2) | grep '"message_type":"summary"' | tail -1) \
     || die "restic backup failed: $(tail -5 "$STATE_DIR/last-error")"
   [ -n "$summary" ] || die "restic backup wrote no summary: $(tail -5 "$STATE_DIR/last-error")"
-  say "applying the retention: $KEEP_DAILY daily, $KEEP_WEEKLY weekly, $KEEP_MONTHLY monthly"
-  restic forget --host "$BACKUP_HOST" --tag aistudio --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY" --prune >/dev/null 2>"$STATE_DIR/last-error" \
+  say "applying the retention: all of the last $KEEP_WITHIN, then $KEEP_DAILY daily, $KEEP_WEEKLY weekly, $KEEP_MONTHLY monthly"
+  # every snapshot of the last KEEP_WITHIN is kept (a manual or pre-restore one among them), older ones thinned
+  restic forget --host "$BACKUP_HOST" --tag aistudio --keep-within "$KEEP_WITHIN" --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY" --prune >/dev/null 2>"$STATE_DIR/last-error" \
     || die "restic forget --prune failed: $(tail -5 "$STATE_DIR/last-error")"
   rm -rf "$STATE_DIR/dump"
   python3 - "$summary" "$((SECONDS - t0))" "$tag" > "$STATE_DIR/last-success.json.new" <<'PY'

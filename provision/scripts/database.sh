@@ -47,14 +47,26 @@ if ! pg_lsclusters -h 2>/dev/null | awk '{print $1"-"$2}' | grep -qx "$major-mai
   else
     echo "creating the PostgreSQL $major cluster on the data volume ($pgdata)"
   fi
-  # pg_createcluster integrates an existing data directory, or initialises an empty one
-  pg_createcluster -u postgres -d "$pgdata" --locale C.UTF-8 "$major" main -- --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+  if [ -f "$pgdata/PG_VERSION" ]; then
+    # The cluster's configuration lived on the old server's system disk: make a new one (around a
+    # throwaway data dir) and point it at the data already on the volume.
+    scratch="$DATA_DIR/postgresql/.new-config"
+    rm -rf "$scratch"
+    pg_createcluster -u postgres -d "$scratch" --locale C.UTF-8 "$major" main >/dev/null
+    sed -i "s|^data_directory *=.*|data_directory = '$pgdata'|" "$PG_ETC/$major/main/postgresql.conf"
+    rm -rf "$scratch"
+  else
+    pg_createcluster -u postgres -d "$pgdata" --locale C.UTF-8 "$major" main -- --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+  fi
   CHANGED=1
 fi
-conf_d="$PG_ETC/$major/main/conf.d"
-install -d "$conf_d"
-printf "include '%s'\n" "$PG_CONF" > "$conf_d/aistudio.conf.aistudio-new"
-put_file "$conf_d/aistudio.conf" 0644 postgres postgres
+# our settings last in the cluster's postgresql.conf, so they win (listen_addresses above all)
+main_conf="$PG_ETC/$major/main/postgresql.conf"
+if [ "$(tail -1 "$main_conf")" != "include '$PG_CONF'" ]; then
+  sed -i "\|^include '$PG_CONF'\$|d" "$main_conf"
+  printf "include '%s'\n" "$PG_CONF" >> "$main_conf"
+  CHANGED=1
+fi
 systemctl enable --quiet "postgresql@$major-main"
 if [ "$CHANGED" = 1 ] || ! systemctl is-active --quiet "postgresql@$major-main"; then
   systemctl restart "postgresql@$major-main" || { journalctl -u "postgresql@$major-main" -n 30 --no-pager >&2; fail "PostgreSQL did not start"; }
