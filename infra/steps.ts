@@ -38,6 +38,7 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
       dataDir,
       preStart: cfg.app.preStart,
       env: appEnv(cfg),
+      localDatabase: db.mode === "local",
       pipIndexUrl: cfg.app.pipIndexUrl,
     }),
   );
@@ -58,7 +59,7 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
     const b = cfg.backup;
     steps.push(backupStep({
       repository: b.repository, accessKeyId: b.accessKeyId, secretAccessKey: b.secretAccessKey, password: b.password,
-      dataDir, database: { mode: db.mode, name: db.name, user: db.user }, host: cfg.domain,
+      dataDir, appPort: port, database: { mode: db.mode, name: db.name, user: db.user }, host: cfg.domain,
       schedule: b.schedule, checkSchedule: b.checkSchedule, keep: b.keep,
     }));
   }

@@ -40,6 +40,8 @@ export interface AppOptions {
   dataDir: string;
   preStart: string[];
   env: Record<string, string>;
+  /** A local PostgreSQL keeps its cluster in <dataDir>/postgresql (provision/database.ts). */
+  localDatabase?: boolean;
   pipIndexUrl?: string;
 }
 
@@ -172,6 +174,8 @@ export function appScriptVars(o: AppOptions): ShellVars {
     APP_ROOT,
     STATIC_DIR,
     DATA_DIR: o.dataDir,
+    // others may traverse (not list) the data dir only when postgres must reach its cluster inside
+    DATA_DIR_MODE: o.localDatabase ? "0751" : "0750",
     MEDIA_DIR: mediaDir(o.dataDir),
     NGINX_GROUP,
     CONF_DIR,

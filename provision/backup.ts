@@ -30,6 +30,8 @@ export interface BackupOptions {
   password: string;
   /** The app's data dir (on the data volume). */
   dataDir: string;
+  /** gunicorn's port: a restore waits until the app listens again. */
+  appPort: number;
   database: { mode: "none" | "local" | "external"; name: string; user: string };
   /** The snapshots' host name: the domain, so a rebuilt server continues the same series. */
   host: string;
@@ -49,6 +51,7 @@ export function backupTool(o: BackupOptions): string {
     APP_ENV_FILE: ENV_FILE,
     STATE_DIR: BACKUP_STATE,
     APP_UNIT,
+    APP_PORT: o.appPort,
     BACKUP_HOST: o.host,
     KEEP_WITHIN: KEEP_WITHIN,
     KEEP_DAILY: o.keep.daily,

@@ -11,6 +11,7 @@
 #   APP_USER APP_UNIT APP_PORT VISIT_URL_PATH  system user, systemd unit, gunicorn's port, health request path
 #   APP_ROOT STATIC_DIR CONF_DIR ENV_FILE UNIT_PATH GUNICORN_CONF
 #   DATA_DIR MEDIA_DIR NGINX_GROUP             the app's writable directory, its uploads, nginx's group
+#   DATA_DIR_MODE                              0750, or 0751 when a local PostgreSQL keeps its cluster inside
 #   RELEASE_ID                                 the release: $APP_ROOT/releases/$RELEASE_ID
 #   SOURCE_KIND                                files (staged as $rel.incoming/) or git (GIT_URL at GIT_REF)
 #   GIT_URL GIT_REF PIP_INDEX_URL              empty when unused; no PIP_INDEX_URL means pip --no-index
@@ -25,7 +26,7 @@ install -d -m 0755 -o "$APP_USER" -g "$APP_USER" "$STATIC_DIR"
 # through it to the uploads, and reads them through the setgid group of the media directory: what
 # the app writes there (UMask 0027) is group $NGINX_GROUP, 0640. Its other files keep the app's
 # group and are readable by no one else, whatever mode the app creates them with.
-install -d -m 0750 -o "$APP_USER" -g "$NGINX_GROUP" "$DATA_DIR"
+install -d -m "$DATA_DIR_MODE" -o "$APP_USER" -g "$NGINX_GROUP" "$DATA_DIR"
 install -d -m 2750 -o "$APP_USER" -g "$NGINX_GROUP" "$MEDIA_DIR"
 
 put_file "$ENV_FILE" 0600 root root; env_changed=$CHANGED; CHANGED=0

@@ -12,12 +12,13 @@
 #                                   the data being replaced is taken first
 #   aistudio-backup status          JSON: the last success, the last run's result, the timer
 #
-# Header (generated): DATA_DIR DB_MODE DB_NAME DB_USER ENV_FILE APP_ENV_FILE STATE_DIR APP_UNIT
+# Header (generated): DATA_DIR DB_MODE DB_NAME DB_USER ENV_FILE APP_ENV_FILE STATE_DIR APP_UNIT APP_PORT
 # BACKUP_HOST KEEP_WITHIN KEEP_DAILY KEEP_WEEKLY KEEP_MONTHLY TIMER. The repository, its password and the
 # storage keys come from ENV_FILE (root only), never from the command line.
 set -euo pipefail
 umask 077
 export LC_ALL=C
+cd /   # runuser -u postgres/aistudio: no "could not change directory" from root's home
 
 die() { printf 'aistudio-backup: %s\n' "$*" >&2; exit 1; }
 say() { printf '[backup] %s\n' "$*" >&2; }
@@ -145,9 +146,12 @@ restore() {
   fi
   say "stopping $APP_UNIT"
   systemctl stop "$APP_UNIT"
+  # from here a failure leaves the app stopped on half-restored data: say so, and where the old data is
+  trap 'say "RESTORE FAILED: $APP_UNIT is stopped. The data replaced is in the pre-restore snapshot (aistudio-backup snapshots); run the restore again, or restore that snapshot"' ERR
   say "putting back the data dir"
   find "$DATA_DIR" -mindepth 1 -maxdepth 1 ! -name lost+found ! -name postgresql -exec rm -rf {} +
-  cp -a "$target$DATA_DIR/." "$DATA_DIR/"
+  # the entries only: the data dir itself keeps its owner and mode (the database's cluster is inside it)
+  find "$target$DATA_DIR" -mindepth 1 -maxdepth 1 -exec cp -a {} "$DATA_DIR/" \;
   local dump="$target$STATE_DIR/dump" f
   case $DB_MODE in
     local)
@@ -155,7 +159,8 @@ restore() {
       say "putting back PostgreSQL database $DB_NAME"
       runuser -u postgres -- dropdb --if-exists --force "$DB_NAME"
       runuser -u postgres -- createdb -O "$DB_USER" "$DB_NAME"
-      runuser -u postgres -- pg_restore --no-owner --role="$DB_USER" -d "$DB_NAME" "$dump/database.pgdump"
+      # root reads the dump (root-only files), postgres restores it from stdin
+      runuser -u postgres -- pg_restore --no-owner --role="$DB_USER" -d "$DB_NAME" < "$dump/database.pgdump"
       runuser -u postgres -- psql -q -d "$DB_NAME" -c "REVOKE ALL ON DATABASE $DB_NAME FROM PUBLIC" ;;
     external)
       say "the external database is not restored by this tool: restore it from its own backups (or pg_restore $dump/database.pgdump)" ;;
@@ -167,10 +172,16 @@ restore() {
         install -m 0640 -o "$(stat -c %U "$DATA_DIR")" -g "$(stat -c %G "$DATA_DIR")" "$f" "$DATA_DIR/$(basename "$f")"
       done ;;
   esac
+  trap - ERR
   rm -rf "$target"
   say "starting $APP_UNIT"
   systemctl start "$APP_UNIT"
-  systemctl is-active --quiet "$APP_UNIT" || die "$APP_UNIT did not start after the restore: journalctl -u $APP_UNIT -n 50"
+  local i
+  for i in $(seq 60); do
+    ss -Htln "( sport = :$APP_PORT )" | grep -q . && break
+    systemctl is-active --quiet "$APP_UNIT" || [ "$i" -lt 5 ] || die "$APP_UNIT did not start after the restore: journalctl -u $APP_UNIT -n 50"
+    sleep 0.5
+  done
   say "restored snapshot $id"
 }
 

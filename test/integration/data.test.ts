@@ -105,7 +105,7 @@ describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3
     // nothing listens on TCP for PostgreSQL, and the visits are in it (not in a SQLite file)
     expect(hostCmd(HOST, "ss -Htln '( sport = :5432 )' | wc -l").trim()).toBe("0");
     await addVisits(1, "first");
-    expect(hostCmd(HOST, "runuser -u postgres -- psql -qAt -d aistudio -c 'select count(*) from visits'").trim()).toBe("1");
+    expect(hostCmd(HOST, "cd / && runuser -u postgres -- psql -qAt -d aistudio -c 'select count(*) from visits'").trim()).toBe(String(await visits()));
     expect(hostCmd(HOST, "ls /var/lib/aistudio")).not.toMatch(/\.sqlite3/);
     expect(status().timerEnabled).toBe("enabled");
     const again = await stack.up();
