@@ -17,6 +17,7 @@ import { BenchStack, benchConfig } from "./stack";
 import { unchanged } from "../stacks/scratch";
 import { median, ratio, round } from "./stats";
 import { renderTable } from "./report";
+import { dataBench, DataOptions, DataResults } from "./data";
 import { SECRET_ENV, fleet, inPool, loadTests, must, parity, pulumiOut, secretsOf, security } from "./scenarios";
 export { renderTable };
 
@@ -35,14 +36,18 @@ export interface BenchOptions {
   refreshAndDrift?: boolean;
   /** Where the JSON goes (default bench/results). */
   resultsDir?: string;
+  /** Only the data figures (npm run bench -- --data-only): no provisioning runs, no fleet. */
+  dataOnly?: boolean;
+  /** The data figures (backup, restore, rebuild with data); false: not measured. */
+  data?: DataOptions | false;
   /** Load generator bounds. */
   loadConcurrency?: number;
   loadMaxRequests?: number;
   loadMaxSeconds?: number;
 }
 
-export const QUICK: BenchOptions = { runs: 1, fleet: [1], load: false, testssl: false, refreshAndDrift: false, oneFile: false };
-export const FULL: BenchOptions = { runs: 3, fleet: [1, 2, 4, 8], load: true, testssl: true, refreshAndDrift: true };
+export const QUICK: BenchOptions = { runs: 1, fleet: [1], load: false, testssl: false, refreshAndDrift: false, oneFile: false, data: false };
+export const FULL: BenchOptions = { runs: 3, fleet: [1, 2, 4, 8], load: true, testssl: true, refreshAndDrift: true, data: { uploadsMiB: 1024, visits: 100_000 } };
 
 const CHANGE_A = 'add_header X-Bench-Revision "a" always;';
 
@@ -64,6 +69,7 @@ export interface BenchResults {
   parity?: { same: string[]; different: string[] };
   load?: Record<string, { upSeconds: number; upCode: number; summary: Record<string, number>; load: LoadResult }>;
   security?: Record<string, unknown>;
+  data?: DataResults;
   notes: string[];
   errors: string[];
 }
@@ -158,7 +164,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     const filesA = render("files-base");
     const filesChange = render("files-change-a", { extraServerConfig: CHANGE_A });
 
-    for (let run = 1; run <= o.runs; run++) {
+    for (let run = 1; run <= (o.dataOnly ? 0 : o.runs); run++) {
       const hO = `bn-o${run}`, hA = `bn-a${run}`, hF = `bn-f${run}`;
       say(`run ${run}/${o.runs}: booting ${hF}, ${hO}, ${hA}`);
       const [recF, recO, recA] = await inPool([hF, hO, hA], 3, (h) => bootHost(h));
@@ -246,7 +252,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     else if (!hasDrift) R.notes.push("drift check skipped: `npm run drift` does not exist yet (the drift issue has not landed)");
 
     // --- fleet -------------------------------------------------------------------------------
-    for (const n of o.fleet) {
+    for (const n of o.dataOnly ? [] : o.fleet) {
       if (n === 1) {
         // one host at once is the cold provision above
         R.fleet["1"] = {};
@@ -262,6 +268,17 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     for (const f of Object.values(R.fleet)) {
       f.oursOverAnsible = ratio(f.ours?.seconds, f.ansible?.seconds);
       f.oursOverFloor = ratio(f.ours?.seconds, f.floor?.seconds);
+    }
+
+    // --- data: backup, restore, rebuild with data ---------------------------------------------
+    if (o.data) {
+      R.data = await dataBench(o.data, async (tag, config) => {
+        const s = new BenchStack(`bn${process.pid}${tag}${seq++}`, config);
+        stacks.push(s);
+        await s.init();
+        await s.setSecrets({ appEnv: JSON.stringify(SECRET_ENV) });
+        return s;
+      });
     }
     if (R.security) {
       say("security: secrets in output");

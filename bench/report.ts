@@ -56,6 +56,14 @@ export function renderTable(R: BenchResults): string {
       `  secrets in output: ${JSON.stringify(s.secretsInOutput)}; in state (plaintext): ${JSON.stringify(s.secretsInState)}`,
     );
   }
+  if (R.data) {
+    const d = R.data;
+    out.push("", `data: ${d.uploadsMiB} MiB of uploads + ${d.visits} visits in PostgreSQL (restic processed ${Math.round(d.backupBytes / 2 ** 20)} MiB)`, table(["operation", "ours s", "floor s", "ours/floor"], [
+      ["backup (ours: restic to the S3 store; floor: pg_dump + tar | ssh)", fmt(d.backup.ours), fmt(d.backup.floor), fmt(d.backup.oursOverFloor, 2)],
+      ["restore (ours: restic restore, app stopped/started; floor: ssh | tar x + pg_restore)", fmt(d.restore.ours), fmt(d.restore.floor), fmt(d.restore.oursOverFloor, 2)],
+      [`rebuild with data (${d.rebuild.data}) vs a plain rebuild`, fmt(d.rebuild.withData), fmt(d.rebuild.plain), fmt(d.rebuild.withDataOverPlain, 2)],
+    ]));
+  }
   if (R.parity) out.push("", `parity ours vs Ansible (files, modes, rules, units): ${R.parity.same.length} identical, ${R.parity.different.length} different${R.parity.different.length ? "\n  " + R.parity.different.join("\n  ") : ""}`);
   if (R.notes.length) out.push("", "notes", ...R.notes.map((n) => `  - ${n}`));
   if (R.errors.length) out.push("", "ERRORS", ...R.errors.map((n) => `  - ${n.split("\n").slice(0, 30).join("\n    ")}`));

@@ -1,4 +1,4 @@
-// `npm run bench [-- --runs N --fleet 1,2,4,8 --quick --no-load --no-testssl]`: prints the table
+// `npm run bench [-- --runs N --fleet 1,2,4,8 --quick --no-load --no-testssl --no-data --data-mib N]`: prints the table
 // and writes bench/results/<timestamp>.json. Progress goes to stderr.
 import { FULL, QUICK, BenchOptions, runBench, renderTable } from "./harness";
 import * as fs from "node:fs";
@@ -18,14 +18,18 @@ function parse(argv: string[]): BenchOptions | { table: string } {
       case "--fleet": o.fleet = val().split(",").map(Number); break;
       case "--no-load": o.load = false; break;
       case "--no-testssl": o.testssl = false; break;
+      case "--no-data": o.data = false; break;
+      case "--data-only": o.dataOnly = true; o.data ||= { uploadsMiB: 1024, visits: 100_000 }; break;
+      case "--data-mib": o.data = { uploadsMiB: Number(val()), visits: o.data ? o.data.visits : 100_000 }; break;
       case "--table": return { table: val() };
       case "-h": case "--help":
-        console.log("usage: npm run bench -- [--runs N (3)] [--fleet 1,2,4,8] [--quick] [--no-load] [--no-testssl] [--table results.json]");
+        console.log("usage: npm run bench -- [--runs N (3)] [--fleet 1,2,4,8] [--quick] [--no-load] [--no-testssl] [--no-data | --data-mib N (1024) | --data-only] [--table results.json]");
         process.exit(0);
       default: throw new Error(`unknown option ${a} (see --help)`);
     }
   }
   if (!Number.isInteger(o.runs) || o.runs < 1 || o.runs > 9) throw new Error("--runs must be 1..9");
+  if (o.data && (!Number.isInteger(o.data.uploadsMiB) || o.data.uploadsMiB < 4 || o.data.uploadsMiB > 8192)) throw new Error("--data-mib must be 4..8192");
   if (o.fleet.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) throw new Error("--fleet sizes must be 1..16");
   return o;
 }

@@ -15,14 +15,14 @@ cd "$REPO"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 t0=$SECONDS
 
-step "1/6 prerequisites"
+step "1/7 prerequisites"
 bash scripts/prereqs.sh
 if [ ! -d node_modules/@pulumi/pulumi ]; then
   echo "installing npm packages (npm ci)" >&2
   npm ci --no-audit --no-fund >&2
 fi
 
-step "2/6 Pulumi toolchain"
+step "2/7 Pulumi toolchain"
 toolchain_bin
 pulumi version >&2
 

@@ -33,6 +33,11 @@ export class ScratchStack {
     return { ...process.env, ...this.ownEnv() };
   }
 
+  /** How the commands' drivers open this stack (rebuild, backup): its name, settings file and environment. */
+  spec(): { name: string; configFile: string; env: Record<string, string> } {
+    return { name: this.name, configFile: this.configFile, env: this.ownEnv() };
+  }
+
   private ownEnv(): Record<string, string> {
     return {
       PULUMI_BACKEND_URL: `file://${path.join(this.dir, "state")}`,

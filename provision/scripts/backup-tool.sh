@@ -64,6 +64,25 @@ PY
   esac
 }
 
+# restic's JSON status lines as a few human ones: "[backup] 42% 430 MiB of 1.0 GiB, 120 files"
+progress() {
+  python3 -u -c '
+import json, sys, time
+last = 0
+for line in sys.stdin:
+    try:
+        s = json.loads(line)
+    except ValueError:
+        continue
+    if s.get("message_type") != "status" or time.time() - last < 2:
+        continue
+    last = time.time()
+    mib = lambda n: "%.0f MiB" % (n / 2**20) if n < 2**30 else "%.1f GiB" % (n / 2**30)
+    pct = s.get("percent_done", 0) * 100
+    print("[backup] %.0f%% %s of %s, %d files" % (pct, mib(s.get("bytes_done", 0)), mib(s.get("total_bytes", 0)), s.get("files_done", 0)), flush=True)
+'
+}
+
 repo_ready() {
   if ! restic cat config >/dev/null 2>"$STATE_DIR/last-error"; then
     if grep -qiE 'does not exist|not found|NoSuchKey|unable to open config' "$STATE_DIR/last-error"; then
@@ -86,7 +105,7 @@ run() {
   summary=$(restic backup --json --host "$BACKUP_HOST" --tag aistudio --tag "$tag" \
     --exclude "$DATA_DIR/postgresql" --exclude "$DATA_DIR/lost+found" \
     --exclude "$DATA_DIR/*.sqlite3*" --exclude "$DATA_DIR/*.sqlite" --exclude "$DATA_DIR/*.sqlite-*" --exclude "$DATA_DIR/*.db" --exclude "$DATA_DIR/*.db-*" \
-    "$STATE_DIR/dump" "$DATA_DIR" 2>"$STATE_DIR/last-error" | tee >(grep '"message_type":"status"' | awk 'NR % 20 == 1' | sed 's/^/[backup] /' >&2) | grep '"message_type":"summary"' | tail -1) \
+    "$STATE_DIR/dump" "$DATA_DIR" 2>"$STATE_DIR/last-error" | tee >(progress >&2) | grep '"message_type":"summary"' | tail -1) \
     || die "restic backup failed: $(tail -5 "$STATE_DIR/last-error")"
   [ -n "$summary" ] || die "restic backup wrote no summary: $(tail -5 "$STATE_DIR/last-error")"
   say "applying the retention: all of the last $KEEP_WITHIN, then $KEEP_DAILY daily, $KEEP_WEEKLY weekly, $KEEP_MONTHLY monthly"
