@@ -15,6 +15,7 @@ import { parseProbe } from "../core/probe";
 import { readTesthost } from "../infra/testhost";
 import { backupNow, backupTarget, restoreSnapshot } from "./backup";
 import { StackDriver, StackSpec } from "./driver";
+import { readStack } from "./read-stack";
 
 export interface RebuildOutcome {
   ok: boolean;
@@ -48,8 +49,9 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
   const driver = await StackDriver.open(spec);
   const resourcesOf = async () => ((await driver.exportState()).deployment as { resources?: StateResource[] }).resources ?? [];
   const before = (await driver.outputs().catch(() => ({} as Record<string, unknown>))).fingerprint as string | undefined;
-  const config = await driver.config();
-  const hasBackup = (config["aistudio:backup"] ?? "") !== "" && !/"enabled":\s*false/.test(config["aistudio:backup"] ?? "");
+  // the parsed config (Pulumi.yaml's defaults, such as `backup: {}`, mean nothing set)
+  const config = (await readStack(driver)).config;
+  const hasBackup = config.backup !== undefined;
 
   // 1. a fresh backup first: the rebuild must never be the moment data is lost
   let snapshot: string | undefined;
@@ -68,8 +70,8 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
   // 2. the new server
   let replace: string[] = [];
   let replaced: string;
-  if ((config["aistudio:target"] ?? "alicloud") === "local") {
-    const name = config["aistudio:testhost"];
+  if (config.target === "local") {
+    const name = (await driver.config())["aistudio:testhost"];
     if (!name) return { ok: false, error: "aistudio:testhost is not set: the local stack has no test host to rebuild", seconds: seconds() };
     const host = readTesthost(name);
     say(`rebuilding test host ${name} at ${host.host}${host.volume ? ` with its volume ${host.volume}` : ""}`);
