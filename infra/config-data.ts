@@ -6,7 +6,7 @@ import type { Section } from "./config-section";
 
 export const DATA_KEYS = ["volume", "device", "sizeGb", "category", "snapshotRetentionDays", "snapshotHour", "protect"] as const;
 export const DATABASE_KEYS = ["mode", "name", "user", "rds"] as const;
-export const RDS_KEYS = ["instanceType", "storageGb", "engineVersion", "storageType"] as const;
+export const RDS_KEYS = ["instanceType", "storageGb", "engineVersion", "storageType", "privateIp"] as const;
 export const BACKUP_KEYS = [
   "repository", "accessKeyId", "bucket", "objectstore", "schedule", "checkSchedule",
   "keepDaily", "keepWeekly", "keepMonthly", "maxAgeHours", "enabled",
@@ -38,7 +38,7 @@ export interface DatabaseConfig {
   /** Secret: postgresql://… of an external database (mode external without rds). */
   url?: string;
   /** mode external: declare an ApsaraDB RDS PostgreSQL instance (target alicloud). */
-  rds?: { instanceType: string; storageGb: number; engineVersion: string; storageType: string };
+  rds?: { instanceType: string; storageGb: number; engineVersion: string; storageType: string; privateIp: string };
 }
 
 export interface BackupConfig {
@@ -93,8 +93,34 @@ export function parseData(d: Section<DataKey>, isLocal: boolean, stack: string, 
   };
 }
 
+/**
+ * The RDS instance's private address: database.rds.privateIp, or the .250 host of the vSwitch this
+ * stack creates. Fixed in config, so the app's DATABASE_URL is known before the instance exists.
+ */
+function rdsAddress(given: string | undefined, net: { vswitchCidr?: string; vswitchId?: string }, bad: (k: string, m: string) => void): string {
+  const inCidr = (ip: string, cidr: string) => {
+    const [base, bits] = cidr.split("/");
+    const n = (a: string) => a.split(".").reduce((x, o) => x * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits));
+    return Math.floor(n(ip) / size) === Math.floor(n(base) / size);
+  };
+  if (given !== undefined) {
+    if (!/^(\d{1,3})(\.\d{1,3}){3}$/.test(given) || given.split(".").some((o) => Number(o) > 255)) bad("database.rds.privateIp", `must be an IPv4 address in the server's vSwitch, got ${JSON.stringify(given)}`);
+    else if (net.vswitchCidr && !net.vswitchId && !inCidr(given, net.vswitchCidr)) bad("database.rds.privateIp", `${given} is not in the vSwitch ${net.vswitchCidr} (cloud.vswitchCidr)`);
+    return given;
+  }
+  if (net.vswitchId) {
+    bad("database.rds.privateIp", "is required with an existing vSwitch (cloud.vswitchId): a free address in it for the RDS instance, e.g. `pulumi config set --path aistudio:database.rds.privateIp 172.16.1.250`");
+    return "";
+  }
+  const [base, bits] = (net.vswitchCidr ?? "172.16.1.0/24").split("/");
+  const n = base.split(".").reduce((x, o) => x * 256 + Number(o), 0) + Math.min(250, 2 ** (32 - Number(bits)) - 6);
+  return [24, 16, 8, 0].map((sh) => (n >>> sh) & 255).join(".");
+}
+
 export function parseDatabase(
   db: Section<DatabaseKey>, secrets: { password?: string; url?: string }, isLocal: boolean, appEnv: Record<string, string>, adopt = false,
+  net: { vswitchCidr?: string; vswitchId?: string } = {},
 ): DatabaseConfig {
   const bad = db.bad;
   const mode = (db.str("mode", "none") ?? "none") as DatabaseConfig["mode"];
@@ -114,7 +140,9 @@ export function parseDatabase(
       storageGb: r.num("storageGb", 20, 20, 32000),
       engineVersion: r.str("engineVersion", "15.0") ?? "15.0",
       storageType: r.str("storageType", "cloud_essd") ?? "cloud_essd",
+      privateIp: "",
     };
+    if (mode === "external" && !isLocal && !adopt) rds.privateIp = rdsAddress(r.str("privateIp"), net, bad);
     if (mode !== "external") bad("database.rds", "declares an ApsaraDB RDS instance, which is database.mode external: set database.mode external or remove database.rds");
     else if (isLocal) bad("database.rds", "is an Alibaba Cloud resource; the local stack never creates one: remove it");
     else if (adopt) bad("database.rds", "declares an ApsaraDB RDS instance whose whitelist is the server's private IP, which this program does not know for an adopted server (cloud.adoptAddress): create the database yourself and use database.mode external with aistudio:databaseUrl, or let this stack create the server");

@@ -252,7 +252,7 @@ export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig
 
   // data: the volume, the database, the backups
   const volume = parseData(top.child("data", DATA_KEYS), isLocal, stack, c.has("adoptAddress"));
-  const database = parseDatabase(top.child("database", DATABASE_KEYS), { password: top.str("databasePassword"), url: top.str("databaseUrl") }, isLocal, app.env, c.has("adoptAddress"));
+  const database = parseDatabase(top.child("database", DATABASE_KEYS), { password: top.str("databasePassword"), url: top.str("databaseUrl") }, isLocal, app.env, c.has("adoptAddress"), { vswitchCidr: cloud?.vswitchCidr, vswitchId: cloud?.vswitchId });
   const backup = parseBackup(top.child("backup", BACKUP_KEYS), { password: top.str("backupPassword"), secretAccessKey: top.str("backupSecretAccessKey") }, target, cloud?.region);
 
   return { config: { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, volume, database, backup, cloud }, problems };

@@ -74,6 +74,8 @@ export function appEnv(cfg: AistudioConfig): Record<string, string> {
   const db = cfg.database;
   if (db.mode === "local") return { ...cfg.app.env, DATABASE_URL: localDatabaseUrl({ name: db.name, user: db.user, password: db.password! }) };
   if (db.mode === "external" && db.url) return { ...cfg.app.env, DATABASE_URL: db.url };
+  // the RDS instance this stack declares, at the private address the config fixed
+  if (db.mode === "external" && db.rds) return { ...cfg.app.env, DATABASE_URL: `postgresql://${db.user}:${encodeURIComponent(db.password!)}@${db.rds.privateIp}:5432/${db.name}` };
   return cfg.app.env;
 }
 

@@ -37,6 +37,8 @@ export interface RdsArgs {
   storageGb: number;
   engineVersion: string;
   storageType: string;
+  /** The instance's address in the server's vSwitch, fixed in config so the app's DATABASE_URL is known before it exists. */
+  privateIp: string;
   database: string;
   user: string;
   /** Secret. */
@@ -178,6 +180,7 @@ function rdsDatabase(
     instanceChargeType: "Postpaid",
     zoneId: server.zoneId,
     vswitchId: server.vswitchId,
+    privateIpAddress: r.privateIp,
     // Only the server: never a network, never the world (policy rds-whitelist-private).
     securityIps: server.privateIp.apply(rdsWhitelist),
     deletionProtection: protect,

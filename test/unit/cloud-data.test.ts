@@ -336,6 +336,10 @@ describe("RDS PostgreSQL (database.mode external with database.rds)", () => {
     expect(one(r.resources, T.rds).inputs.securityIps).toEqual([`${PRIVATE_IP}/32`]);
   });
 
+  it("sits at the private address the config fixed (the vSwitch's .250), the host of the app's DATABASE_URL", () => {
+    expect(one(r.resources, T.rds).inputs.privateIpAddress).toBe("172.16.1.250");
+  });
+
   it("creates the database and its account, which owns it", () => {
     const rds = one(r.resources, T.rds);
     expect(one(r.resources, T.rdsDb).inputs).toMatchObject({ instanceId: rds.id, dataBaseName: "photos" });

@@ -8,11 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Raw, collectConfig, parseConfig } from "../../infra/config";
+import { ConfigError, Raw, collectConfig, parseConfig } from "../../infra/config";
 import { withObjectstore } from "../../infra/read-config";
 import { appEnv, secretValues } from "../../infra/steps";
 import { redact } from "../../core/ssh";
-import { ALICLOUD_BACKUP, LOCAL_DATA, alicloudAdoptRaw, alicloudCreateRaw, localRaw, problemsOf } from "./fixtures";
+import { ALICLOUD_BACKUP, LOCAL_DATA, SSH_PUBLIC_KEY, alicloudAdoptRaw, alicloudCreateRaw, localRaw, problemsOf } from "./fixtures";
 
 interface BadCase {
   name: string;
@@ -192,7 +192,22 @@ describe("data config: what is accepted, with its defaults", () => {
     const url = "postgresql://app:pw@pgm-bp1.pg.rds.aliyuncs.com:5432/aistudio?sslmode=require";
     expect(parseConfig(alicloudCreateRaw({ database: { mode: "external" }, databaseUrl: url }), "prod").database).toMatchObject({ mode: "external", url, rds: undefined });
     expect(parseConfig(alicloudCreateRaw({ database: { mode: "external", rds: {} }, databasePassword: RDS_PASSWORD }), "prod").database)
-      .toMatchObject({ mode: "external", password: RDS_PASSWORD, rds: { instanceType: "pg.n2.2c.1m", storageGb: 20, engineVersion: "15.0", storageType: "cloud_essd" } });
+      .toMatchObject({ mode: "external", password: RDS_PASSWORD, rds: { instanceType: "pg.n2.2c.1m", storageGb: 20, engineVersion: "15.0", storageType: "cloud_essd", privateIp: "172.16.1.250" } });
+  });
+
+  it("RDS: its private address is fixed in config (the vSwitch's .250, or database.rds.privateIp), so the app's DATABASE_URL is known before the instance exists", () => {
+    const cfg = parseConfig(alicloudCreateRaw({ cloud: { instanceType: "ecs.e-c1m2.large", sshPublicKey: SSH_PUBLIC_KEY, vswitchCidr: "10.8.4.0/22", vpcCidr: "10.8.0.0/16" }, database: { mode: "external", rds: {} }, databasePassword: RDS_PASSWORD }), "prod");
+    expect(cfg.database.rds?.privateIp).toBe("10.8.4.250");
+    expect(appEnv(cfg).DATABASE_URL).toBe(`postgresql://aistudio:${encodeURIComponent(RDS_PASSWORD)}@10.8.4.250:5432/aistudio`);
+    const given = parseConfig(alicloudCreateRaw({ database: { mode: "external", rds: { privateIp: "172.16.1.77" } }, databasePassword: RDS_PASSWORD }), "prod");
+    expect(appEnv(given).DATABASE_URL).toContain("@172.16.1.77:5432/");
+    const problems = (raw: Raw) => { try { parseConfig(raw, "prod"); return []; } catch (e) { return (e as ConfigError).problems; } };
+    const outside = problems(alicloudCreateRaw({ database: { mode: "external", rds: { privateIp: "10.0.0.5" } }, databasePassword: RDS_PASSWORD }));
+    expect(outside.map((p) => p.key)).toEqual(["database.rds.privateIp"]);
+    expect(outside[0].message).toMatch(/not in the vSwitch 172\.16\.1\.0\/24/);
+    const existing = problems(alicloudCreateRaw({ cloud: { instanceType: "ecs.e-c1m2.large", sshPublicKey: SSH_PUBLIC_KEY, vpcId: "vpc-1", vswitchId: "vsw-1" }, database: { mode: "external", rds: {} }, databasePassword: RDS_PASSWORD }));
+    expect(existing.map((p) => p.key)).toEqual(["database.rds.privateIp"]);
+    expect(existing[0].message).toMatch(/required with an existing vSwitch/);
   });
 
   it("backup.bucket derives the repository on the region's internal OSS endpoint", () => {
