@@ -77,6 +77,9 @@ export function parseData(d: Section<DataKey>, isLocal: boolean, stack: string, 
   }
   if (isLocal) {
     for (const k of cloudOnly) bad(`data.${k}`, "is for Alibaba Cloud disks; the local stack's volume is the test host's (scripts/testhost.sh up NAME --volume VOL): remove it");
+  } else if (adopt) {
+    // no disk is created for a server this stack does not own: the team attaches one and names it
+    for (const k of cloudOnly) bad(`data.${k}`, "configures a disk this program creates, and it creates none for an adopted server (cloud.adoptAddress): attach a data disk yourself and set data.device (e.g. /dev/vdb), or remove it");
   } else if (device) {
     bad("data.device", "is named by the cloud layer from the disk it creates (/dev/disk/by-id/…): remove it");
   }
@@ -84,7 +87,7 @@ export function parseData(d: Section<DataKey>, isLocal: boolean, stack: string, 
   const category = d.str("category", "cloud_essd") ?? "cloud_essd";
   if (!DISK_CATEGORIES.includes(category)) bad("data.category", `must be one of ${DISK_CATEGORIES.join(", ")}, got ${JSON.stringify(category)}`);
   return {
-    device: isLocal ? device ?? "/dev/vdb" : undefined,
+    device: isLocal ? device ?? "/dev/vdb" : adopt ? device : undefined,
     sizeGb: d.num("sizeGb", 40, 20, 32768),
     category,
     snapshotRetentionDays: d.num("snapshotRetentionDays", 7, 1, 65536),
@@ -180,6 +183,8 @@ export function parseBackup(
   const set = BACKUP_KEYS.filter((k) => k !== "enabled" && b.has(k));
   if (!enabled) {
     if (set.length > 0) bad(`backup.${set[0]}`, "is set but backup.enabled is false: remove it, or enable backups");
+    if (secrets.password) bad("backupPassword", "is set but backup.enabled is false: remove it (`pulumi config rm aistudio:backupPassword`), or enable backups");
+    if (secrets.secretAccessKey) bad("backupSecretAccessKey", "is set but backup.enabled is false: remove it (`pulumi config rm aistudio:backupSecretAccessKey`), or enable backups");
     return undefined;
   }
   if (set.length === 0 && !secrets.password && !secrets.secretAccessKey) {

@@ -2,6 +2,7 @@
 // backups run (timer enabled, last success recent, last run not failed) and the app reaches its
 // database. What they read is in the server facts (server-facts.ts dataFacts).
 import { t } from "../../core/text";
+import { redact } from "../../core/ssh";
 import { Check, DoctorTarget, fail, needsSsh, ok, skip, warn } from "./check";
 import type { ServerFacts } from "./server-facts";
 
@@ -70,14 +71,14 @@ export const backupCheck: Check = {
     }
     const max = d.backup.maxAgeHours;
     const expected = `timer enabled, last success within ${max} h`;
-    const redact = (x: string) => (tg.redact ?? []).reduce((a, sec) => (sec.length >= 4 ? a.split(sec).join("***") : a), x);
+    const scrub = (x: string) => redact(x, tg.redact ?? []);
     if (st.timerEnabled !== "enabled") {
       return fail(expected, `aistudio-backup.timer ${st.timerEnabled || "missing"}`,
         t("备份定时器未启用：不会再自动备份", "the backup timer is not enabled: no more scheduled backups"),
         t("`systemctl enable --now aistudio-backup.timer`，或 `pulumi up`", "`systemctl enable --now aistudio-backup.timer`, or `pulumi up`"));
     }
     if (st.lastResult && st.lastResult !== "success") {
-      return fail(expected, `the last backup run failed (${st.lastResult}): ${redact(st.lastError).trim().split("\n").pop() ?? ""}`,
+      return fail(expected, `the last backup run failed (${st.lastResult}): ${scrub(st.lastError).trim().split("\n").pop() ?? ""}`,
         t("最近一次备份失败（仓库不可达、密码错误或 AccessKey 无效）", "the last backup run failed (repository unreachable, wrong password or access key)"),
         t("看 `journalctl -u aistudio-backup -n 50`；修复后 `npm run backup -- --stack <stack>`", "read `journalctl -u aistudio-backup -n 50`; once fixed, `npm run backup -- --stack <stack>`"));
     }
@@ -107,7 +108,7 @@ export const databaseCheck: Check = {
     if (s.error) return sshError(s);
     const answer = (s.database ?? "").trim();
     if (answer === "1") return ok(`the app's DATABASE_URL answers (${d.database})`);
-    const found = (tg.redact ?? []).reduce((a, sec) => (sec.length >= 4 ? a.split(sec).join("***") : a), answer || "no answer");
+    const found = redact(answer || "no answer", tg.redact ?? []);
     return { ...fail("SELECT 1 through the app's DATABASE_URL answers 1", found,
       d.database === "local"
         ? t("本机 PostgreSQL 不可用（未运行、数据盘未挂载或密码不一致）", "the local PostgreSQL is not usable (not running, volume not mounted, or the password differs)")

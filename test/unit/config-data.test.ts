@@ -78,6 +78,8 @@ const BAD: BadCase[] = [
   { name: "databaseUrl with mode local", ...localData({ databaseUrl: "postgresql://app:pw@db.internal:5432/app" }), key: "databaseUrl", fix: /only used with database\.mode external \(without database\.rds\); mode is local: remove it/ },
   { name: "database.rds with mode local", ...create({ database: { mode: "local", rds: { instanceType: "pg.n2.2c.1m" } }, databasePassword: RDS_PASSWORD }), key: "database.rds", fix: /set database\.mode external or remove database\.rds/ },
   { name: "database.rds on the local target", ...localData({ database: { mode: "external", rds: {} }, databasePassword: RDS_PASSWORD }), key: "database.rds", fix: /Alibaba Cloud resource; the local stack never creates one: remove it/ },
+  { name: "disk settings on an adopted server (no disk is created for it)", ...adopt({ data: { volume: true, sizeGb: 100 } }), key: "data.sizeGb", fix: /creates none for an adopted server \(cloud\.adoptAddress\): attach a data disk yourself and set data\.device/ },
+  { name: "backup secrets while backups are off", ...create({ backup: { enabled: false }, backupPassword: "restic-repository-password-0123", backupSecretAccessKey: undefined }), key: "backupPassword", fix: /is set but backup\.enabled is false: remove it \(`pulumi config rm aistudio:backupPassword`\)/ },
   { name: "database.rds on an adopted server", ...adopt({ database: { mode: "external", rds: {} }, databasePassword: RDS_PASSWORD }), key: "database.rds", fix: /adopted server \(cloud\.adoptAddress\): create the database yourself and use database\.mode external with aistudio:databaseUrl/ },
   { name: "RDS password without upper case and signs", ...create({ database: { mode: "external", rds: {} }, databasePassword: "abcdefghij0123456789" }), key: "databasePassword", fix: /must suit ApsaraDB RDS: 16-32 characters.*`openssl rand -base64 24 \| tr '\/\+' '_-'`/ },
   { name: "RDS password longer than 32", ...create({ database: { mode: "external", rds: {} }, databasePassword: `${RDS_PASSWORD}${RDS_PASSWORD}` }), key: "databasePassword", fix: /must suit ApsaraDB RDS/ },
@@ -193,6 +195,11 @@ describe("data config: what is accepted, with its defaults", () => {
     expect(parseConfig(alicloudCreateRaw({ database: { mode: "external" }, databaseUrl: url }), "prod").database).toMatchObject({ mode: "external", url, rds: undefined });
     expect(parseConfig(alicloudCreateRaw({ database: { mode: "external", rds: {} }, databasePassword: RDS_PASSWORD }), "prod").database)
       .toMatchObject({ mode: "external", password: RDS_PASSWORD, rds: { instanceType: "pg.n2.2c.1m", storageGb: 20, engineVersion: "15.0", storageType: "cloud_essd", privateIp: "172.16.1.250" } });
+  });
+
+  it("an adopted server: no volume unless asked, then the disk the team attached, named by data.device", () => {
+    expect(parseConfig(alicloudAdoptRaw(), "prod").volume).toBeUndefined();
+    expect(parseConfig(alicloudAdoptRaw({ data: { volume: true, device: "/dev/vdc" } }), "prod").volume?.device).toBe("/dev/vdc");
   });
 
   it("RDS: its private address is fixed in config (the vSwitch's .250, or database.rds.privateIp), so the app's DATABASE_URL is known before the instance exists", () => {
