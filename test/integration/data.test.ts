@@ -191,6 +191,29 @@ describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3
     expect(JSON.parse(ok.stdout).results.find((x: { id: string }) => x.id === "database").status).toBe("ok");
   });
 
+  it("drift sees a disabled backup timer and an unmounted volume; the doctor names the volume first", async () => {
+    hostCmd(HOST, "systemctl disable --now aistudio-backup.timer");
+    const timer = await aistudio("drift");
+    expect(timer.code, timer.stdout + timer.stderr).toBe(1);
+    expect(timer.stdout + timer.stderr).toMatch(/aistudio-backup\.timer/);
+    hostCmd(HOST, "systemctl enable --now aistudio-backup.timer");
+
+    hostCmd(HOST, "systemctl stop aistudio 'postgresql@*' && umount /var/lib/aistudio");
+    try {
+      const vol = await aistudio("drift");
+      expect(vol.code).toBe(1);
+      expect(vol.stdout + vol.stderr).toMatch(/\/var\/lib\/aistudio[\s\S]*unmounted|unmounted[\s\S]*\/var\/lib\/aistudio/);
+      const d = await aistudio("doctor", "--json");
+      const report = JSON.parse(d.stdout);
+      expect(report.firstFailure, JSON.stringify(report.results.filter((x: { status: string }) => x.status !== "ok"))).toBe("data-volume");
+    } finally {
+      // a test host has no udev to resolve fstab's UUID=: the device by its name
+      hostCmd(HOST, "mount -o noatime /dev/vdb /var/lib/aistudio && systemctl start 'postgresql@15-main' aistudio");
+    }
+    const clean = await aistudio("drift");
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+  });
+
   it("rebuild: a fresh backup, a new server with the same volume: the same rows and byte-equal files", async () => {
     const count = userVisits();
     const r = await aistudio("rebuild");
