@@ -101,7 +101,7 @@ async function run(name: string, raw: Raw, stack = "prod"): Promise<Run> {
   // A (legacy, in-process) transformation sees the resource options that mocks do not.
   const cloud = declareMod.declareCloud(name, cfg, {
     transformations: [(a) => {
-      optionsOf.set(`${a.type} ${a.name}`, { protect: !!a.opts.protect, retainOnDelete: !!a.opts.retainOnDelete, deleteBeforeReplace: !!a.opts.deleteBeforeReplace, parent: a.opts.parent?.constructor.name });
+      optionsOf.set(`${a.type} ${a.name}`, { protect: !!a.opts.protect, retainOnDelete: !!a.opts.retainOnDelete, deleteBeforeReplace: !!(a.opts as pulumiType.CustomResourceOptions).deleteBeforeReplace, parent: a.opts.parent?.constructor.name });
       return undefined;
     }],
   });

@@ -12,23 +12,13 @@ import { ConfigError, Raw, collectConfig, parseConfig } from "../../infra/config
 import { withObjectstore } from "../../infra/read-config";
 import { appEnv, secretValues } from "../../infra/steps";
 import { redact } from "../../core/ssh";
-import { ALICLOUD_BACKUP, LOCAL_DATA, SSH_PUBLIC_KEY, alicloudAdoptRaw, alicloudCreateRaw, localRaw, problemsOf } from "./fixtures";
+import { ALICLOUD_BACKUP, BadCase, onAdopt, onCreate, onLocal, LOCAL_DATA, SSH_PUBLIC_KEY, alicloudAdoptRaw, alicloudCreateRaw, localRaw, problemsOf } from "./fixtures";
 
-interface BadCase {
-  name: string;
-  raw: Raw;
-  stack: string;
-  /** The key whose message must match `fix`. */
-  key: string;
-  fix: RegExp;
-  /** Every other key the same config is reported for (none unless listed). */
-  also?: string[];
-}
 
-const local = (over: Raw, stack = "local") => ({ raw: localRaw(over), stack });
-const localData = (over: Raw, stack = "local") => ({ raw: localRaw({ ...LOCAL_DATA, ...over }), stack });
-const create = (over: Raw, stack = "prod") => ({ raw: alicloudCreateRaw(over), stack });
-const adopt = (over: Raw, stack = "staging") => ({ raw: alicloudAdoptRaw(over), stack });
+const local = onLocal;
+const localData = (over: Raw, stack = "local") => onLocal({ ...LOCAL_DATA, ...over }, stack);
+const create = onCreate;
+const adopt = (over: Raw, stack = "staging") => onAdopt(over, stack);
 
 /** A password every rule accepts, ApsaraDB RDS's included (upper, lower, digits, signs; 16-32). */
 const RDS_PASSWORD = "Rds_Passw0rd-2024xyz";

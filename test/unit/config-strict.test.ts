@@ -12,7 +12,7 @@ import { load } from "js-yaml";
 import { Raw, TOP_KEYS, collectConfig, parseConfig } from "../../infra/config";
 import { loadConfig } from "../../infra/read-config";
 import { secretValues } from "../../infra/steps";
-import { HOST_KEY, HOST_PRIVATE_KEY, SSH_KEY, SSH_PUBLIC_KEY, alicloudCreateRaw, allConfigOf, localRaw, problemsOf, problemsThrownBy, sshKeygen } from "./fixtures";
+import { BadCase, CREATE_CLOUD, HOST_KEY, onCreate, onLocal, HOST_PRIVATE_KEY, SSH_KEY, SSH_PUBLIC_KEY, alicloudCreateRaw, allConfigOf, localRaw, problemsOf, problemsThrownBy, sshKeygen } from "./fixtures";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -35,21 +35,10 @@ const garbled = (pem: string) => {
 /** What node:crypto writes: PKCS#8, which ssh2 (and so the deploy) cannot read. */
 const pkcs8 = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 
-interface StrictCase {
-  name: string;
-  raw: Raw;
-  stack: string;
-  /** The key that must be named. */
-  key: string;
-  /** What its message must say: the fix. */
-  fix: RegExp;
-  /** Other keys the same config must be reported for (a typo leaves the real key missing). */
-  also?: string[];
-}
 
-const local = (over: Raw, stack = "local") => ({ raw: localRaw(over), stack });
-const create = (over: Raw, stack = "prod") => ({ raw: alicloudCreateRaw(over), stack });
-const createCloud = { instanceType: "ecs.e-c1m2.large", sshPublicKey: SSH_PUBLIC_KEY };
+const local = onLocal;
+const create = onCreate;
+const createCloud = CREATE_CLOUD;
 const app = (a: Raw) => ({ dir: "provision/sample-app", ...a });
 /** "did you mean X? … rm … set X VALUE" for a typo at `typo` meant to be `key`. */
 const renamed = (typo: string, key: string, value: string) => {
@@ -60,7 +49,7 @@ const renamed = (typo: string, key: string, value: string) => {
 };
 const DECIMAL = /integer between \d+ and \d+ in decimal digits only/;
 
-const STRICT: StrictCase[] = [
+const STRICT: BadCase[] = [
   // 1. unknown keys, at every level, reported as the typo with the key it was meant to be
   { name: "top: aistudio:domian", ...local({ domain: undefined, domian: "staging.photogooo.com" }, "staging"), key: "domian", fix: renamed("domian", "domain", "staging.photogooo.com"), also: ["domain"] },
   { name: "tls.emial", ...create({ tls: { emial: "ops@photogooo.com" } }), key: "tls.emial", fix: renamed("tls.emial", "tls.email", "ops@photogooo.com"), also: ["tls.email"] },

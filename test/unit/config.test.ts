@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { ConfigError, parseConfig, Raw } from "../../infra/config";
 import { loadConfig } from "../../infra/read-config";
 import {
-  HOST_KEY, HOST_PRIVATE_KEY, SSH_KEY, SSH_PUBLIC_KEY,
+  BadCase, CREATE_CLOUD, HOST_KEY, HOST_PRIVATE_KEY, onAdopt, onCreate, onLocal, SSH_KEY, SSH_PUBLIC_KEY,
   alicloudAdoptRaw, alicloudCreateRaw, allConfigOf, localRaw, problemsOf, problemsThrownBy, selfSignedCert,
 } from "./fixtures";
 
@@ -16,20 +16,11 @@ const good = selfSignedCert("photogooo.com");
 const otherName = selfSignedCert("other.example");
 const strangerKey = selfSignedCert("photogooo.com").key;
 
-const local = (over: Raw) => ({ raw: localRaw(over), stack: "local" });
-const create = (over: Raw) => ({ raw: alicloudCreateRaw(over), stack: "prod" });
-const adopt = (over: Raw) => ({ raw: alicloudAdoptRaw(over), stack: "prod" });
-const createCloud = { instanceType: "ecs.e-c1m2.large", sshPublicKey: SSH_PUBLIC_KEY };
+const local = (over: Raw) => onLocal(over);
+const create = (over: Raw) => onCreate(over);
+const adopt = (over: Raw) => onAdopt(over);
+const createCloud = CREATE_CLOUD;
 
-interface BadCase {
-  name: string;
-  raw: Raw;
-  stack: string;
-  /** The key that must be named. */
-  key: string;
-  /** What the message must say: the fix (a command, an example, the alternative to use). */
-  fix: RegExp;
-}
 
 const BAD: BadCase[] = [
   // domain: what WeChat accepts as a request domain is a bare DNS name, https on 443

@@ -146,3 +146,25 @@ export function problemsThrownBy(run: () => unknown): { key: string; message: st
 
 /** The problems of the ConfigError that parseConfig must throw. */
 export const problemsOf = (raw: Raw, stack: string) => problemsThrownBy(() => parseConfig(raw, stack));
+
+// ---- tables of bad configs (config*.test.ts) -------------------------------------------------------
+
+/** A config that must fail: `key`'s message must match `fix`; `also`: other keys it is reported for. */
+export interface BadCase {
+  name: string;
+  raw: Raw;
+  stack: string;
+  /** The key that must be named. */
+  key: string;
+  /** What its message must say: the fix (a command, an example, the alternative to use). */
+  fix: RegExp;
+  /** Other keys the same config must be reported for (a typo leaves the real key missing). */
+  also?: string[];
+}
+
+/** A table row's config and stack: the local stack, a created server, an adopted one. */
+export const onLocal = (over: Raw, stack = "local") => ({ raw: localRaw(over), stack });
+export const onCreate = (over: Raw, stack = "prod") => ({ raw: alicloudCreateRaw(over), stack });
+export const onAdopt = (over: Raw, stack = "prod") => ({ raw: alicloudAdoptRaw(over), stack });
+/** cloud.* of a created server, to extend in a row. */
+export const CREATE_CLOUD = { instanceType: "ecs.e-c1m2.large", sshPublicKey: SSH_PUBLIC_KEY };
