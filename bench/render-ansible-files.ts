@@ -10,7 +10,7 @@ import { parseConfig } from "../infra/config";
 import { readAppDir } from "../infra/app-source";
 import { buildSteps } from "../infra/steps";
 import { releaseId } from "../provision/app";
-import { APP_ROOT, ENV_FILE, GUNICORN_CONF, UNIT_PATH } from "../provision/app";
+import { APP_ROOT, ENV_FILE, GUNICORN_CONF, SOCKET_PATH, UNIT_PATH } from "../provision/app";
 import { SITE_PATH } from "../provision/nginx";
 import { PACKAGES } from "../provision/packages";
 import { firewallRules } from "../provision/firewall";
@@ -69,6 +69,7 @@ export function renderAnsibleFiles(outDir: string, o: RenderOptions = {}): Rende
   };
   write("aistudio.conf", SITE_PATH, need(SITE_PATH));
   write("aistudio.service", UNIT_PATH, need(UNIT_PATH));
+  write("aistudio.socket", SOCKET_PATH, need(SOCKET_PATH));
   write("aistudio.env", ENV_FILE, need(ENV_FILE));
   write("gunicorn.conf.py", GUNICORN_CONF, need(GUNICORN_CONF));
   const incoming = `${APP_ROOT}/releases/${rid}.incoming/`;

@@ -12,6 +12,8 @@ export const MEDIA_DIR = "/var/lib/aistudio/media";
 export const STATIC_DIR = `${APP_ROOT}/static`;
 export const ENV_FILE = "/etc/aistudio/aistudio.env";
 export const UNIT_PATH = "/etc/systemd/system/aistudio.service";
+/** The app's listening socket, held by systemd: it outlives gunicorn's restarts (provision/app.ts socketFile). */
+export const SOCKET_PATH = "/etc/systemd/system/aistudio.socket";
 
 export const TLS_DIR = "/etc/aistudio/tls";
 /** The certificate nginx serves: leaf + intermediates. */

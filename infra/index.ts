@@ -49,8 +49,8 @@ export const sshCommand = cloud ? cloud.publicIp.apply((ip) => `ssh ${cfg.server
 export const securityGroupId = cloud ? cloud.securityGroupId : "(local stack: no security group)";
 export const smokeTest = { status: server.smoke.status, body: server.smoke.body, seconds: server.smoke.seconds };
 /** The data: the ECS data disk, the OSS bucket of the backups, the RDS instance's address (when declared). */
-export const dataDiskId = cloud?.dataDiskId;
-export const backupBucket = cloud?.backupBucket;
-export const databaseHost = cloud?.databaseHost;
+export const dataDiskId = cloud?.dataDiskId ?? (cfg.volume ? `(test host volume at ${cfg.volume.device})` : "(no data volume: the system disk)");
+export const backupBucket = cloud?.backupBucket ?? (cfg.backup ? cfg.backup.repository : "(no backups)");
+export const databaseHost = cloud?.databaseHost ?? (cfg.database.mode === "local" ? "(local PostgreSQL, unix socket)" : cfg.database.mode === "none" ? "(the app's own file database)" : "(external: aistudio:databaseUrl)");
 export const stepHashes = server.stepHashes;
 export const fingerprint = server.fingerprint;

@@ -9,8 +9,8 @@ import { FileSpec, Step, sha256 } from "./step";
 import { ShellVars, scriptFromFile } from "./shell";
 import { fileProbe, linkProbe, listenProbe, probeOf, unitProbe } from "./probes";
 
-export { APP_USER, APP_ROOT, STATIC_DIR, ENV_FILE, UNIT_PATH } from "../core/constants";
-import { APP_USER, APP_UNIT, APP_ROOT, STATIC_DIR, ENV_FILE, UNIT_PATH, VISIT_PATH } from "../core/constants";
+export { APP_USER, APP_ROOT, STATIC_DIR, ENV_FILE, UNIT_PATH, SOCKET_PATH } from "../core/constants";
+import { APP_USER, APP_UNIT, APP_ROOT, STATIC_DIR, ENV_FILE, UNIT_PATH, SOCKET_PATH, VISIT_PATH } from "../core/constants";
 
 export const CONF_DIR = "/etc/aistudio";
 /** gunicorn's settings file: read at start and on every graceful reload (see gunicornConf). */
@@ -120,9 +120,12 @@ export function unitFile(o: Pick<AppOptions, "workers" | "wsgi" | "port" | "data
 Description=aistudio backend (gunicorn, WeChat mini program API)
 Documentation=https://photogooo.com
 # a local database starts first; the data dir's volume must be mounted (never write to the system disk under it)
-After=network-online.target postgresql.service
+After=network-online.target postgresql.service ${APP_UNIT}.socket
 Wants=network-online.target
 RequiresMountsFor=${o.dataDir}
+# systemd holds the listening socket (aistudio.socket) and hands it to gunicorn (LISTEN_FDS; --bind is
+# then only documentation): a restart of gunicorn queues requests in the socket instead of failing them
+Requires=${APP_UNIT}.socket
 
 [Service]
 Type=exec
@@ -145,6 +148,28 @@ ${sandbox(o.dataDir).join("\n")}
 
 [Install]
 WantedBy=multi-user.target
+`;
+}
+
+/**
+ * The app's listening socket: systemd opens 127.0.0.1:<app.port> and hands it to gunicorn at every
+ * start. A restart of gunicorn (an environment, unit or virtualenv change) closes nothing: the kernel
+ * queues what arrives meanwhile (up to Backlog) and the new gunicorn accepts it, so no request fails.
+ * Only a change of the socket itself (app.port) stops the port for a moment (provision/scripts/app.sh).
+ */
+export function socketFile(port: number): string {
+  return `# Managed by aistudio-infra (pulumi). Local edits are reported as drift and reverted by \`pulumi up\`.
+[Unit]
+Description=aistudio backend's listening socket (127.0.0.1:${port}), kept open across gunicorn restarts
+
+[Socket]
+ListenStream=127.0.0.1:${port}
+# a restart is a few seconds: the kernel holds the connections that arrive meanwhile
+Backlog=2048
+NoDelay=true
+
+[Install]
+WantedBy=sockets.target
 `;
 }
 
@@ -181,6 +206,7 @@ export function appScriptVars(o: AppOptions): ShellVars {
     CONF_DIR,
     ENV_FILE,
     UNIT_PATH,
+    SOCKET_PATH,
     GUNICORN_CONF,
     RELEASE_ID: releaseId(o),
     SOURCE_KIND: o.source.kind,
@@ -198,6 +224,7 @@ export function appStep(o: AppOptions): Step {
   const rel = `${APP_ROOT}/releases/${rid}`;
   const files: FileSpec[] = [
     { path: UNIT_PATH, content: unitFile(o), mode: "0644" },
+    { path: SOCKET_PATH, content: socketFile(o.port), mode: "0644" },
     { path: GUNICORN_CONF, content: gunicornConf(), mode: "0644" },
     { path: ENV_FILE, content: envFileContent(o.env), mode: "0600", secret: true },
   ];
@@ -209,6 +236,9 @@ export function appStep(o: AppOptions): Step {
     description: `aistudio release ${rid}: gunicorn ${o.wsgi} on 127.0.0.1:${o.port} under a hardened systemd unit, writing only ${o.dataDir}`,
     files,
     apply: scriptFromFile("app", appScriptVars(o)),
-    ...probeOf(fileProbe(UNIT_PATH), fileProbe(GUNICORN_CONF), fileProbe(ENV_FILE), linkProbe(`${APP_ROOT}/current`), unitProbe(APP_UNIT), listenProbe(o.port)),
+    ...probeOf(
+      fileProbe(UNIT_PATH), fileProbe(SOCKET_PATH), fileProbe(GUNICORN_CONF), fileProbe(ENV_FILE), linkProbe(`${APP_ROOT}/current`),
+      unitProbe(`${APP_UNIT}.socket`), unitProbe(APP_UNIT), listenProbe(o.port),
+    ),
   };
 }

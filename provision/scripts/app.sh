@@ -9,7 +9,7 @@
 # Inputs, from the generated header (server paths are the values starting with "/"; a URL path
 # is named *_URL_PATH):
 #   APP_USER APP_UNIT APP_PORT VISIT_URL_PATH  system user, systemd unit, gunicorn's port, health request path
-#   APP_ROOT STATIC_DIR CONF_DIR ENV_FILE UNIT_PATH GUNICORN_CONF
+#   APP_ROOT STATIC_DIR CONF_DIR ENV_FILE UNIT_PATH SOCKET_PATH GUNICORN_CONF
 #   DATA_DIR MEDIA_DIR NGINX_GROUP             the app's writable directory, its uploads, nginx's group
 #   DATA_DIR_MODE                              0750, or 0751 when a local PostgreSQL keeps its cluster inside
 #   RELEASE_ID                                 the release: $APP_ROOT/releases/$RELEASE_ID
@@ -31,6 +31,7 @@ install -d -m 2750 -o "$APP_USER" -g "$NGINX_GROUP" "$MEDIA_DIR"
 
 put_file "$ENV_FILE" 0600 root root; env_changed=$CHANGED; CHANGED=0
 put_file "$UNIT_PATH" 0644 root root; unit_changed=$CHANGED; CHANGED=0
+put_file "$SOCKET_PATH" 0644 root root; socket_changed=$CHANGED; CHANGED=0
 put_file "$GUNICORN_CONF" 0644 root root; unit_changed=$((unit_changed | CHANGED)); CHANGED=0
 
 # virtualenv shared by releases; it sees Debian's gunicorn through --system-site-packages
@@ -92,6 +93,21 @@ if [ "$prev" != "$rel" ]; then
   code_changed=1
 else
   code_changed=0
+fi
+
+# The listening socket is systemd's (aistudio.socket): restarts of gunicorn queue requests in it.
+systemctl enable "$APP_UNIT.socket" >/dev/null 2>&1
+if [ "$socket_changed" = 1 ] && systemctl is-active --quiet "$APP_UNIT.socket"; then
+  echo "the listening socket itself changes (app.port): aistudio stops for a moment and requests fail meanwhile"
+  systemctl stop "$APP_UNIT.service" "$APP_UNIT.socket"
+fi
+if ! systemctl is-active --quiet "$APP_UNIT.socket"; then
+  # first deploy, or a server from before the socket (gunicorn bound the port itself): the only stop
+  if systemctl is-active --quiet "$APP_UNIT.service"; then
+    echo "handing aistudio's port to systemd (aistudio.socket): aistudio stops for a moment, once"
+    systemctl stop "$APP_UNIT.service"
+  fi
+  systemctl start "$APP_UNIT.socket"
 fi
 
 if ! systemctl is-active --quiet "$APP_UNIT"; then

@@ -14,11 +14,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { applyScript } from "../../infra/runner/script";
-import { AppOptions, GUNICORN_CONF, appScriptVars, appStep, envFileContent, gunicornConf, sandbox, unitFile, releaseId } from "../../provision/app";
+import { AppOptions, GUNICORN_CONF, appScriptVars, appStep, envFileContent, gunicornConf, sandbox, socketFile, unitFile, releaseId } from "../../provision/app";
 import { PACKAGES, packagesScriptVars, packagesStep } from "../../provision/packages";
 import { nginxScriptVars, nginxStep, SITE_LINK, SITE_PATH } from "../../provision/nginx";
 import { ACME_CA_BUNDLE, AcmeOptions, FULLCHAIN, PRIVKEY, acmeScriptVars, acmeStep } from "../../provision/tls";
-import { APP_ROOT, ENV_FILE, UNIT_PATH } from "../../core/constants";
+import { APP_ROOT, ENV_FILE, SOCKET_PATH, UNIT_PATH } from "../../core/constants";
 import { ShellVars, q, scriptBody, scriptFromFile } from "../../provision/shell";
 import { Step } from "../../provision/step";
 import { repoRoot } from "../../core/paths";
@@ -180,6 +180,7 @@ describe("app step", () => {
     box.write(`${APP_ROOT}/venv/bin/python`, "#!/bin/sh\n", 0o755);
     box.write(ENV_FILE, envFileContent(o.env), 0o600);
     box.write(UNIT_PATH, unitFile(o));
+    box.write(SOCKET_PATH, socketFile(8000));
     box.write(GUNICORN_CONF, gunicornConf());
     const rel = `${APP_ROOT}/releases/${releaseId(o)}`;
     return { box, rel, run: () => box.apply(appStep(o), "app", appScriptVars(o)) };
@@ -235,7 +236,41 @@ describe("app step", () => {
       expect(r.stderr).not.toContain("rolling back");
       expect(box.calls("python3")).toEqual([`python3 -m venv --system-site-packages ${box.at(APP_ROOT)}/venv`]);
       expect(box.calls("useradd")).toEqual([`useradd --system --gid aistudio --home-dir ${box.at(APP_ROOT)} --no-create-home --shell /usr/sbin/nologin aistudio`]);
-      expect(serviceActions(box)).toEqual(["systemctl start aistudio"]);
+      expect(serviceActions(box)).toEqual(["systemctl start aistudio.socket", "systemctl start aistudio"]);
+    });
+  });
+
+  describe("(a2) the listening socket is systemd's: what a change restarts", () => {
+    const stops = (box: Sandbox) => box.calls("systemctl").filter((c) => c.startsWith("systemctl stop"));
+
+    it("an environment change restarts gunicorn only: the socket stays open, so requests queue instead of failing", () => {
+      const { box, run } = live(options(), {});
+      box.write(ENV_FILE, envFileContent({ SECRET_KEY: "rotated" }), 0o600);
+      const r = run();
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("restarting aistudio (unit, gunicorn settings, environment or virtualenv changed)");
+      expect(serviceActions(box)).toEqual(["systemctl restart aistudio"]);
+      expect(stops(box)).toEqual([]);
+    });
+
+    it("a port change stops the socket too, and says requests fail meanwhile", () => {
+      const { box, run } = live({ ...options(), port: 9000 }, {});
+      const r = run();
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("the listening socket itself changes (app.port): aistudio stops for a moment and requests fail meanwhile");
+      expect(stops(box)).toEqual(["systemctl stop aistudio.service aistudio.socket"]);
+      expect(box.read(SOCKET_PATH)).toContain("ListenStream=127.0.0.1:9000");
+    });
+
+    it("a server from before the socket (gunicorn bound the port itself): the service stops once and the socket takes the port", () => {
+      const { box, run } = live(options(), { systemctl: `case "$*" in "is-active --quiet aistudio.socket") exit 3;; is-enabled*) echo enabled;; esac; exit 0` });
+      fs.rmSync(box.at(SOCKET_PATH));
+      const r = run();
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("handing aistudio's port to systemd (aistudio.socket): aistudio stops for a moment, once");
+      const calls = box.calls("systemctl");
+      expect(calls.indexOf("systemctl stop aistudio.service")).toBeGreaterThan(-1);
+      expect(calls.indexOf("systemctl start aistudio.socket")).toBeGreaterThan(calls.indexOf("systemctl stop aistudio.service"));
     });
   });
 

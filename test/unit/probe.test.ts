@@ -259,7 +259,10 @@ describe("every step's probe prints exactly the items it declares", () => {
       packages: ["nginx", "certbot", "openssl", "ufw", "python3-venv", "gunicorn", "ca-certificates", "git"].map((p) => `package ${p}`),
       firewall: ["ufw policy", "ufw allow 22/tcp", "ufw allow 80/tcp", "ufw allow 443/tcp"],
       tls: ["file /etc/aistudio/tls/fullchain.pem", "cert /etc/aistudio/tls/fullchain.pem", "key /etc/aistudio/tls/privkey.pem"],
-      app: ["file /etc/systemd/system/aistudio.service", "file /etc/aistudio/gunicorn.conf.py", "file /etc/aistudio/aistudio.env", "link /srv/aistudio/current", "unit aistudio", "listen :8000"],
+      app: [
+        "file /etc/systemd/system/aistudio.service", "file /etc/systemd/system/aistudio.socket", "file /etc/aistudio/gunicorn.conf.py", "file /etc/aistudio/aistudio.env",
+        "link /srv/aistudio/current", "unit aistudio.socket", "unit aistudio", "listen :8000",
+      ],
       nginx: ["file /etc/nginx/sites-available/aistudio.conf", "site /etc/nginx/sites-enabled/aistudio.conf", "unit nginx", "listen :443"],
     });
   });
@@ -290,7 +293,7 @@ describe("every step's probe prints exactly the items it declares", () => {
     const kinds = [...new Set(fp.manages.map((m) => m.kind))];
     expect(kinds).toEqual(["file", "package", "unit", "ufw", "listen", "link", "site"]);
     expect(fp.manages.filter((m) => m.kind === "file").map((m) => m.subject)).toEqual([
-      "/etc/aistudio/aistudio.env", "/etc/aistudio/gunicorn.conf.py", "/etc/nginx/sites-available/aistudio.conf", "/etc/systemd/system/aistudio.service",
+      "/etc/aistudio/aistudio.env", "/etc/aistudio/gunicorn.conf.py", "/etc/nginx/sites-available/aistudio.conf", "/etc/systemd/system/aistudio.service", "/etc/systemd/system/aistudio.socket",
     ]);
     expect(fp.probe).toContain("probe_package python3 version");
     expect(fp.probe).toContain("probe_unit_props aistudio User,Group,ExecStart,");

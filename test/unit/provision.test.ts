@@ -11,7 +11,7 @@ import { buildSteps } from "../../infra/steps";
 import { readAppDir } from "../../infra/app-source";
 import { applyScript, probeScript } from "../../infra/runner/script";
 import { nginxSite } from "../../provision/nginx";
-import { AppOptions, envFileContent, gunicornConf, releaseId, unitFile } from "../../provision/app";
+import { AppOptions, envFileContent, gunicornConf, releaseId, socketFile, unitFile } from "../../provision/app";
 import { firewallRules } from "../../provision/firewall";
 import { PACKAGES, packagesStep } from "../../provision/packages";
 import { ingressRules } from "../../infra/components/cloud";
@@ -257,6 +257,16 @@ describe("unitFile", () => {
       const settings = (u: string[]) => u.filter((l) => /^[A-Z]\w*=/.test(l) && !/^(ExecStart|ReadWritePaths|RequiresMountsFor|Environment)=/.test(l));
       expect(settings(custom)).toEqual(settings(lines));
     });
+  });
+
+  it("the listening socket is systemd's, on loopback only, and the unit requires it (restarts queue requests)", () => {
+    const sock = socketFile(9123).split("\n");
+    expect(sock.filter((l) => l.startsWith("ListenStream="))).toEqual(["ListenStream=127.0.0.1:9123"]);
+    expect(sock).toContain("Backlog=2048");
+    expect(sock).toContain("WantedBy=sockets.target");
+    const unit = unitFile({ workers: 2, wsgi: "app:application", port: 9123, dataDir: "/var/lib/aistudio" }).split("\n");
+    expect(unit).toContain("Requires=aistudio.socket");
+    expect(unit.find((l) => l.startsWith("After="))).toContain("aistudio.socket");
   });
 
   const analyze = spawnSync("systemd-analyze", ["--version"], { encoding: "utf8" });
