@@ -163,10 +163,11 @@ restore() {
     say "keeping the data being replaced: a pre-restore snapshot"
     run pre-restore >/dev/null
   fi
-  say "stopping $APP_UNIT"
-  systemctl stop "$APP_UNIT"
+  # the socket too: a request to it alone would start the app again on half-restored data
+  say "stopping $APP_UNIT (requests fail until it is back)"
+  systemctl stop "$APP_UNIT.socket" "$APP_UNIT.service"
   # from here a failure leaves the app stopped on half-restored data: say so, and where the old data is
-  trap 'say "RESTORE FAILED: $APP_UNIT is stopped. The data replaced is in the pre-restore snapshot (aistudio-backup snapshots); run the restore again, or restore that snapshot"' ERR
+  trap 'say "RESTORE FAILED: $APP_UNIT and its socket are stopped. The data replaced is in the pre-restore snapshot (aistudio-backup snapshots); run the restore again, or restore that snapshot"' ERR
   say "putting back the data dir"
   find "$DATA_DIR" -mindepth 1 -maxdepth 1 ! -name lost+found ! -name postgresql -exec rm -rf {} +
   # the entries only: the data dir itself keeps its owner and mode (the database's cluster is inside it)
@@ -194,7 +195,7 @@ restore() {
   trap - ERR
   rm -rf "$target"
   say "starting $APP_UNIT"
-  systemctl start "$APP_UNIT"
+  systemctl start "$APP_UNIT.socket" "$APP_UNIT.service"
   local i
   for i in $(seq 60); do
     ss -Htln "( sport = :$APP_PORT )" | grep -q . && break

@@ -74,7 +74,8 @@ mount_volume() {
       umount "$staging"; rmdir "$staging"
       fail "$MOUNT_POINT on the system disk holds data and the volume $dev holds other data: not merging them. Move one aside by hand"
     fi
-    if systemctl is-active --quiet "$APP_UNIT" 2>/dev/null; then was_active=yes; systemctl stop "$APP_UNIT"; fi
+    # the app and its socket (a request to the socket would start it again) while the data moves
+    if systemctl is-active --quiet "$APP_UNIT" 2>/dev/null; then was_active=yes; systemctl stop "$APP_UNIT.socket" "$APP_UNIT.service"; fi
     echo "moving the data in $MOUNT_POINT onto the volume $dev"
     cp -a "$MOUNT_POINT/." "$staging/"
     umount "$staging"; rmdir "$staging"
@@ -86,7 +87,7 @@ mount_volume() {
   mount -o "$MOUNT_OPTIONS" "$dev" "$MOUNT_POINT"
   CHANGED=1
   echo "mounted $dev (UUID $uuid) at $MOUNT_POINT"
-  if [ "$was_active" = yes ]; then systemctl start "$APP_UNIT"; fi
+  if [ "$was_active" = yes ]; then systemctl start "$APP_UNIT.socket" "$APP_UNIT.service"; fi
 }
 
 mounted=$(findmnt -n -o SOURCE --mountpoint "$MOUNT_POINT" 2>/dev/null | head -1 || true)

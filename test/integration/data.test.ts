@@ -198,7 +198,7 @@ describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3
     expect(timer.stdout + timer.stderr).toMatch(/aistudio-backup\.timer/);
     hostCmd(HOST, "systemctl enable --now aistudio-backup.timer");
 
-    hostCmd(HOST, "systemctl stop aistudio 'postgresql@*' && umount /var/lib/aistudio");
+    hostCmd(HOST, "systemctl stop aistudio.socket aistudio 'postgresql@*' && umount /var/lib/aistudio");
     try {
       const vol = await aistudio("drift");
       expect(vol.code).toBe(1);
@@ -208,7 +208,7 @@ describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3
       expect(report.firstFailure, JSON.stringify(report.results.filter((x: { status: string }) => x.status !== "ok"))).toBe("data-volume");
     } finally {
       // a test host has no udev to resolve fstab's UUID=: the device by its name
-      hostCmd(HOST, "mount -o noatime /dev/vdb /var/lib/aistudio && systemctl start 'postgresql@15-main' aistudio");
+      hostCmd(HOST, "mount -o noatime /dev/vdb /var/lib/aistudio && systemctl start 'postgresql@15-main' aistudio.socket aistudio");
     }
     const clean = await aistudio("drift");
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);

@@ -18,6 +18,7 @@ const canRun = requireHosts();
 const DOMAIN = "photogooo.com";
 const SITE = "/etc/nginx/sites-available/aistudio.conf";
 const UNIT = "/etc/systemd/system/aistudio.service";
+const SOCKET = "/etc/systemd/system/aistudio.socket";
 
 describe.skipIf(!canRun)("doctor names the cause of each fault in the guide", () => {
   const HOST = "it-doc";
@@ -64,7 +65,7 @@ describe.skipIf(!canRun)("doctor names the cause of each fault in the guide", ()
       domain: DOMAIN, serverIp: ip, ca: pki.rootPem, wechat: true, minCertDays: 20, hostsFile,
       ssh: { host: ip, port: 22, user: "root", hostKey: readTesthost(HOST).hostKey, privateKey: key },
     };
-    hostCmd(HOST, `cp ${SITE} /root/site.good; cp ${UNIT} /root/unit.good`);
+    hostCmd(HOST, `cp ${SITE} /root/site.good; cp ${UNIT} /root/unit.good; cp ${SOCKET} /root/socket.good`);
   });
   afterAll(() => {
     stack?.cleanup();
@@ -84,11 +85,13 @@ describe.skipIf(!canRun)("doctor names the cause of each fault in the guide", ()
   const faults: { name: string; inject: () => void; restore: () => void; id: string; text: RegExp }[] = [
     { name: "443 closed in ufw", inject: () => hostCmd(HOST, "ufw delete allow 443/tcp"), restore: () => hostCmd(HOST, "ufw allow 443/tcp"), id: "ufw443", text: /does not allow 443/ },
     { name: "nginx stopped", inject: () => hostCmd(HOST, "systemctl stop nginx"), restore: () => hostCmd(HOST, "systemctl start nginx"), id: "server-services", text: /nginx inactive/ },
-    { name: "aistudio stopped", inject: () => hostCmd(HOST, "systemctl stop aistudio"), restore: () => hostCmd(HOST, "systemctl start aistudio; sleep 1"), id: "server-services", text: /aistudio inactive/ },
+    // the app down: its socket too (a connection to the socket alone would start it again)
+    { name: "aistudio stopped", inject: () => hostCmd(HOST, "systemctl stop aistudio.socket aistudio"), restore: () => hostCmd(HOST, "systemctl start aistudio.socket aistudio; sleep 1"), id: "server-services", text: /aistudio inactive/ },
     {
       name: "gunicorn listening on the wrong port",
-      inject: () => hostCmd(HOST, `sed -i 's/127.0.0.1:8000/127.0.0.1:8001/' ${UNIT}; systemctl daemon-reload; systemctl restart aistudio; sleep 1`),
-      restore: () => hostCmd(HOST, `cp /root/unit.good ${UNIT}; systemctl daemon-reload; systemctl restart aistudio; sleep 1`),
+      // the port is the socket's (systemd hands it to gunicorn): a hand-edited socket unit
+      inject: () => hostCmd(HOST, `systemctl stop aistudio aistudio.socket; sed -i 's/127.0.0.1:8000/127.0.0.1:8001/' ${SOCKET}; systemctl daemon-reload; systemctl start aistudio.socket aistudio; sleep 1`),
+      restore: () => hostCmd(HOST, `systemctl stop aistudio aistudio.socket; cp /root/socket.good ${SOCKET}; systemctl daemon-reload; systemctl start aistudio.socket aistudio; sleep 1`),
       id: "server-services", text: /8000 not listening.*8001/,
     },
     {

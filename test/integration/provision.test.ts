@@ -104,7 +104,8 @@ describe.skipIf(!canRun)("provisioning on a real host", () => {
   });
 
   it("/api/ answers JSON 502, not HTML, while gunicorn is stopped; a killed gunicorn is back within 5 s", async () => {
-    hostCmd(HOST, "systemctl stop aistudio");
+    // the app down: its socket too (systemd would start gunicorn again on the next connection)
+    hostCmd(HOST, "systemctl stop aistudio.socket aistudio");
     try {
       const r = await httpsRequest({ ...target() }, "POST", "/api/user/visit", "{}");
       expect(r.status).toBe(502);
@@ -114,7 +115,7 @@ describe.skipIf(!canRun)("provisioning on a real host", () => {
       expect(other.status).toBe(502);
       expect(other.body.trimStart().startsWith("<")).toBe(false);
     } finally {
-      hostCmd(HOST, "systemctl start aistudio");
+      hostCmd(HOST, "systemctl start aistudio.socket aistudio");
     }
     await until("aistudio answers after start", 15_000, async () => (await visit(target(), "it-start")).ok);
     const pid = hostCmd(HOST, "systemctl show -p MainPID --value aistudio").trim();
