@@ -3,6 +3,7 @@
 // test host's object store locally). Secrets: databasePassword, databaseUrl, backupPassword,
 // backupSecretAccessKey.
 import type { Section } from "./config-section";
+import { formatIp, parseCidr } from "../core/cidr";
 
 export const DATA_KEYS = ["volume", "device", "sizeGb", "category", "snapshotRetentionDays", "snapshotHour", "protect"] as const;
 export const DATABASE_KEYS = ["mode", "name", "user", "rds"] as const;
@@ -101,24 +102,19 @@ export function parseData(d: Section<DataKey>, isLocal: boolean, stack: string, 
  * stack creates. Fixed in config, so the app's DATABASE_URL is known before the instance exists.
  */
 function rdsAddress(given: string | undefined, net: { vswitchCidr?: string; vswitchId?: string }, bad: (k: string, m: string) => void): string {
-  const inCidr = (ip: string, cidr: string) => {
-    const [base, bits] = cidr.split("/");
-    const n = (a: string) => a.split(".").reduce((x, o) => x * 256 + Number(o), 0);
-    const size = 2 ** (32 - Number(bits));
-    return Math.floor(n(ip) / size) === Math.floor(n(base) / size);
-  };
+  const vswitch = net.vswitchCidr ? parseCidr(net.vswitchCidr) : undefined;
   if (given !== undefined) {
-    if (!/^(\d{1,3})(\.\d{1,3}){3}$/.test(given) || given.split(".").some((o) => Number(o) > 255)) bad("database.rds.privateIp", `must be an IPv4 address in the server's vSwitch, got ${JSON.stringify(given)}`);
-    else if (net.vswitchCidr && !net.vswitchId && !inCidr(given, net.vswitchCidr)) bad("database.rds.privateIp", `${given} is not in the vSwitch ${net.vswitchCidr} (cloud.vswitchCidr)`);
+    const ip = parseCidr(`${given}/32`);
+    if (!ip) bad("database.rds.privateIp", `must be an IPv4 address in the server's vSwitch, got ${JSON.stringify(given)}`);
+    else if (vswitch && !net.vswitchId && ip.ip - (ip.ip % vswitch.size) !== vswitch.network) bad("database.rds.privateIp", `${given} is not in the vSwitch ${net.vswitchCidr} (cloud.vswitchCidr)`);
     return given;
   }
   if (net.vswitchId) {
     bad("database.rds.privateIp", "is required with an existing vSwitch (cloud.vswitchId): a free address in it for the RDS instance, e.g. `pulumi config set --path aistudio:database.rds.privateIp 172.16.1.250`");
     return "";
   }
-  const [base, bits] = (net.vswitchCidr ?? "172.16.1.0/24").split("/");
-  const n = base.split(".").reduce((x, o) => x * 256 + Number(o), 0) + Math.min(250, 2 ** (32 - Number(bits)) - 6);
-  return [24, 16, 8, 0].map((sh) => (n >>> sh) & 255).join(".");
+  const v = vswitch ?? parseCidr("172.16.1.0/24")!;
+  return formatIp(v.network + Math.min(250, v.size - 6));
 }
 
 export function parseDatabase(

@@ -5,18 +5,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../core/paths";
+import { q } from "../core/quote";
 
-/** Quote one word for POSIX sh: wrap in single quotes, escape embedded single quotes. */
-export function q(word: string): string {
-  if (word === "") return "''";
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return "'" + word.replace(/'/g, `'"'"'`) + "'";
-}
-
-/** Quote each word and join with spaces. */
-export function words(...ws: string[]): string {
-  return ws.map(q).join(" ");
-}
+export { q, words } from "../core/quote";
 
 /**
  * Emit a command that writes `content` to `path` (exactly, byte for byte) with base64, so content

@@ -1,7 +1,7 @@
 // What every doctor check is and returns: one Check interface, one CheckResult, and the small
 // builders the checks use to say ok / fail / warn / skip with expected vs found, cause and fix.
 import { APP_PORT } from "../../core/constants";
-import { Bilingual } from "../../core/text";
+import { Bilingual, t } from "../../core/text";
 import type { Connection } from "../../core/ssh";
 import type { SmokeRequest, VisitTarget } from "../visit";
 import type { DomainList, HttpClient } from "../wechat";
@@ -131,6 +131,10 @@ export const warn = (expected: string | undefined, found: string, cause: Bilingu
 });
 
 export const skip = (why: string): CheckOutcome => ({ status: "skip", found: why });
+
+/** The verdict of a server check when the doctor's SSH session failed (ServerFacts.error). */
+export const sshFailure = (error: string): CheckOutcome =>
+  fail("an SSH session", error, t("无法 SSH 登录服务器", "cannot SSH to the server"), t("检查安全组 22 端口和 aistudio:server 配置", "check port 22 in the security group and aistudio:server"));
 
 /** Where the network checks connect: what DNS found, else the test stack's or the server's address. */
 export const addressOf = (tg: DoctorTarget, ctx: DoctorContext): string => ctx.address ?? tg.connectTo ?? tg.serverIp ?? tg.domain;

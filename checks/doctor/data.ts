@@ -3,24 +3,21 @@
 // database. What they read is in the server facts (server-facts.ts dataFacts).
 import { t } from "../../core/text";
 import { redact } from "../../core/ssh";
-import { Check, DoctorTarget, fail, needsSsh, ok, skip, warn } from "./check";
-import type { ServerFacts } from "./server-facts";
+import { Check, DoctorTarget, fail, needsSsh, ok, skip, sshFailure, warn } from "./check";
 
 export const USAGE_WARN = 80;
 export const USAGE_FAIL = 95;
 
-const sshError = (s: ServerFacts) =>
-  fail("an SSH session", s.error!, t("无法 SSH 登录服务器", "cannot SSH to the server"), t("检查安全组 22 端口和 aistudio:server 配置", "check port 22 in the security group and aistudio:server"));
 
 export const dataVolumeCheck: Check = {
   id: "data-volume",
   title: t("数据盘：已挂载，空间充足", "data volume: mounted, with room"),
-  titleFor: (tg) => !tg.data ? dataVolumeCheck.title : t(`数据盘：${tg.data?.dataDir ?? "数据目录"} 已挂载，空间充足`, `data volume: ${tg.data?.dataDir ?? "the data dir"} mounted, with room`),
+  titleFor: (tg) => !tg.data ? dataVolumeCheck.title : t(`数据盘：${tg.data.dataDir} 已挂载，空间充足`, `data volume: ${tg.data.dataDir} mounted, with room`),
   run: needsSsh(async (tg, ctx) => {
     const d = tg.data;
     if (!d) return skip("the stack has no data settings");
     const s = ctx.server ?? {};
-    if (s.error) return sshError(s);
+    if (s.error) return sshFailure(s.error);
     if (d.volume && s.volume !== "mounted") {
       return { ...fail(`the data volume mounted at ${d.dataDir}`, `${d.dataDir}: ${s.volume ?? "not probed"}`,
         t("数据盘没有挂载：应用不会启动（RequiresMountsFor），上传和数据库不可用", "the data volume is not mounted: the app does not start (RequiresMountsFor), uploads and the database are unavailable"),
@@ -51,7 +48,7 @@ const hours = (s: number) => Math.round(s / 360) / 10;
 export const backupCheck: Check = {
   id: "backup",
   title: t("备份：定时器启用，最近一次成功备份未过期", "backups: timer enabled, last success recent"),
-  titleFor: (tg) => !tg.data?.backup ? backupCheck.title : t(`备份：定时器启用，最近一次成功备份在 ${tg.data?.backup?.maxAgeHours ?? 26} 小时内`, `backups: timer enabled, last success within ${tg.data?.backup?.maxAgeHours ?? 26} h`),
+  titleFor: (tg) => !tg.data?.backup ? backupCheck.title : t(`备份：定时器启用，最近一次成功备份在 ${tg.data.backup.maxAgeHours} 小时内`, `backups: timer enabled, last success within ${tg.data.backup.maxAgeHours} h`),
   run: needsSsh(async (tg, ctx) => {
     const d = tg.data;
     if (!d) return skip("the stack has no data settings");
@@ -61,7 +58,7 @@ export const backupCheck: Check = {
         t("设置 aistudio:backup（OSS bucket、AccessKey、restic 密码），见 README “数据”", "set aistudio:backup (an OSS bucket, its AccessKey, the restic password): README, \"Data\""));
     }
     const s = ctx.server ?? {};
-    if (s.error) return sshError(s);
+    if (s.error) return sshFailure(s.error);
     let st: Status;
     try {
       st = JSON.parse(s.backup ?? "") as Status;
@@ -105,7 +102,7 @@ export const databaseCheck: Check = {
     const d = tg.data;
     if (!d || d.database === "none") return skip("database.mode none: the app's own file database");
     const s = ctx.server ?? {};
-    if (s.error) return sshError(s);
+    if (s.error) return sshFailure(s.error);
     const answer = (s.database ?? "").trim();
     if (answer === "1") return ok(`the app's DATABASE_URL answers (${d.database})`);
     const found = redact(answer || "no answer", tg.redact ?? []);

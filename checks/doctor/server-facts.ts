@@ -5,6 +5,7 @@ import { APP_PORT, APP_UNIT, APP_USER, BACKUP_TOOL, ENV_FILE, FULLCHAIN } from "
 import { RAW, parseProbe, recordKey } from "../../core/probe";
 import { probeShell } from "../../core/probe-sh";
 import { Connection, runOnce } from "../../core/ssh";
+import { q } from "../../core/quote";
 
 /**
  * nginx / aistudio: `systemctl is-active`; appListen: the addresses listening on the app's port
@@ -27,7 +28,7 @@ type Fact = { fact: string; kind: string; subject: string; field: string; sh: st
 
 /** The data facts: volume (mounted|unmounted), volumeUsage (percent), backup (the tool's status JSON), database (the app's `select 1`). */
 function dataFacts(d: DataFactsSpec): Fact[] {
-  const dir = shellQuote(d.dataDir);
+  const dir = q(d.dataDir);
   return [
     ...(d.volume ? [{ fact: "volume", kind: "mount", subject: d.dataDir, field: "state", sh: `probe_mount ${dir}` }] : []),
     { fact: "volumeUsage", kind: "disk", subject: d.dataDir, field: "usage", sh: `probe_record disk ${dir} "usage=$(df --output=pcent ${dir} 2>/dev/null | tail -1 | tr -dc 0-9)"` },
@@ -39,8 +40,6 @@ function dataFacts(d: DataFactsSpec): Fact[] {
     }] : []),
   ];
 }
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'"'"'`)}'`;
 
 /** Each fact for an app on `port`: the bash line printing its record (core/probe-sh.ts helpers), and the record's field it is. */
 const factsFor = (port: number, data?: DataFactsSpec): Fact[] => [

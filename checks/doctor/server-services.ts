@@ -1,6 +1,6 @@
 // On the server (over SSH): nginx and the app are running and gunicorn listens on 127.0.0.1:<app.port>.
 import { t } from "../../core/text";
-import { appPortOf, Check, DoctorTarget, fail, ok, needsSsh } from "./check";
+import { appPortOf, Check, DoctorTarget, fail, ok, needsSsh, sshFailure } from "./check";
 
 /** What a stopped or misbound app makes fail: the requests nginx passes to it. */
 const APP_ONLY = ["admin-json", "api-json"];
@@ -15,7 +15,7 @@ export const serverServicesCheck: Check = {
   titleFor,
   run: needsSsh(async (tg, ctx) => {
     const s = ctx.server ?? {};
-    if (s.error) return fail("an SSH session", s.error, t("无法 SSH 登录服务器", "cannot SSH to the server"), t("检查安全组 22 端口和 aistudio:server 配置", "check port 22 in the security group and aistudio:server"));
+    if (s.error) return sshFailure(s.error);
     const addr = appAddr(tg);
     const expected = `nginx active, aistudio active, ${addr} listening`;
     if (s.nginx !== "active") {

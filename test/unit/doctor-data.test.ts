@@ -232,7 +232,7 @@ describe("the facts: the script sent over SSH and its parser", () => {
 
   it("the script probes the mount, the backup tool's status and the database as the app, and parses with bash -n", () => {
     const script = serverScript(false, 8000, SPEC);
-    expect(script).toContain(`probe_mount '${DATA_DIR}'`);
+    expect(script).toContain(`probe_mount ${DATA_DIR}\n`); // a plain path needs no quotes (core/quote.ts)
     expect(script).toContain(`${BACKUP_TOOL} status`);
     expect(script).toMatch(/runuser -u aistudio -- psql "\$url" -qAtc 'select 1'/);
     expect(script).toContain("df --output=pcent");
