@@ -93,11 +93,11 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Runs `script` with bash as root (sudo when the user is not root), sending it on stdin. */
-export async function runScript(ssh: NodeSSH, user: string, script: string): Promise<ExecResult> {
+/** Runs `script` with bash as root (sudo when the user is not root), sending it on stdin; `onStderr` sees stderr as it comes. */
+export async function runScript(ssh: NodeSSH, user: string, script: string, o: { onStderr?: (chunk: Buffer) => void } = {}): Promise<ExecResult> {
   stats.commands++;
   const cmd = user === "root" ? "bash -s" : "sudo -n bash -s";
-  const r = await ssh.execCommand(cmd, { stdin: script });
+  const r = await ssh.execCommand(cmd, { stdin: script, onStderr: o.onStderr });
   return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -10,7 +10,7 @@
 import { readConfig } from "./read-config";
 import { ServerProvisioning } from "./components/server";
 import { declareCloud } from "./cloud";
-import { buildSteps, secretValues, smokeTrust } from "./steps";
+import { buildSteps, secretValues, serverConnection, smokeSpec } from "./steps";
 import { miniProgramUrls, wechatDomainLists } from "./outputs";
 
 // config and the app's files, every problem of both reported together before any resource
@@ -20,19 +20,11 @@ const cloud = declareCloud("aistudio", cfg);
 const host = cloud ? cloud.publicIp : cfg.server.host;
 
 const server = new ServerProvisioning("aistudio", {
-  connection: { host, port: cfg.server.port, user: cfg.server.user, hostKey: cfg.server.hostKey, privateKey: cfg.server.privateKey, ...(cfg.server.passphrase ? { passphrase: cfg.server.passphrase } : {}) },
+  connection: serverConnection(cfg, host),
   serverId: cloud?.instanceId ?? cfg.server.hostKey,
   steps: buildSteps(cfg, appFiles),
   redact: secretValues(cfg),
-  smoke: {
-    domain: cfg.domain,
-    connectTo: cfg.smoke.connectTo ?? (cfg.target === "local" ? cfg.server.host : undefined),
-    trust: smokeTrust(cfg),
-    timeoutSeconds: cfg.smoke.timeoutSeconds,
-    request: cfg.smoke.request,
-    probes: cfg.smoke.probes,
-    appPort: cfg.app.port,
-  },
+  smoke: smokeSpec(cfg, cfg.server.host),
 }, cloud ? { dependsOn: [cloud] } : undefined);
 
 export const domain = cfg.domain;

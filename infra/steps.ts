@@ -89,7 +89,31 @@ export function secretValues(cfg: AistudioConfig): string[] {
   ].filter((s, i, all) => s.length >= 4 && all.indexOf(s) === i);
 }
 
+/** The SSH connection to the server at `host` (a test host's address, the EIP, or an Output of it). */
+export function serverConnection<H>(cfg: AistudioConfig, host: H) {
+  const c = cfg.server;
+  return { host, port: c.port, user: c.user, hostKey: c.hostKey, privateKey: c.privateKey, ...(c.passphrase ? { passphrase: c.passphrase } : {}) };
+}
+
+/** Where the smoke test and the doctor connect instead of resolving DNS: smoke.connectTo, or the test host. */
+export function smokeConnectTo(cfg: AistudioConfig, host: string | undefined): string | undefined {
+  return cfg.smoke.connectTo ?? (cfg.target === "local" ? host : undefined);
+}
+
 /** What the smoke test trusts: a CA bundle from config, the server's own certificate (self-signed), or the system store. */
 export function smokeTrust(cfg: AistudioConfig): string {
   return cfg.tls.caBundle ?? (cfg.tls.mode === "self-signed" ? "server-cert" : "system");
+}
+
+/** The smoke test of this config against the server at `host`: after every deploy, and after a restore. */
+export function smokeSpec(cfg: AistudioConfig, host: string | undefined) {
+  return {
+    domain: cfg.domain,
+    connectTo: smokeConnectTo(cfg, host),
+    trust: smokeTrust(cfg),
+    timeoutSeconds: cfg.smoke.timeoutSeconds,
+    request: cfg.smoke.request,
+    probes: cfg.smoke.probes,
+    appPort: cfg.app.port,
+  };
 }

@@ -137,11 +137,11 @@ export function backupStep(o: BackupOptions): Step {
   };
 }
 
-// the tool's commands, for `npm run backup|restore|backups` and the doctor (run as root over SSH)
+// the tool's commands, for `npm run backup|restore|backups` (run as root over SSH); the doctor asks
+// for `status` in its server script (checks/doctor/server-facts.ts)
 export const backupNowCommand = (tag = "manual"): string => `${BACKUP_TOOL} run ${tag}`;
 export const snapshotsCommand = (): string => `${BACKUP_TOOL} snapshots`;
 export const restoreCommand = (snapshot: string): string => {
   if (!/^([0-9a-f]{8,64}|latest)$/.test(snapshot)) throw new Error(`not a restic snapshot id: ${JSON.stringify(snapshot)}`);
   return `${BACKUP_TOOL} restore ${snapshot}`;
 };
-export const backupStatusCommand = (): string => `${BACKUP_TOOL} status`;

@@ -2,13 +2,12 @@
 // smoke-test). They run the server's own tool (/usr/local/sbin/aistudio-backup, installed by the
 // backup step) over the stack's pinned SSH connection; progress lines come back on stderr as they
 // happen. Secrets stay in memory and are scrubbed from everything shown.
-import { NodeSSH } from "node-ssh";
-import { connect, Connection, redact } from "../core/ssh";
-import { backupNowCommand, backupStatusCommand, restoreCommand, snapshotsCommand } from "../provision/backup";
+import { connect, Connection, redact, runScript } from "../core/ssh";
+import { backupNowCommand, restoreCommand, snapshotsCommand } from "../provision/backup";
 import { smokeOrThrow, SmokeOutcome } from "../checks/smoke";
-import { secretValues, smokeTrust } from "../infra/steps";
+import { secretValues, serverConnection, smokeSpec } from "../infra/steps";
 import type { AistudioConfig } from "../infra/config";
-import { readStack } from "./read-stack";
+import { readStack, StackView } from "./read-stack";
 import { StackDriver, StackSpec } from "./driver";
 
 export interface Snapshot {
@@ -30,14 +29,6 @@ export interface BackupRun {
   bytesProcessed: number;
 }
 
-export interface BackupStatus {
-  now: number;
-  lastSuccess: BackupRun | null;
-  timerEnabled: string;
-  lastResult: string;
-  lastError: string;
-}
-
 /** A deployed stack's server, as the backup commands need it. */
 export interface BackupTarget {
   config: AistudioConfig;
@@ -45,27 +36,24 @@ export interface BackupTarget {
   secrets: string[];
 }
 
-export async function backupTarget(spec: StackSpec): Promise<BackupTarget> {
-  const driver = await StackDriver.open(spec);
-  const view = await readStack(driver);
+/** The backup target of a stack already read (rebuild reads its stack once for everything). */
+export function backupTargetOf(view: StackView, stack: string): BackupTarget {
   const c = view.config;
-  if (!c.backup) throw new Error(`stack ${spec.name} has no backups configured (aistudio:backup): nothing to back up to`);
-  const host = String(view.outputs.publicIp ?? c.server.host);
-  return {
-    config: c,
-    connection: { host, port: c.server.port, user: c.server.user, hostKey: c.server.hostKey, privateKey: c.server.privateKey, ...(c.server.passphrase ? { passphrase: c.server.passphrase } : {}) },
-    secrets: secretValues(c),
-  };
+  if (!c.backup) throw new Error(`stack ${stack} has no backups configured (aistudio:backup): nothing to back up to`);
+  return { config: c, connection: serverConnection(c, String(view.outputs.publicIp ?? c.server.host)), secrets: secretValues(c) };
+}
+
+export async function backupTarget(spec: StackSpec): Promise<BackupTarget> {
+  return backupTargetOf(await readStack(await StackDriver.open(spec)), spec.name);
 }
 
 /** Runs one of the tool's commands; stderr lines go to onProgress as they arrive (scrubbed). */
 async function runTool(t: BackupTarget, command: string, onProgress?: (line: string) => void): Promise<string> {
-  const ssh: NodeSSH = await connect(t.connection, { dialBudgetMs: 30_000 });
+  const ssh = await connect(t.connection, { dialBudgetMs: 30_000 });
   try {
     let partial = "";
     let stderr = "";
-    const cmd = t.connection.user === "root" ? command : `sudo -n ${command}`;
-    const r = await ssh.execCommand(cmd, {
+    const r = await runScript(ssh, t.connection.user, command, {
       onStderr: (chunk) => {
         const text = redact(chunk.toString(), t.secrets);
         stderr += text;
@@ -94,26 +82,11 @@ export async function listSnapshots(t: BackupTarget): Promise<Snapshot[]> {
   return JSON.parse(await runTool(t, snapshotsCommand())) as Snapshot[];
 }
 
-export async function backupStatus(t: BackupTarget): Promise<BackupStatus> {
-  return JSON.parse(await runTool(t, backupStatusCommand())) as BackupStatus;
-}
-
 /** Restores a snapshot (or "latest"), then runs the deploy's smoke test against the server. */
 export async function restoreSnapshot(t: BackupTarget, snapshot: string, onProgress?: (line: string) => void): Promise<SmokeOutcome> {
   await runTool(t, restoreCommand(snapshot), onProgress);
-  const c = t.config;
   onProgress?.("[restore] smoke test");
-  return smokeOrThrow({
-    domain: c.domain,
-    connectTo: c.smoke.connectTo ?? (c.target === "local" ? t.connection.host : undefined),
-    trust: smokeTrust(c),
-    timeoutSeconds: c.smoke.timeoutSeconds,
-    connection: t.connection,
-    redact: t.secrets,
-    request: c.smoke.request,
-    probes: c.smoke.probes,
-    appPort: c.app.port,
-  });
+  return smokeOrThrow({ ...smokeSpec(t.config, t.connection.host), connection: t.connection, redact: t.secrets });
 }
 
 /** Human sizes: 1.2 GiB, 340 MiB, 12 KiB. */

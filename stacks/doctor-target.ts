@@ -5,7 +5,7 @@
 import type { DoctorTarget, SecurityGroupRule } from "../checks/doctor/index";
 import { redact } from "../core/ssh";
 import { wechatDomainLists } from "../infra/outputs";
-import { secretValues } from "../infra/steps";
+import { secretValues, serverConnection, smokeConnectTo } from "../infra/steps";
 import { PlannedStep, StackDriver } from "./driver";
 import { readStack, SECURITY_GROUP_RULE_TYPE, StackView } from "./read-stack";
 
@@ -22,12 +22,12 @@ export function doctorTarget(v: StackView, extra: TargetExtras = {}): DoctorTarg
   return {
     domain: c.domain,
     serverIp: ip,
-    connectTo: c.smoke.connectTo ?? (c.target === "local" ? ip : undefined),
+    connectTo: smokeConnectTo(c, ip),
     ca: c.tls.caBundle ?? (c.tls.mode === "self-signed" ? "server-cert" : undefined),
     wechat: c.wechat.checks,
     minCertDays: c.wechat.minCertDays,
     tlsMode: c.tls.mode,
-    ssh: { host: ip, port: c.server.port, user: c.server.user, hostKey: c.server.hostKey, privateKey: c.server.privateKey, ...(c.server.passphrase ? { passphrase: c.server.passphrase } : {}) },
+    ssh: serverConnection(c, ip),
     securityGroupRules: v.securityGroupRules,
     miniprogramDir: extra.miniprogram,
     hostsFile: extra.hostsFile,

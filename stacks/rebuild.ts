@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { repoRoot } from "../core/paths";
 import { parseProbe } from "../core/probe";
 import { readTesthost } from "../infra/testhost";
-import { backupNow, backupTarget, restoreSnapshot } from "./backup";
+import { backupNow, backupTargetOf, restoreSnapshot } from "./backup";
 import { StackDriver, StackSpec } from "./driver";
 import { readStack } from "./read-stack";
 
@@ -49,23 +49,25 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
   const driver = await StackDriver.open(spec);
   const resourcesOf = async () => ((await driver.exportState()).deployment as { resources?: StateResource[] }).resources ?? [];
   const before = (await driver.outputs().catch(() => ({} as Record<string, unknown>))).fingerprint as string | undefined;
-  // the parsed config (Pulumi.yaml's defaults, such as `backup: {}`, mean nothing set)
-  const config = (await readStack(driver)).config;
-  const hasBackup = config.backup !== undefined;
+  // the stack read once: the parsed config (Pulumi.yaml's defaults, such as `backup: {}`, mean
+  // nothing set) and, with backups, the server they are taken from and restored to
+  const view = await readStack(driver);
+  const config = view.config;
+  const target = config.backup ? backupTargetOf(view, spec.name) : undefined;
 
   // 1. a fresh backup first: the rebuild must never be the moment data is lost
   let snapshot: string | undefined;
-  if (hasBackup) {
+  if (target) {
     say("backing up the current server first");
     try {
-      const target = await backupTarget(spec);
       snapshot = (await backupNow(target, (l) => say(l))).snapshot;
       say(`backup ${snapshot.slice(0, 8)} taken`);
     } catch (e) {
       return { ok: false, before, error: `the backup before the rebuild failed, so nothing was replaced (the old server keeps serving): ${(e as Error).message}`, seconds: seconds() };
     }
   }
-  const uuidBefore = volumeUuid(await resourcesOf());
+  const stateBefore = await resourcesOf();
+  const uuidBefore = volumeUuid(stateBefore);
 
   // 2. the new server
   let replace: string[] = [];
@@ -80,7 +82,7 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
     execFileSync("bash", [testhost, "up", name, "--ip", host.host, ...(host.volume ? ["--volume", host.volume] : [])], { stdio: ["ignore", "ignore", "inherit"] });
     replaced = name;
   } else {
-    const urn = (await resourcesOf()).find((r) => r.type === INSTANCE_TYPE)?.urn;
+    const urn = stateBefore.find((r) => r.type === INSTANCE_TYPE)?.urn;
     if (!urn) return { ok: false, before, backup: snapshot, error: `no ECS instance in stack ${spec.name} (adopted servers are not rebuilt by Pulumi)`, seconds: seconds() };
     say(`replacing ${urn}`);
     replace = [urn];
@@ -98,10 +100,10 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
   if (uuidAfter && uuidAfter === uuidBefore) {
     data = "volume";
     say(`the data volume (${uuidAfter}) moved to the new server`);
-  } else if (snapshot) {
+  } else if (target && snapshot) {
     say(`the data volume is new (${uuidBefore ?? "none"} -> ${uuidAfter ?? "none"}): restoring backup ${snapshot.slice(0, 8)}`);
     try {
-      await restoreSnapshot(await backupTarget(spec), snapshot, (l) => say(l));
+      await restoreSnapshot(target, snapshot, (l) => say(l));
     } catch (e) {
       return { ok: false, before, after, replaced, backup: snapshot, error: `the restore of backup ${snapshot.slice(0, 8)} on the new server failed: ${(e as Error).message}`, seconds: seconds() };
     }
