@@ -49,8 +49,8 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
   const driver = await StackDriver.open(spec);
   const resourcesOf = async () => ((await driver.exportState()).deployment as { resources?: StateResource[] }).resources ?? [];
   const before = (await driver.outputs().catch(() => ({} as Record<string, unknown>))).fingerprint as string | undefined;
-  // the stack read once: the parsed config (Pulumi.yaml's defaults, such as `backup: {}`, mean
-  // nothing set) and, with backups, the server they are taken from and restored to
+  // the stack as it is: the parsed config (Pulumi.yaml's defaults, such as `backup: {}`, mean
+  // nothing set) and, with backups, the server the fresh backup is taken from
   const view = await readStack(driver);
   const config = view.config;
   const target = config.backup ? backupTargetOf(view, spec.name) : undefined;
@@ -103,7 +103,8 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
   } else if (target && snapshot) {
     say(`the data volume is new (${uuidBefore ?? "none"} -> ${uuidAfter ?? "none"}): restoring backup ${snapshot.slice(0, 8)}`);
     try {
-      await restoreSnapshot(target, snapshot, (l) => say(l));
+      // read again: a new test host has a new host key (an ECS server keeps its pinned one)
+      await restoreSnapshot(backupTargetOf(await readStack(driver), spec.name), snapshot, (l) => say(l));
     } catch (e) {
       return { ok: false, before, after, replaced, backup: snapshot, error: `the restore of backup ${snapshot.slice(0, 8)} on the new server failed: ${(e as Error).message}`, seconds: seconds() };
     }
