@@ -189,6 +189,8 @@ boot() {
   [ -d "$d/root" ] || die "no test server named $name; create it with: testhost.sh up $name"
   running_pid "$name" >/dev/null && { say "$name is already running"; return 0; }
   ensure_network
+  # a host-side veth left by an nspawn that died (no process holds it): nspawn would refuse to boot
+  ip link del "vb-$name" 2>/dev/null || true
   local ip; ip=$(cat "$d/ip")
   say "booting $name ($ip) with systemd-nspawn"
   # .deb files are cached across hosts like a warm local mirror: hard-linked in at boot and
