@@ -14,7 +14,10 @@ AISTUDIO_SAMPLE_FAIL=1 (the visit answers success:false), AISTUDIO_AUTH_REDIRECT
 AISTUDIO_SAMPLE_ADMIN_500=1 (admin.py). Unknown paths: JSON 404 under /api/ and /admin/api/, the
 app's HTML 404 page elsewhere.
 """
+import errno
 import html
+import sqlite3
+import sys
 import time
 
 import admin
@@ -74,3 +77,17 @@ def application(environ, start_response):
         return handler(environ, start_response)
     except web.HttpError as e:
         return web.error(start_response, path, e.status, e.code)
+    except Exception as e:  # noqa: BLE001 - only a full disk is answered here; the rest stays gunicorn's 500
+        if not disk_full(e):
+            raise
+        print(f"aistudio: disk full, {method} {path} refused: {e}", file=sys.stderr, flush=True)
+        return web.error(start_response, path, 507, "insufficient_storage")
+
+
+def disk_full(e):
+    """No space left for the data: a file write (ENOSPC), SQLite ("database or disk is full"), PostgreSQL (DiskFull)."""
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        return True
+    if isinstance(e, sqlite3.OperationalError) and "full" in str(e):
+        return True
+    return type(e).__name__ == "DiskFull"

@@ -159,6 +159,31 @@ class VisitTest(AppTest):
         self.assertEqual(call("GET", "/api/health").json(), {"success": True, "release": web.RELEASE})
 
 
+class DiskFullTest(AppTest):
+    """A full data disk answers JSON 507 under /api/ and leaves nothing half-written."""
+
+    def test_upload_on_a_full_disk_leaves_no_partial_file(self):
+        # the bytes are written, the flush to disk finds no space (as ext4 reports it late)
+        with mock.patch.object(uploads.os, "fsync", side_effect=OSError(28, "No space left on device")):
+            r = call("POST", "/api/upload", b"\xff\xd8" + b"x" * 1000, "image/jpeg", query="name=photo.jpg")
+        self.assertEqual((r.code, r.json()["error"]), (507, "insufficient_storage"))
+        self.assertEqual(self.uploaded(), [])
+        # space back: the next upload is whole
+        r = call("POST", "/api/upload", b"\xff\xd8ok", "image/jpeg", query="name=photo.jpg").json()
+        self.assertTrue(r["success"])
+        self.assertEqual(len(self.uploaded()), 1)
+
+    def test_visit_on_a_full_disk_answers_json_507(self):
+        with mock.patch.object(store, "add_visit", side_effect=sqlite3.OperationalError("database or disk is full")):
+            r = call("POST", "/api/user/visit", {"sessionId": "s", "type": "launch"})
+        self.assertEqual((r.code, r.json()["success"], r.json()["error"]), (507, False, "insufficient_storage"))
+
+    def test_other_errors_stay_server_errors(self):
+        with mock.patch.object(store, "add_visit", side_effect=sqlite3.OperationalError("no such table: visits")):
+            with self.assertRaises(sqlite3.OperationalError):
+                call("POST", "/api/user/visit", {"sessionId": "s", "type": "launch"})
+
+
 class UploadTest(AppTest):
     def test_raw_upload(self):
         r = call("POST", "/api/upload", b"\xff\xd8jpeg bytes", "image/jpeg", query="name=photo.JPG").json()

@@ -49,9 +49,21 @@ def save(name, data):
     folder = os.path.join(web.media_dir(), "uploads")
     os.makedirs(folder, exist_ok=True)
     final = safe_name(name)
-    fd = os.open(os.path.join(folder, final), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    # written beside its final name and linked there only when complete: a full disk or a killed
+    # worker never leaves a truncated photo that nginx would serve (link fails if the name exists)
+    tmp = os.path.join(folder, f".incoming-{secrets.token_hex(8)}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, os.path.join(folder, final))
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
     return f"/media/uploads/{final}"
 
 
