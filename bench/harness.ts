@@ -18,6 +18,7 @@ import { unchanged } from "../stacks/scratch";
 import { median, ratio, round } from "./stats";
 import { renderTable } from "./report";
 import { dataBench, DataOptions, DataResults } from "./data";
+import { Breakdown, medianPhases, oursPhases } from "./breakdown";
 import { SECRET_ENV, fleet, inPool, loadTests, must, parity, pulumiOut, secretsOf, security } from "./scenarios";
 export { renderTable };
 
@@ -70,6 +71,8 @@ export interface BenchResults {
   load?: Record<string, { upSeconds: number; upCode: number; summary: Record<string, number>; load: LoadResult }>;
   security?: Record<string, unknown>;
   data?: DataResults;
+  /** Where a cold provision spends its time: ours per step, the floor per phase (medians). */
+  breakdown?: Breakdown;
   notes: string[];
   errors: string[];
 }
@@ -126,6 +129,8 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     if (ssh) ((sshSamples[scenario] ??= {})[tool] ??= []).push(ssh);
     say(`  ${scenario} ${tool}: ${seconds.toFixed(1)} s${ssh ? `, ${ssh.connections} SSH connections, ${ssh.commands} remote commands` : ""}`);
   };
+  const oursPhaseRuns: [string, number][][] = [];
+  const floorPhaseRuns: [string, number][][] = [];
   const stacks: BenchStack[] = [];
   const projects: AnsibleProject[] = [];
   const extra = o.refreshAndDrift !== false;
@@ -172,7 +177,8 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
       // floor
       say(`run ${run}: floor (bare apt-get install + first start of nginx and gunicorn) on ${hF}`);
       const fl = await counted([recF], () => runFloor(hF));
-      add("cold", "floor", fl.value, fl.ssh);
+      add("cold", "floor", fl.value.seconds, fl.ssh);
+      floorPhaseRuns.push(Object.entries(fl.value.phases).map(([k, v]) => [k, round(v, 2)]));
 
       // ours
       say(`run ${run}: ours: cold pulumi up on ${hO}`);
@@ -180,6 +186,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
       const cold = await counted([recO], () => stack.up());
       must("pulumi up (cold)", cold.value, pulumiOut(cold.value));
       add("cold", "ours", cold.value.seconds, cold.ssh);
+      oursPhaseRuns.push(oursPhases(cold.value.timeline, cold.value.seconds));
       say(`run ${run}: ours: no-op pulumi up`);
       const noop = await counted([recO], () => stack.up());
       must("pulumi up (no-op)", noop.value, pulumiOut(noop.value));
@@ -299,6 +306,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     fs.rmSync(work, { recursive: true, force: true });
   }
 
+  if (oursPhaseRuns.length) R.breakdown = { ours: medianPhases(oursPhaseRuns), floor: medianPhases(floorPhaseRuns) };
   for (const [scenario, byTool] of Object.entries(samples)) {
     const entry: BenchResults["seconds"][string] = {};
     for (const [t, xs] of Object.entries(byTool) as [Tool, number[]][]) entry[t] = { runs: xs, median: round(median(xs), 2) };

@@ -39,6 +39,14 @@ export function renderTable(R: BenchResults): string {
   }
   out.push("", "SSH per host (sshd log; median): connections / remote commands", table(["scenario", "ours conn", "ours cmds", "Ansible conn", "Ansible cmds", "floor conn", "floor cmds"], srows));
 
+  if (R.breakdown) {
+    const b = R.breakdown;
+    const n = Math.max(b.ours.length, b.floor.length);
+    const brows = Array.from({ length: n }, (_, i) => [b.ours[i]?.[0] ?? "", fmt(b.ours[i]?.[1]), b.floor[i]?.[0] ?? "", fmt(b.floor[i]?.[1])]);
+    const sum = (xs: [string, number][]) => xs.reduce((a, [, v]) => a + v, 0);
+    brows.push(["(sum)", fmt(sum(b.ours)), "(sum)", fmt(sum(b.floor))]);
+    out.push("", "where a cold provision spends its time (median seconds; ours: each resource's start to end, from the engine's events; floor: marks on the host)", table(["ours: phase", "s", "floor: phase", "s"], brows));
+  }
   if (R.load) {
     const lrows = Object.entries(R.load).map(([k, v]) => [k, v.upCode === 0 ? fmt(v.upSeconds) : `FAILED (${v.upCode})`, String(v.load.requests), String(v.load.failed), String(v.load.longestGapMs), fmt(v.load.requestsPerSecond), String(v.load.p99Ms)]);
     out.push("", "reliability under load: pulumi up while POST /api/user/visit runs (4 concurrent, keep-alive off)", table(["change", "up s", "requests", "failed", "longest gap ms", "req/s", "p99 ms"], lrows));

@@ -160,6 +160,7 @@ export async function fleet(n: number, files: Rendered, newStack: (h: string, ta
     say(`fleet ${n}: floor on ${n} hosts at once`);
     const t0 = Date.now();
     const c = await counted(recs, () => Promise.all(hs.map((h) => runFloor(h))));
+    c.value.forEach((r, i) => say(`fleet ${n}: floor on ${hs[i]} ${r.seconds.toFixed(1)} s`));
     const secs = (Date.now() - t0) / 1000;
     res.floor = { seconds: round(secs, 2), perHostSeconds: round(secs / n, 2), ssh: c.ssh };
     say(`fleet ${n}: floor ${secs.toFixed(1)} s`);

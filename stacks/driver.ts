@@ -54,6 +54,19 @@ export interface RunResult {
   changes: Record<string, number>;
   /** What happened to each resource, by its name (the last part of the URN): "same", "update", "create"… */
   ops: Record<string, string>;
+  /**
+   * When each resource the engine stepped on started and finished, in seconds since the command
+   * started (the moments its events reached this process): where a run spends its time.
+   */
+  timeline: TimelineEntry[];
+}
+
+export interface TimelineEntry {
+  /** The resource's name (the last part of its URN). */
+  name: string;
+  op: string;
+  start: number;
+  end?: number;
 }
 
 /** One step the engine would take (preview), with the state before and after. */
@@ -128,6 +141,8 @@ function secondsSince(t0: number): number {
 /** Collects per-resource operations, planned steps and error diagnostics from engine events. */
 class EventLog {
   readonly ops: Record<string, string> = {};
+  private readonly t0 = Date.now();
+  private readonly byUrn = new Map<string, TimelineEntry>();
   readonly steps: PlannedStep[] = [];
   readonly errors: string[] = [];
   readonly onEvent = (ev: EngineEvent): void => {
@@ -140,11 +155,20 @@ class EventLog {
         newState: pre.new ? { type: pre.new.type, outputs: pre.new.outputs, inputs: pre.new.inputs } : undefined,
       });
     }
+    const now = (Date.now() - this.t0) / 1000;
+    if (pre) this.byUrn.set(pre.urn, { name: pre.urn.split("::").pop() ?? pre.urn, op: pre.op, start: now });
+    const done = ev.resOutputsEvent?.metadata ?? ev.resOpFailedEvent?.metadata;
+    const entry = done && this.byUrn.get(done.urn);
+    if (entry) entry.end = now;
     const m = ev.resOutputsEvent?.metadata ?? pre;
     if (m) this.ops[m.urn.split("::").pop() ?? m.urn] = m.op;
     const d = ev.diagnosticEvent;
     if (d && d.severity === "error") this.errors.push(d.message.trim());
   };
+
+  get timeline(): TimelineEntry[] {
+    return [...this.byUrn.values()];
+  }
 }
 
 export class StackDriver {
@@ -236,9 +260,9 @@ export class StackDriver {
     const log = new EventLog();
     try {
       const r = await this.tidied(this.stack.up({ ...this.opts(o), onEvent: log.onEvent }));
-      return { code: 0, stdout: r.stdout, stderr: r.stderr, seconds: secondsSince(t0), changes: { ...(r.summary.resourceChanges ?? {}) } as Record<string, number>, ops: log.ops };
+      return { code: 0, stdout: r.stdout, stderr: r.stderr, seconds: secondsSince(t0), changes: { ...(r.summary.resourceChanges ?? {}) } as Record<string, number>, ops: log.ops, timeline: log.timeline };
     } catch (e) {
-      return { ...failure(e), seconds: secondsSince(t0), changes: {}, ops: log.ops };
+      return { ...failure(e), seconds: secondsSince(t0), changes: {}, ops: log.ops, timeline: log.timeline };
     }
   }
 
@@ -249,9 +273,9 @@ export class StackDriver {
     try {
       const r = await this.tidied(this.stack.preview({ ...this.opts(o), diff: o.diff, onEvent: log.onEvent }));
       const changes = { ...(r.changeSummary ?? {}) } as Record<string, number>;
-      return { code: 0, stdout: r.stdout, stderr: r.stderr, seconds: secondsSince(t0), changes, ops: log.ops, steps: log.steps, errors: log.errors };
+      return { code: 0, stdout: r.stdout, stderr: r.stderr, seconds: secondsSince(t0), changes, ops: log.ops, timeline: log.timeline, steps: log.steps, errors: log.errors };
     } catch (e) {
-      return { ...failure(e), seconds: secondsSince(t0), changes: {}, ops: log.ops, steps: log.steps, errors: log.errors };
+      return { ...failure(e), seconds: secondsSince(t0), changes: {}, ops: log.ops, timeline: log.timeline, steps: log.steps, errors: log.errors };
     }
   }
 
