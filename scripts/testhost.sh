@@ -184,6 +184,23 @@ record() { # JSON record of one host
     "$1" "$ip" "$KEY" "$hk" "$ip" "$hk" "$state" "$d/root" "$vol"
 }
 
+# Runs nspawn (the rest of the arguments) for NAME and boots it again when the server reboots: nspawn
+# exits with 133 when the container's init reboots (systemd-nspawn@.service restarts it on that code),
+# so without this a `systemctl reboot` inside a test host powers it off. A TERM (poweroff) is passed on
+# to nspawn, which powers the server off cleanly; this process's pid is the host's nspawn.pid.
+supervise() {
+  local name=$1; shift
+  local child=0 rc
+  trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0' TERM
+  while :; do
+    "$@" & child=$!
+    wait "$child" && rc=0 || rc=$?
+    [ "$rc" = 133 ] || exit "$rc"
+    say "$name rebooted: booting it again"
+    ip link del "vb-$name" 2>/dev/null || true
+  done
+}
+
 boot() {
   local name=$1 d; d=$(hostdir "$1")
   [ -d "$d/root" ] || die "no test server named $name; create it with: testhost.sh up $name"
@@ -201,7 +218,7 @@ boot() {
   # the data volume: its image's loop device, seen by the server as /dev/vdb (a cloud data disk's name)
   local extra=()
   if [ -f "$d/volume" ]; then extra+=("--bind=$(volume_loop "$(cat "$d/volume")"):/dev/vdb"); fi
-  setsid systemd-nspawn -D "$d/root" -b --register=no --keep-unit --network-bridge="$BRIDGE" \
+  setsid bash "${BASH_SOURCE[0]}" _supervise "$name" systemd-nspawn -D "$d/root" -b --register=no --keep-unit --network-bridge="$BRIDGE" \
     -M "$name" --console=passive "${extra[@]}" >"$d/console.log" 2>&1 </dev/null &
   echo $! >"$d/nspawn.pid"
   local t0=$SECONDS
@@ -265,7 +282,8 @@ poweroff_host() {
   say "powering off $name"
   kill -TERM "$pid" 2>/dev/null || true   # nspawn forwards this as a clean poweroff to systemd
   for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then say "$name did not stop in 30s; killing it"; kill -KILL "$pid" 2>/dev/null || true; sleep 1; fi
+  # the supervisor leads its own process group (setsid in boot): the KILL takes nspawn with it
+  if kill -0 "$pid" 2>/dev/null; then say "$name did not stop in 30s; killing it"; kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; sleep 1; fi
   rm -f "$(hostdir "$name")/nspawn.pid"
   if [ -f "$(hostdir "$name")/volume" ]; then volume_release "$(cat "$(hostdir "$name")/volume")"; fi
   # keep the packages this host downloaded for the next hosts
@@ -330,5 +348,6 @@ case $cmd in
   ssh) [ $# -ge 1 ] || die "usage: testhost.sh ssh NAME [CMD...]"; ssh_host "$@" ;;
   down) [ $# -ge 1 ] || die "usage: testhost.sh down NAME|--all"; down "$1" ;;
   volume) volume_cmd "$@" ;;
+  _supervise) supervise "$@" ;;   # internal: boot's background process
   *) sed -n '2,20p' "$0" >&2; exit 2 ;;
 esac
