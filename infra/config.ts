@@ -11,6 +11,7 @@ import { APP_KEYS, AppContract, SMOKE_KEYS, SmokeProbe, SmokeRequest, parseAppCo
 import { Problem, Section } from "./config-section";
 import { SERVER_KEYS, checkDeployPublicKey, checkHostPrivateKey, parseServer } from "./config-ssh";
 import { BACKUP_KEYS, BackupConfig, DATABASE_KEYS, DATA_KEYS, DataVolume, DatabaseConfig, parseBackup, parseData, parseDatabase } from "./config-data";
+import { FleetConfig, SERVERS_KEYS, parseFleet } from "./config-fleet";
 import type { Connection } from "../core/ssh";
 
 export type TlsMode = "acme" | "provided" | "self-signed";
@@ -82,6 +83,8 @@ export interface AistudioConfig {
   database: DatabaseConfig;
   /** restic backups of the database and the data dir; undefined: none (the doctor warns). */
   backup?: BackupConfig;
+  /** How many servers and where: count 1 (the default) is one server without a load balancer. */
+  servers: FleetConfig;
   cloud?: CloudConfig;
 }
 
@@ -100,7 +103,7 @@ export type Raw = Record<string, unknown>;
 /** Every aistudio:* key; the objects among them declare their own keys (config-*.ts). */
 export const TOP_KEYS = [
   "target", "domain", "testhost", "server", "cloud", "tls", "app", "nginx", "firewall", "wechat", "smoke",
-  "data", "database", "backup",
+  "data", "database", "backup", "servers",
   "sshPrivateKey", "sshPrivateKeyPassphrase", "sshHostPrivateKey", "tlsPrivateKey", "appEnv", "wechatAppSecret",
   "databasePassword", "databaseUrl", "backupPassword", "backupSecretAccessKey",
 ] as const;
@@ -255,5 +258,11 @@ export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig
   const database = parseDatabase(top.child("database", DATABASE_KEYS), { password: top.str("databasePassword"), url: top.str("databaseUrl") }, isLocal, app.env, c.has("adoptAddress"), { vswitchCidr: cloud?.vswitchCidr, vswitchId: cloud?.vswitchId });
   const backup = parseBackup(top.child("backup", BACKUP_KEYS), { password: top.str("backupPassword"), secretAccessKey: top.str("backupSecretAccessKey") }, target, cloud?.region);
 
-  return { config: { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, volume, database, backup, cloud }, problems };
+  // servers: one (today's layout) or a fleet behind a load balancer (issue #15)
+  const servers = parseFleet(top.child("servers", SERVERS_KEYS), {
+    target, region: cloud?.region, zoneId: cloud?.zoneId, existingNetwork: !!(cloud?.vpcId || cloud?.vswitchId), adopt: !!cloud?.adopt,
+    vpcCidr: cloud?.vpcCidr, vswitchCidr: cloud?.vswitchCidr, databaseMode: database.mode, tlsMode: mode, volume: volume !== undefined,
+  });
+
+  return { config: { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, volume, database, backup, servers, cloud }, problems };
 }

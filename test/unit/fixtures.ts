@@ -168,3 +168,30 @@ export const onCreate = (over: Raw, stack = "prod") => ({ raw: alicloudCreateRaw
 export const onAdopt = (over: Raw, stack = "prod") => ({ raw: alicloudAdoptRaw(over), stack });
 /** cloud.* of a created server, to extend in a row. */
 export const CREATE_CLOUD = { instanceType: "ecs.e-c1m2.large", sshPublicKey: SSH_PUBLIC_KEY };
+
+// ---- a fleet (servers.count > 1, issue #15) -----------------------------------------------------------
+
+let fleetCert: CertPair | undefined;
+/** A certificate for photogooo.com and its key (tls.mode provided: the load balancer's certificate). */
+export const fleetCertificate = (): CertPair => (fleetCert ??= selfSignedCert("photogooo.com"));
+
+/** The database password of FLEET_DATABASE (ApsaraDB RDS's rules: upper, lower, digits, signs). */
+export const FLEET_DB_PASSWORD = "Rds_Passw0rd-2024xyz";
+
+/**
+ * target alicloud with three servers in two zones, as a fleet must be configured: an external (RDS)
+ * database, no per-server data disk, a provided certificate. The config still refuses it (shared
+ * uploads are not built yet): collectConfig gives its parsed config with that one problem.
+ */
+export function alicloudFleetRaw(over: Raw = {}, servers: Raw = {}): Raw {
+  const cert = fleetCertificate();
+  return alicloudCreateRaw({
+    tls: { mode: "provided", certificate: cert.cert },
+    tlsPrivateKey: cert.key,
+    data: { volume: false },
+    database: { mode: "external", rds: { instanceType: "pg.n2.2c.1m" } },
+    databasePassword: FLEET_DB_PASSWORD,
+    servers: { count: 3, zones: ["cn-hangzhou-i", "cn-hangzhou-j"], ...servers },
+    ...over,
+  });
+}
