@@ -8,14 +8,8 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type * as pulumiType from "@pulumi/pulumi";
 import type { Raw } from "../../infra/config";
 import { ALICLOUD_BACKUP, alicloudAdoptRaw, alicloudCreateRaw } from "./fixtures";
+import { EXISTING_VSWITCH_ZONE, PRIVATE_IP, RDS_HOST, Recorded, SECRET_SIG, SECRET_VALUE, ZONE, one, ofType, outputValue, policyViolations, recordingMocks, settle } from "./pulumi-mocks";
 
-interface Recorded {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-  provider?: string;
-  id: string;
-}
 interface Options {
   protect: boolean;
   retainOnDelete: boolean;
@@ -23,16 +17,9 @@ interface Options {
   parent?: string;
 }
 
-const recorded: Recorded[] = [];
+const { mocks, recorded, clear } = recordingMocks();
 const optionsOf = new Map<string, Options>();
 
-const ZONE = "cn-hangzhou-i";
-const EXISTING_VSWITCH_ZONE = "cn-hangzhou-k";
-/** What the cloud gives the instance and the RDS instance: outputs the program must pass on. */
-const PRIVATE_IP = "172.16.1.23";
-const RDS_HOST = "pgm-bp1abcdef.pg.rds.aliyuncs.com";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const DB_PASSWORD = "Db-Passw0rd-0123456789";
 
 const T = {
@@ -55,36 +42,10 @@ const T = {
 };
 const DATA_TYPES = [T.disk, T.diskAttach, T.snapPolicy, T.snapAttach, T.bucket, T.bucketAcl, T.publicBlock, T.rds, T.rdsDb, T.rdsAccount, T.rdsPrivilege];
 
-const mocks: pulumiType.runtime.Mocks = {
-  async newResource(args) {
-    const id = args.type.startsWith("aistudio:") ? "" : `id-${args.name}`;
-    recorded.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, id });
-    const state: Record<string, any> = { ...args.inputs };
-    if (args.type === T.instance) state.privateIp = PRIVATE_IP;
-    if (args.type === T.rds) state.connectionString = RDS_HOST;
-    if (args.type === "alicloud:ecs/eipAddress:EipAddress") state.ipAddress = "198.51.100.7";
-    return { id, state };
-  },
-  async call(args) {
-    switch (args.token) {
-      case "alicloud:index/getZones:getZones":
-        return { id: "zones", ids: [ZONE, "cn-hangzhou-j"], zones: [{ id: ZONE }, { id: "cn-hangzhou-j" }] };
-      case "alicloud:ecs/getImages:getImages":
-        return { id: "images", ids: ["ubuntu_22_04"], images: [{ id: "ubuntu_22_04" }] };
-      case "alicloud:vpc/getSwitches:getSwitches":
-        return { id: "vswitches", ids: args.inputs.ids, vswitches: (args.inputs.ids as string[]).map((id) => ({ id, zoneId: EXISTING_VSWITCH_ZONE })) };
-      default:
-        throw new Error(`unexpected invoke ${args.token}`);
-    }
-  },
-};
-
 let pulumi: typeof pulumiType;
 let declareMod: typeof import("../../infra/cloud");
 let configMod: typeof import("../../infra/config");
 let dataMod: typeof import("../../infra/components/data-cloud");
-
-const outputValue = <T>(o: pulumiType.Output<T>): Promise<T> => new Promise<T>((r) => o.apply((v) => { r(v); return v; }));
 
 interface Run {
   resources: Recorded[];
@@ -95,7 +56,7 @@ interface Run {
 }
 
 async function run(name: string, raw: Raw, stack = "prod"): Promise<Run> {
-  recorded.length = 0;
+  clear();
   optionsOf.clear();
   const cfg = configMod.parseConfig(raw, stack);
   // A (legacy, in-process) transformation sees the resource options that mocks do not.
@@ -109,16 +70,10 @@ async function run(name: string, raw: Raw, stack = "prod"): Promise<Run> {
   const value = <T>(o?: pulumiType.Output<T>) => (o ? outputValue(o) : Promise.resolve(undefined));
   const [dataDiskId, backupBucket, databaseHost] = await Promise.all([value(cloud.dataDiskId), value(cloud.backupBucket), value(cloud.databaseHost)]);
   await outputValue(cloud.publicIp);
-  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  await settle(pulumi);
   return { resources: [...recorded], options: new Map(optionsOf), dataDiskId, backupBucket, databaseHost };
 }
 
-const ofType = (rs: Recorded[], type: string) => rs.filter((r) => r.type === type);
-const one = (rs: Recorded[], type: string): Recorded => {
-  const found = ofType(rs, type);
-  expect(found, `exactly one ${type}`).toHaveLength(1);
-  return found[0];
-};
 /** The options a resource was registered with (seen by the transformation). */
 const opt = (r: Run, type: string, name: string): Options => {
   const o = r.options.get(`${type} ${name}`);
@@ -142,7 +97,7 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  recorded.length = 0;
+  clear();
   optionsOf.clear();
 });
 
@@ -426,20 +381,3 @@ function occurrences(resources: Recorded[], needle: string): { path: string; sec
 }
 const plaintextPaths = (rs: Recorded[], needle: string) => occurrences(rs, needle).filter((o) => !o.secret).map((o) => o.path);
 const secretPaths = (rs: Recorded[], needle: string) => occurrences(rs, needle).filter((o) => o.secret).map((o) => o.path);
-
-/** Runs every policy of the pack over the recorded Alibaba Cloud resources, as cloud.test.ts does. */
-async function policyViolations(recordedResources: Recorded[]): Promise<string[]> {
-  const pol = await import("../../policy/policies");
-  const sg = recordedResources.find((r) => r.type === T.sg);
-  const resources = recordedResources.filter((r) => r.type.startsWith("alicloud:")).map((r) => ({
-    type: r.type, name: r.name, urn: `urn:pulumi:prod::aistudio::${r.type}::${r.name}`, props: r.inputs,
-    propertyDependencies: sg && r.type === T.rule && r.inputs.securityGroupId === sg.id ? { securityGroupId: [{ type: T.sg, urn: `urn:pulumi:prod::aistudio::${T.sg}::${sg.name}` }] } : {},
-  }));
-  const found: string[] = [];
-  const report = (m: string) => { found.push(m); };
-  for (const p of pol.policies) {
-    if ("validateStack" in p) await p.validateStack({ resources, getConfig: () => ({}) } as any, report);
-    else for (const r of resources) await (p.validateResource as any)({ ...r, getConfig: () => ({}) }, report);
-  }
-  return found;
-}

@@ -10,69 +10,9 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type * as pulumiType from "@pulumi/pulumi";
 import type { AistudioConfig, Raw } from "../../infra/config";
 import { ALICLOUD_BACKUP, HOST_KEY, HOST_PRIVATE_KEY, SSH_KEY, SSH_PUBLIC_KEY, allConfigOf } from "./fixtures";
+import { EIP_ADDRESS, IMAGE_ID, Invoked, Recorded, SECRET_SIG, SECRET_VALUE, ZONE, one, ofType, outputValue, policyViolations, recordingMocks, settle } from "./pulumi-mocks";
 
-interface Recorded {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-  provider?: string;
-  id: string;
-}
-interface Invoked {
-  token: string;
-  inputs: Record<string, any>;
-}
-
-const recorded: Recorded[] = [];
-const invoked: Invoked[] = [];
-
-const EIP_ADDRESS = "198.51.100.7";
-const ZONE = "cn-hangzhou-i";
-const IMAGE_ID = "ubuntu_22_04_x64_20G_alibase_20240710.vhd";
-
-/** How a secret value looks to the mock monitor (the SDK's wire format). */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
-
-/** Mock ids name the resource, so wiring can be checked by value: `id-<name>`. */
-const idOf = (name: string) => `id-${name}`;
-
-const mocks: pulumiType.runtime.Mocks = {
-  async newResource(args) {
-    const id = args.type.startsWith("aistudio:") ? "" : idOf(args.name);
-    recorded.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, id });
-    const state: Record<string, any> = { ...args.inputs };
-    if (args.type === "alicloud:ecs/eipAddress:EipAddress") state.ipAddress = EIP_ADDRESS;
-    return { id, state };
-  },
-  async call(args) {
-    invoked.push({ token: args.token, inputs: args.inputs });
-    switch (args.token) {
-      case "alicloud:index/getZones:getZones":
-        return {
-          id: "zones",
-          ids: [ZONE, "cn-hangzhou-j"],
-          zones: [
-            { id: ZONE, localName: "杭州 可用区I", availableInstanceTypes: ["ecs.e-c1m2.large"], availableResourceCreations: ["VSwitch", "Instance"], availableDiskCategories: ["cloud_essd"], multiZoneIds: [], slbSlaveZoneIds: [] },
-            { id: "cn-hangzhou-j", localName: "杭州 可用区J", availableInstanceTypes: ["ecs.e-c1m2.large"], availableResourceCreations: ["VSwitch", "Instance"], availableDiskCategories: ["cloud_essd"], multiZoneIds: [], slbSlaveZoneIds: [] },
-          ],
-        };
-      case "alicloud:ecs/getImages:getImages":
-        return {
-          id: "images",
-          ids: [IMAGE_ID],
-          images: [{ id: IMAGE_ID, imageId: IMAGE_ID, name: IMAGE_ID, osType: "linux", osName: "Ubuntu  22.04 64位", architecture: "x86_64", owners: "system", status: "Available", size: 20 }],
-          mostRecent: true,
-          nameRegex: args.inputs.nameRegex,
-          owners: "system",
-        };
-      case "alicloud:vpc/getSwitches:getSwitches":
-        return { id: "vswitches", ids: args.inputs.ids, vswitches: (args.inputs.ids as string[]).map((id) => ({ id, zoneId: "cn-hangzhou-k" })) };
-      default:
-        throw new Error(`unexpected invoke ${args.token}`);
-    }
-  },
-};
+const { mocks, recorded, invoked, clear } = recordingMocks();
 
 let pulumi: typeof pulumiType;
 let cloudMod: typeof import("../../infra/components/cloud");
@@ -112,12 +52,6 @@ function adoptRaw(cloud: Raw, firewall: Raw = { adminCidrs: ["203.0.113.10/32"] 
 }
 
 // ---- running the component -----------------------------------------------------------------------
-const outputValue = <T>(o: pulumiType.Output<T>): Promise<T> => new Promise<T>((r) => o.apply((v) => { r(v); return v; }));
-
-/** Waits until every outstanding registration has reached the mock monitor. */
-async function settle(): Promise<void> {
-  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-}
 
 const protectedNames: string[] = [];
 
@@ -132,8 +66,7 @@ interface Run {
 }
 
 async function runComponent(name: string, raw: Raw, stack = "prod"): Promise<Run> {
-  recorded.length = 0;
-  invoked.length = 0;
+  clear();
   const cfg = configMod.parseConfig(raw, stack);
   protectedNames.length = 0;
   // A (legacy, in-process) transformation sees the resource options that mocks do not: protect.
@@ -147,16 +80,9 @@ async function runComponent(name: string, raw: Raw, stack = "prod"): Promise<Run
   const publicIp = await outputValue(server.publicIp);
   const securityGroupId = await outputValue(server.securityGroupId);
   const instanceId = server.instanceId ? await outputValue(server.instanceId) : undefined;
-  await settle();
+  await settle(pulumi);
   return { cfg, resources: [...recorded], publicIp, securityGroupId, instanceId, protectedNames: [...protectedNames], invoked: [...invoked] };
 }
-
-const ofType = (rs: Recorded[], type: string) => rs.filter((r) => r.type === type);
-const one = (rs: Recorded[], type: string): Recorded => {
-  const found = ofType(rs, type);
-  expect(found, `exactly one ${type}`).toHaveLength(1);
-  return found[0];
-};
 
 const T = {
   provider: "pulumi:providers:alicloud",
@@ -219,8 +145,7 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  recorded.length = 0;
-  invoked.length = 0;
+  clear();
 });
 
 describe("AlicloudServer: a new server (default config)", () => {
@@ -325,20 +250,7 @@ describe("AlicloudServer: a new server (default config)", () => {
   });
 
   it("passes the policy pack (policy/policies.ts) exactly as registered", async () => {
-    const pol = await import("../../policy/policies");
-    const sg = one(run.resources, T.sg);
-    const asPolicyResource = (r: Recorded) => ({
-      type: r.type, name: r.name, urn: `urn:pulumi:prod::aistudio::${r.type}::${r.name}`, props: r.inputs,
-      propertyDependencies: r.type === T.rule && r.inputs.securityGroupId === sg.id ? { securityGroupId: [{ type: T.sg, urn: `urn:pulumi:prod::aistudio::${T.sg}::${sg.name}` }] } : {},
-    });
-    const found: string[] = [];
-    const report = (m: string) => { found.push(m); };
-    const resources = run.resources.filter((r) => r.type.startsWith("alicloud:")).map(asPolicyResource);
-    for (const p of pol.policies) {
-      if ("validateStack" in p) await p.validateStack({ resources, getConfig: () => ({}) } as any, report);
-      else for (const r of resources) await (p.validateResource as any)({ ...r, getConfig: () => ({}) }, report);
-    }
-    expect(found).toEqual([]);
+    expect(await policyViolations(run.resources)).toEqual([]);
   });
 
   it("matches the policy pack's offline fixture policy/fixtures/state-ok.json (rules and instance)", () => {
@@ -451,12 +363,11 @@ describe("the whole program, local stack", () => {
       "aistudio:wechat": JSON.stringify({ checks: false }),
       "aistudio:app": JSON.stringify({ dir: "provision/sample-app", workers: 2 }),
     }, ["aistudio:sshPrivateKey"]);
-    recorded.length = 0;
-    invoked.length = 0;
+    clear();
     const program = await import("../../infra/index");
     expect(await outputValue(pulumi.output(program.publicIp))).toBe("198.18.0.250");
     await outputValue(program.stepHashes);
-    await settle();
+    await settle(pulumi);
     const types = recorded.map((r) => r.type);
     expect(types.filter((t) => t.startsWith("alicloud:") || t === T.provider || t.startsWith("aistudio:cloud:"))).toEqual([]);
     expect(invoked).toEqual([]);
@@ -484,8 +395,7 @@ describe("the whole program, a prod-like alicloud stack", () => {
       "aistudio:cloud": JSON.stringify({ region: "cn-hangzhou", image: "ubuntu2204", instanceType: "ecs.e-c1m2.large", sshPublicKey: SSH_PUBLIC_KEY, dnsZone: "photogooo.com" }),
       ...allConfigOf(ALICLOUD_BACKUP),
     }, ["aistudio:sshPrivateKey", "aistudio:sshHostPrivateKey", "aistudio:backupPassword", "aistudio:backupSecretAccessKey"]);
-    recorded.length = 0;
-    invoked.length = 0;
+    clear();
     const program = await import("../../infra/index");
     const out = <T>(o: pulumiType.Output<T>) => new Promise<T>((r) => o.apply((v) => { r(v); return v; }));
     expect(await out(p2.output(program.publicIp))).toBe(EIP_ADDRESS);
