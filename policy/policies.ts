@@ -4,7 +4,8 @@
 //
 //   https-open             the server's security group admits tcp 443 from 0.0.0.0/0 (WeChat requires
 //                          https://<domain> on 443; the guide's first server-side failure was a group
-//                          without it)
+//                          without it); behind a load balancer WeChat reaches the ALB instead, and the
+//                          fleet's rules (policy/fleet-policies.ts) check its listener
 //   no-ssh-from-world      no ingress rule opens 22 to 0.0.0.0/0 (or to everyone by omitting the source)
 //   ssh-admin-networks     22 is admitted from no more addresses than one /minAdminPrefix network (default
 //                          /16), neither by one rule nor by all of a group's rules together (0.0.0.0/1 +
@@ -30,6 +31,7 @@ export const DISK = "alicloud:ecs/ecsDisk:EcsDisk";
 export const BUCKET = "alicloud:oss/bucket:Bucket";
 export const BUCKET_ACL = "alicloud:oss/bucketAcl:BucketAcl";
 export const RDS_INSTANCE = "alicloud:rds/instance:Instance";
+export const LOAD_BALANCER = "alicloud:alb/loadBalancer:LoadBalancer";
 
 /** The fields of an alicloud.ecs.SecurityGroupRule that decide what it admits. */
 export interface RuleProps {
@@ -127,9 +129,12 @@ function groupOf(rule: PolicyResource): { key: string; sg?: PolicyResource; id?:
 
 export const httpsOpen: StackValidationPolicy = {
   name: "https-open",
-  description: "The server's security group must allow tcp 443 from 0.0.0.0/0: WeChat only calls https://<domain> on 443.",
+  description: "The server's security group must allow tcp 443 from 0.0.0.0/0 (unless an ALB serves the stack): WeChat only calls https://<domain> on 443.",
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+    // A fleet: the servers take 443 from the load balancer only (fleet-servers-not-world), and the
+    // ALB's HTTPS listener is what must be open (alb-https-listener).
+    if (args.resources.some((r) => r.type === LOAD_BALANCER)) return;
     const groups = new Map<string, { sg?: PolicyResource; id?: string; https: boolean }>();
     for (const sg of args.resources.filter((r) => r.type === SECURITY_GROUP)) groups.set(sg.urn, { sg, https: false });
     for (const rule of args.resources.filter((r) => r.type === SECURITY_GROUP_RULE)) {

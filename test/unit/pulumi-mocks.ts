@@ -133,9 +133,10 @@ function dependenciesOf(r: Recorded, byId: Map<string, Recorded>, urnOf: (x: Rec
   return deps;
 }
 
-/** Runs every policy of the pack (policy/policies.ts) over the recorded Alibaba Cloud resources; returns the violations. */
+/** Runs every policy of the pack (policy/policies.ts, policy/fleet-policies.ts) over the recorded Alibaba Cloud resources; returns the violations. */
 export async function policyViolations(recorded: Recorded[]): Promise<string[]> {
   const pol = await import("../../policy/policies");
+  const fleet = await import("../../policy/fleet-policies");
   const cloud = recorded.filter((r) => r.type.startsWith("alicloud:"));
   const urnOf = (r: Recorded) => `urn:pulumi:prod::aistudio::${r.type}::${r.name}`;
   const byId = new Map(cloud.map((r) => [r.id, r] as const));
@@ -148,7 +149,7 @@ export async function policyViolations(recorded: Recorded[]): Promise<string[]> 
   }));
   const found: string[] = [];
   const report = (m: string) => { found.push(m); };
-  for (const p of pol.policies) {
+  for (const p of [...pol.policies, ...fleet.fleetPolicies]) {
     if ("validateStack" in p) await p.validateStack({ resources, getConfig: () => ({}) } as any, report);
     else for (const r of resources) await (p.validateResource as any)({ ...r, getConfig: () => ({}) }, report);
   }
