@@ -2,7 +2,8 @@
 //
 //   1. config     read once, validated (infra/config.ts)
 //   2. cloud      Alibaba Cloud network, security group, ECS, EIP, DNS (infra/cloud.ts →
-//                 infra/components/cloud.ts); the local stack uses a test host instead
+//                 infra/components/cloud.ts), with servers.count > 1 the other servers and the ALB
+//                 (infra/components/fleet-cloud.ts); the local stack uses a test host instead
 //   3. server     the steps for this config (infra/steps.ts, builders in provision/) run over SSH,
 //                 then the smoke test (infra/components/server.ts)
 //   4. outputs    URLs for config.js, the WeChat console's domain lists (request, uploadFile,
@@ -39,6 +40,9 @@ export const wechatUploadDomains = wechatLists.upload;
 export const wechatDownloadDomains = wechatLists.download;
 export const sshCommand = cloud ? cloud.publicIp.apply((ip) => `ssh ${cfg.server.user}@${ip}`) : `ssh -p ${cfg.server.port} ${cfg.server.user}@${cfg.server.host}`;
 export const securityGroupId = cloud ? cloud.securityGroupId : "(local stack: no security group)";
+/** Every server's public address (one with servers.count 1), and the load balancer's DNS name (a fleet, issue #15). */
+export const serverAddresses = cloud ? cloud.serverAddresses : [cfg.server.host];
+export const loadBalancerDnsName = cloud?.loadBalancerDnsName ?? "(one server: no load balancer)";
 export const smokeTest = { status: server.smoke.status, body: server.smoke.body, seconds: server.smoke.seconds };
 /** The data: the ECS data disk, the OSS bucket of the backups, the RDS instance's address (when declared). */
 export const dataDiskId = cloud?.dataDiskId ?? (cfg.volume ? `(test host volume at ${cfg.volume.device})` : "(no data volume: the system disk)");

@@ -4,6 +4,9 @@
 //
 //   VPC + vSwitch (or existing ids) -> security group + ingress rules (80, 443 world; 22 admin CIDRs)
 //   -> key pair -> ECS instance (system image by config) -> EIP + association -> optional DNS A record
+// With servers.count > 1 this stays the first server, unchanged but for its rules (443 from the load
+// balancer's vSwitches only) and its DNS record (the fleet's CNAME); the other servers and the ALB
+// are its child ServerFleet (fleet-cloud.ts), made from its serverSpec.
 // Or, in adopt mode (AdoptedServer), nothing is created for the server: the existing address (and
 // optionally its security group, whose rules are then managed here) is used.
 //
@@ -19,14 +22,24 @@ export interface IngressRule {
   description: string;
 }
 
-/** The exact ingress rules of the server's security group. Port 8000 never appears. */
-export function ingressRules(cfg: Pick<AistudioConfig, "firewall" | "server">): IngressRule[] {
-  return [
-    { port: 443, cidr: "0.0.0.0/0", description: "HTTPS for the WeChat mini program (request合法域名)" },
-    { port: 80, cidr: "0.0.0.0/0", description: "HTTP: ACME HTTP-01 challenges and the redirect to HTTPS" },
-    ...cfg.firewall.adminCidrs.map((cidr) => ({ port: cfg.server.port, cidr, description: `SSH from admin network ${cidr}` })),
-  ];
+/**
+ * The exact ingress rules of the server's security group. Port 8000 never appears. Behind a load
+ * balancer (`loadBalancerCidrs`: the CIDRs of the ALB's vSwitches) nothing is open to the world but
+ * to the admin networks: 443 only from those vSwitches (the ALB talks HTTPS to nginx; 80 is the
+ * ALB's own redirect, no server needs it).
+ */
+export function ingressRules(cfg: Pick<AistudioConfig, "firewall" | "server">, loadBalancerCidrs?: string[]): IngressRule[] {
+  const web = loadBalancerCidrs
+    ? loadBalancerCidrs.map((cidr) => ({ port: 443, cidr, description: `HTTPS from the load balancer (ALB in vSwitch ${cidr})` }))
+    : [
+      { port: 443, cidr: "0.0.0.0/0", description: "HTTPS for the WeChat mini program (request合法域名)" },
+      { port: 80, cidr: "0.0.0.0/0", description: "HTTP: ACME HTTP-01 challenges and the redirect to HTTPS" },
+    ];
+  return [...web, ...cfg.firewall.adminCidrs.map((cidr) => ({ port: cfg.server.port, cidr, description: `SSH from admin network ${cidr}` }))];
 }
+
+/** The instance's userData holds the SSH host private key. */
+export const SERVER_SECRET_OUTPUTS = ["userData"];
 
 export const IMAGE_REGEX: Record<CloudConfig["image"], string> = {
   debian12: "^debian_12_\\d+_x64",
@@ -82,6 +95,9 @@ export interface AlicloudServerArgs {
   protectAddress: boolean;
 }
 
+/** How a server is made: every input of its ECS instance but its names and vSwitch (a fleet's servers are alike). */
+export type ServerSpec = Omit<alicloud.ecs.InstanceArgs, "instanceName" | "hostName" | "vswitchId">;
+
 /** What the rest of the program needs from the cloud side. */
 export interface CloudServer {
   publicIp: pulumi.Output<string>;
@@ -96,6 +112,8 @@ export interface ServerPlacement {
   zoneId: pulumi.Output<string>;
   vswitchId: pulumi.Output<string>;
   privateIp: pulumi.Output<string>;
+  /** A fleet: every server's private address (the first server's first). */
+  privateIps?: pulumi.Output<string[]>;
 }
 
 export class AlicloudServer extends pulumi.ComponentResource implements CloudServer, ServerPlacement {
@@ -105,6 +123,9 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
   public readonly zoneId: pulumi.Output<string>;
   public readonly vswitchId: pulumi.Output<string>;
   public readonly privateIp: pulumi.Output<string>;
+  public readonly vpcId: pulumi.Output<string>;
+  /** The first server's spec, for the other servers of a fleet (infra/components/fleet-cloud.ts). */
+  public readonly serverSpec: ServerSpec;
 
   constructor(name: string, args: AlicloudServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("aistudio:cloud:AlicloudServer", name, {}, opts);
@@ -129,6 +150,7 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
     }
     this.zoneId = pulumi.output(zoneId);
     this.vswitchId = pulumi.output(vswitchId);
+    this.vpcId = pulumi.output(vpcId);
 
     const sg = new alicloud.ecs.SecurityGroup(`${name}-sg`, {
       securityGroupName: `${name}-web`,
@@ -140,12 +162,9 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
     const image = alicloud.ecs.getImagesOutput({ owners: "system", nameRegex: IMAGE_REGEX[i.image], mostRecent: true, instanceType: i.instanceType }, o);
     const keyPair = new alicloud.ecs.EcsKeyPair(`${name}-key`, { keyPairName: `${name}-deploy`, publicKey: i.sshPublicKey }, o);
 
-    const instance = new alicloud.ecs.Instance(`${name}-server`, {
-      instanceName: `${name}-server`,
-      hostName: name,
+    this.serverSpec = {
       instanceType: i.instanceType,
       imageId: image.images[0].id,
-      vswitchId,
       securityGroups: [sg.id],
       systemDiskCategory: i.systemDiskCategory,
       systemDiskSize: i.systemDiskSize,
@@ -158,7 +177,13 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
       userData: i.hostPrivateKey ? pulumi.secret(pulumi.output(i.hostPrivateKey).apply((k) => userData(k, i.hostKey))) : undefined,
       securityEnhancementStrategy: "Active",
       tags: i.tags,
-    }, { ...o, additionalSecretOutputs: ["userData"] });
+    };
+    const instance = new alicloud.ecs.Instance(`${name}-server`, {
+      instanceName: `${name}-server`,
+      hostName: name,
+      vswitchId,
+      ...this.serverSpec,
+    }, { ...o, additionalSecretOutputs: SERVER_SECRET_OUTPUTS });
     this.instanceId = instance.id;
     this.privateIp = instance.privateIp;
 
@@ -178,7 +203,7 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
 
     this.publicIp = pulumi.all([eip.ipAddress, assoc.id]).apply(([ip]) => ip);
     this.securityGroupId = sg.id;
-    this.registerOutputs({ publicIp: this.publicIp, securityGroupId: this.securityGroupId, instanceId: instance.id, zoneId: this.zoneId, privateIp: this.privateIp });
+    this.registerOutputs({ publicIp: this.publicIp, securityGroupId: this.securityGroupId, instanceId: instance.id, zoneId: this.zoneId, privateIp: this.privateIp, vpcId: this.vpcId });
   }
 }
 

@@ -6,7 +6,7 @@
 //   backup bucket   the restic repository's OSS bucket: private (BucketAcl + public access blocked),
 //                   versioned, encrypted at rest, old versions and stale multipart uploads expired
 //   database        ApsaraDB RDS PostgreSQL in the server's vSwitch, reachable only from the server's
-//                   private IP; one database and its owner account
+//                   private IP (a fleet's: every server's); one database and its owner account
 //
 // One component (aistudio:cloud:DataStore) rather than loose functions: `pulumi preview` shows the
 // data resources as one group, and infra/cloud.ts makes it a child of the server's component, so the
@@ -182,7 +182,7 @@ function rdsDatabase(
     vswitchId: server.vswitchId,
     privateIpAddress: r.privateIp,
     // Only the server: never a network, never the world (policy rds-whitelist-private).
-    securityIps: server.privateIp.apply(rdsWhitelist),
+    securityIps: server.privateIps ? server.privateIps.apply((ips) => ips.flatMap(rdsWhitelist)) : server.privateIp.apply(rdsWhitelist),
     deletionProtection: protect,
     tags,
   }, { ...o, ...keep.database });

@@ -342,8 +342,13 @@ describe("AlicloudServer: variants", () => {
 
 describe("ingressRules (pure)", () => {
   it("never contains 8000 and never 22 from the world", () => {
-    const rules = cloudMod.ingressRules({ firewall: { adminCidrs: ["203.0.113.10/32"], allowSshFromAnywhere: false }, server: { port: 22 } as AistudioConfig["server"] });
+    const rules = cloudMod.ingressRules({ firewall: { adminCidrs: ["203.0.113.10/32"], allowSshFromAnywhere: false, minAdminPrefix: 16 }, server: { port: 22 } as AistudioConfig["server"] });
     expect(rules.map((r) => `${r.port} ${r.cidr}`)).toEqual(["443 0.0.0.0/0", "80 0.0.0.0/0", "22 203.0.113.10/32"]);
+  });
+
+  it("behind a load balancer: 443 from its vSwitches only, no 80, nothing from the world", () => {
+    const rules = cloudMod.ingressRules({ firewall: { adminCidrs: ["203.0.113.10/32"], allowSshFromAnywhere: false, minAdminPrefix: 16 }, server: { port: 22 } as AistudioConfig["server"] }, ["172.16.1.0/24", "172.16.2.0/24"]);
+    expect(rules.map((r) => `${r.port} ${r.cidr}`)).toEqual(["443 172.16.1.0/24", "443 172.16.2.0/24", "22 203.0.113.10/32"]);
   });
 });
 
