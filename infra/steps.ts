@@ -1,6 +1,7 @@
-// The ordered provisioning steps for a config, and the secret values to scrub: pure, unit-tested.
+// The provisioning steps for a config, and the secret values to scrub: pure, unit-tested.
 // packages -> firewall (-> data volume -> local database) -> TLS certificate -> app -> nginx (-> ACME)
-// (-> backup) -> fingerprint
+// (-> backup) -> fingerprint, in that order in the list; each runs once the steps it needs ran
+// (STEP_NEEDS), so independent ones overlap.
 import type { AistudioConfig } from "./config";
 import { dataPackages, packagesStep } from "../provision/packages";
 import { volumeStep } from "../provision/volume";
@@ -66,7 +67,36 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
   // last: the build fingerprint over everything the steps manage (certificates excluded)
   const managed = steps.flatMap((s) => s.files.filter((f) => !f.path.includes(".incoming/") && !f.path.startsWith("/etc/aistudio/tls/")).map((f) => f.path));
   steps.push(fingerprintStep({ files: managed, firewallRules: firewallRules(firewall), after: steps.map(stepHash), appPackages: packages }));
-  return steps;
+  return withNeeds(steps);
+}
+
+/**
+ * What each step needs before it runs; the others run at the same time (a cold server: the data
+ * volume while the packages install, then the firewall, the certificate and the app together).
+ */
+export const STEP_NEEDS: Record<string, string[]> = {
+  packages: [],
+  // blkid, mkfs and mount are in every Debian image, and nothing else touches the data dir before the app
+  volume: [],
+  firewall: ["packages"], // ufw
+  // PostgreSQL is installed with apt after the packages step (apt allows one at a time), its cluster on the volume
+  database: ["packages", "volume"],
+  tls: ["packages"], // openssl
+  app: ["packages", "volume", "database"],
+  // the site goes live only behind the firewall, with its certificate, in front of the app
+  nginx: ["firewall", "tls", "app"],
+  acme: ["nginx"],
+  backup: ["app", "database"],
+};
+
+/** The steps with their needs: STEP_NEEDS limited to the steps present; the fingerprint needs all. */
+export function withNeeds(steps: Step[]): Step[] {
+  const ids = new Set(steps.map((s) => s.id));
+  return steps.map((s) => {
+    const needs = s.id === "fingerprint" ? steps.filter((o) => o.id !== "fingerprint").map((o) => o.id) : STEP_NEEDS[s.id]?.filter((id) => ids.has(id));
+    if (!needs) throw new Error(`step ${s.id} has no entry in STEP_NEEDS (infra/steps.ts): say what it needs before it`);
+    return { ...s, needs };
+  });
 }
 
 /** The app's environment: aistudio:appEnv, and DATABASE_URL when the program runs or knows the database. */

@@ -33,6 +33,12 @@ export interface Step {
    * refresh to detect drift. Must not print secrets. Built with provision/probes.ts.
    */
   probe: string;
+  /**
+   * Ids of the steps that must have run before this one (their packages, files or services). Unset:
+   * the step before it in the list. Steps whose needs are met run at the same time, each over its
+   * own SSH connection (infra/components/server.ts).
+   */
+  needs?: string[];
 }
 
 export function sha256(s: string | Buffer): string {

@@ -1,5 +1,5 @@
-// ServerProvisioning: everything `pulumi up` does to one server: one RemoteStep per step, in
-// order, then the SmokeTest. It takes the steps (infra/steps.ts builds them from config), the
+// ServerProvisioning: everything `pulumi up` does to one server: one RemoteStep per step, each
+// after the steps it needs (Step.needs; unset: the one before it), then the SmokeTest. It takes the steps (infra/steps.ts builds them from config), the
 // connection and the smoke target: nothing else of the config.
 import * as pulumi from "@pulumi/pulumi";
 import { RemoteStep, ConnectionArgs } from "../runner/remote-step";
@@ -30,10 +30,17 @@ export class ServerProvisioning extends pulumi.ComponentResource {
     super("aistudio:server:Provisioning", name, {}, opts);
     const connection: pulumi.Input<ConnectionArgs> = { ...args.connection, privateKey: pulumi.secret(args.connection.privateKey) };
     const redact = pulumi.secret(args.redact);
-    let prev: pulumi.Resource | undefined;
+    const byId = new Map<string, RemoteStep>();
+    let prev: RemoteStep | undefined;
     for (const step of args.steps) {
-      const r: RemoteStep = new RemoteStep(`${name}-${step.id}`, { connection, step, redact, serverId: args.serverId }, { parent: this, dependsOn: prev ? [prev] : [] });
+      const needs = step.needs?.map((id) => {
+        const r = byId.get(id);
+        if (!r) throw new Error(`step ${step.id} needs ${id}, which is not an earlier step`);
+        return r;
+      });
+      const r: RemoteStep = new RemoteStep(`${name}-${step.id}`, { connection, step, redact, serverId: args.serverId }, { parent: this, dependsOn: needs ?? (prev ? [prev] : []) });
       this.steps.push(r);
+      byId.set(step.id, r);
       prev = r;
     }
     this.stepHashes = pulumi.all(this.steps.map((s) => s.hash));
