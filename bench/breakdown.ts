@@ -20,10 +20,10 @@ const PREFIX = "aistudio-";
  * returned: the state written, the outputs read). Steps that overlap each count in full.
  */
 export function oursPhases(timeline: TimelineEntry[], totalSeconds: number): [string, number][] {
-  const steps = timeline.filter((e) => e.name.startsWith(PREFIX) && e.end !== undefined && e.op !== "same");
+  const steps = timeline.filter((e) => e.name.startsWith(PREFIX) && !e.type.endsWith("pulumi:pulumi:Stack") && e.end !== undefined && e.op !== "same");
   if (!steps.length) return [["total", round(totalSeconds, 2)]];
   const first = Math.min(...steps.map((e) => e.start));
-  const last = Math.max(...timeline.map((e) => e.end ?? e.start));
+  const last = Math.max(...steps.map((e) => e.end!));
   const out: [string, number][] = [["engine start", round(first, 2)]];
   for (const e of [...steps].sort((a, b) => a.start - b.start)) {
     const name = e.name.slice(PREFIX.length);

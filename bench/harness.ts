@@ -19,7 +19,8 @@ import { median, ratio, round } from "./stats";
 import { renderTable } from "./report";
 import { dataBench, DataOptions, DataResults } from "./data";
 import { Breakdown, medianPhases, oursPhases } from "./breakdown";
-import { SECRET_ENV, fleet, inPool, loadTests, must, parity, pulumiOut, secretsOf, security } from "./scenarios";
+import { SECRET_ENV, fleet, inPool, must, parity, pulumiOut, secretsOf, security } from "./scenarios";
+import { reliabilityBench, ReliabilityResults } from "./reliability";
 export { renderTable };
 
 export interface BenchOptions {
@@ -27,8 +28,10 @@ export interface BenchOptions {
   runs: number;
   /** Fleet sizes: that many hosts provisioned at once. */
   fleet: number[];
-  /** Load test during `pulumi up` (nginx change, new release, env restart). */
+  /** Reliability under load: every change kind, the recoveries, the disk filling up (bench/reliability.ts). */
   load: boolean;
+  /** Only the reliability figures and the cold-provision breakdown of one run (npm run bench -- --reliability-only). */
+  reliabilityOnly?: boolean;
   /** testssl.sh against the test host (takes minutes). */
   testssl: boolean;
   /** Also time the one-file change re-run (default true). */
@@ -68,7 +71,9 @@ export interface BenchResults {
   ssh: Record<string, Partial<Record<Tool, SshFigure>>>;
   fleet: Record<string, Partial<Record<Tool, { seconds: number; perHostSeconds: number; ssh: SshCounts }>> & { oursOverAnsible?: number | null; oursOverFloor?: number | null }>;
   parity?: { same: string[]; different: string[] };
+  /** Results of earlier versions (load tests during changes only); now in `reliability`. */
   load?: Record<string, { upSeconds: number; upCode: number; summary: Record<string, number>; load: LoadResult }>;
+  reliability?: ReliabilityResults;
   security?: Record<string, unknown>;
   data?: DataResults;
   /** Where a cold provision spends its time: ours per step, the floor per phase (medians). */
@@ -247,7 +252,6 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
 
       if (run === 1) {
         await parity(R, hO, hA, o.oneFile !== false ? filesChange : filesA);
-        if (o.load) R.load = await loadTests(stack, hO, work);
         R.security = await security(o, recO, hA, work, stack);
       }
       proj.closeMasters();
@@ -259,7 +263,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     else if (!hasDrift) R.notes.push("drift check skipped: `npm run drift` does not exist yet (the drift issue has not landed)");
 
     // --- fleet -------------------------------------------------------------------------------
-    for (const n of o.dataOnly ? [] : o.fleet) {
+    for (const n of o.dataOnly || o.reliabilityOnly ? [] : o.fleet) {
       if (n === 1) {
         // one host at once is the cold provision above
         R.fleet["1"] = {};
@@ -277,8 +281,19 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
       f.oursOverFloor = ratio(f.ours?.seconds, f.floor?.seconds);
     }
 
+    // --- reliability: every change kind, recoveries, the disk filling up --------------------------
+    if (o.load && !o.dataOnly) {
+      R.reliability = await reliabilityBench(async (tag, config) => {
+        const s = new BenchStack(`bn${process.pid}${tag}${seq++}`, config);
+        stacks.push(s);
+        await s.init();
+        await s.setSecrets({ appEnv: JSON.stringify(SECRET_ENV) });
+        return s;
+      }, SECRET_ENV, work);
+    }
+
     // --- data: backup, restore, rebuild with data ---------------------------------------------
-    if (o.data) {
+    if (o.data && !o.reliabilityOnly) {
       R.data = await dataBench(o.data, async (tag, config) => {
         const s = new BenchStack(`bn${process.pid}${tag}${seq++}`, config);
         stacks.push(s);

@@ -47,9 +47,25 @@ export function renderTable(R: BenchResults): string {
     brows.push(["(sum)", fmt(sum(b.ours)), "(sum)", fmt(sum(b.floor))]);
     out.push("", "where a cold provision spends its time (median seconds; ours: each resource's start to end, from the engine's events; floor: marks on the host)", table(["ours: phase", "s", "floor: phase", "s"], brows));
   }
-  if (R.load) {
-    const lrows = Object.entries(R.load).map(([k, v]) => [k, v.upCode === 0 ? fmt(v.upSeconds) : `FAILED (${v.upCode})`, String(v.load.requests), String(v.load.failed), String(v.load.longestGapMs), fmt(v.load.requestsPerSecond), String(v.load.p99Ms)]);
-    out.push("", "reliability under load: pulumi up while POST /api/user/visit runs (4 concurrent, keep-alive off)", table(["change", "up s", "requests", "failed", "longest gap ms", "req/s", "p99 ms"], lrows));
+  const changes = R.reliability?.changes ?? R.load;
+  if (changes) {
+    const lrows = Object.entries(changes).map(([k, v]) => [k, v.upCode === 0 ? fmt(v.upSeconds) : `FAILED (${v.upCode})`, String(v.load.requests), String(v.load.failed), String(v.load.longestGapMs), fmt(v.load.requestsPerSecond), String(v.load.p99Ms)]);
+    out.push("", "reliability: every change kind, pulumi up while POST /api/user/visit runs (4 concurrent, keep-alive off); goal 0 failed", table(["change", "up s", "requests", "failed", "longest gap ms", "req/s", "p99 ms"], lrows));
+  }
+  const rel = R.reliability;
+  if (rel && Object.keys(rel.recovery).length) {
+    const rrows = Object.entries(rel.recovery).map(([k, v]) => [k, v.seconds === null ? "not whole" : fmt(v.seconds, 2), String(v.requests), String(v.failed), String(v.longestGapMs), v.whole]);
+    out.push("", "reliability: recoveries under the same load (no Pulumi, no person: systemd alone); seconds until whole again", table(["fault", "s", "requests", "failed", "longest gap ms", "whole means"], rrows));
+  }
+  if (rel?.diskFull) {
+    const d = rel.diskFull;
+    out.push("", "reliability: the data volume filled to the last block, under load, then the space freed",
+      `  while full: visit ${d.whileFull.visit}`,
+      `              upload ${d.whileFull.upload}`,
+      `              read (GET /api/health) ${d.whileFull.health}`,
+      `  doctor: ${d.whileFull.doctor}`,
+      `  space back: visits stored again after ${fmt(d.recoverySeconds, 2)} s; load ${d.load.requests} requests, ${d.load.ok} ok, ${d.load.failed} failed`,
+      `  after: visits ${d.after.visitsBefore} -> ${d.after.visitsAfter} (${d.after.visitsStored} stored, ${d.after.lost} answered success but missing); SQLite integrity_check: ${d.after.integrity}; half-written uploads: ${d.after.partialUploads}`);
   }
   if (R.security) {
     const s = R.security as Record<string, any>;

@@ -1,4 +1,4 @@
-// `npm run bench [-- --runs N --fleet 1,2,4,8 --quick --no-load --no-testssl --no-data --data-mib N]`: prints the table
+// `npm run bench [-- --runs N --fleet 1,2,4,8 --quick --no-load --no-testssl --no-data --data-mib N --data-only --reliability-only]`: prints the table
 // and writes bench/results/<timestamp>.json. Progress goes to stderr.
 import { FULL, QUICK, BenchOptions, runBench, renderTable } from "./harness";
 import * as fs from "node:fs";
@@ -20,10 +20,11 @@ function parse(argv: string[]): BenchOptions | { table: string } {
       case "--no-testssl": o.testssl = false; break;
       case "--no-data": o.data = false; break;
       case "--data-only": o.dataOnly = true; o.data ||= { uploadsMiB: 1024, visits: 100_000 }; break;
+      case "--reliability-only": Object.assign(o, { reliabilityOnly: true, load: true, runs: 1, oneFile: false, refreshAndDrift: false, testssl: o.testssl }); break;
       case "--data-mib": o.data = { uploadsMiB: Number(val()), visits: o.data ? o.data.visits : 100_000 }; break;
       case "--table": return { table: val() };
       case "-h": case "--help":
-        console.log("usage: npm run bench -- [--runs N (3)] [--fleet 1,2,4,8] [--quick] [--no-load] [--no-testssl] [--no-data | --data-mib N (1024) | --data-only] [--table results.json]");
+        console.log("usage: npm run bench -- [--runs N (3)] [--fleet 1,2,4,8] [--quick] [--no-load] [--no-testssl] [--no-data | --data-mib N (1024) | --data-only] [--reliability-only] [--table results.json]");
         process.exit(0);
       default: throw new Error(`unknown option ${a} (see --help)`);
     }

@@ -1,18 +1,15 @@
 // The bench's scenarios beyond the cold/no-op runs: parity of what ours and Ansible leave on a
-// host, reliability under load during changes, security figures, and fleets of 1…8 hosts.
+// host, security figures, and fleets of 1…8 hosts (reliability under load: bench/reliability.ts).
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { readTesthost, TesthostRecord } from "../infra/testhost";
-import { readAppDir } from "../infra/app-source";
+import type { TesthostRecord } from "../infra/testhost";
 import { AnsibleProject } from "./ansible";
 import { runFloor } from "./floor";
 import type { BenchOptions, BenchResults } from "./harness";
 import { bootHost, counted, downHost, hostCmd } from "./hosts";
-import { LoadGenerator } from "./load";
 import type { Rendered } from "./render-ansible-files";
-import { REPO, say } from "./repo";
+import { say } from "./repo";
 import { exposure, portsFromPeer, secretHits, testssl, tlsVersions } from "./security";
-import { BenchStack, benchConfig, PulumiRun } from "./stack";
+import { BenchStack, PulumiRun } from "./stack";
 import { round } from "./stats";
 
 export const DOMAIN = "photogooo.com";
@@ -58,37 +55,6 @@ echo "exposure $(systemd-analyze security aistudio.service --no-pager | tail -n1
   const la = a.trim().split("\n"), lb = new Set(b.trim().split("\n"));
   R.parity = { same: la.filter((l) => lb.has(l)), different: la.filter((l) => !lb.has(l)).map((l) => `ours: ${l}`).concat(b.trim().split("\n").filter((l) => !la.includes(l)).map((l) => `ansible: ${l}`)) };
   say(`parity: ${R.parity.same.length} identical, ${R.parity.different.length} different`);
-}
-
-export async function loadTests(stack: BenchStack, host: string, work: string): Promise<NonNullable<BenchResults["load"]>> {
-  const rec = readTesthost(host);
-  const ca = await hostCmd(host, "cat /etc/aistudio/tls/fullchain.pem");
-  const out: NonNullable<BenchResults["load"]> = {};
-  // a second release of the app: the same code with one more line
-  const app2 = path.join(work, "app-release-2");
-  fs.mkdirSync(app2, { recursive: true });
-  for (const f of readAppDir(path.join(REPO, "provision/sample-app"))) {
-    fs.mkdirSync(path.dirname(path.join(app2, f.rel)), { recursive: true });
-    fs.writeFileSync(path.join(app2, f.rel), f.content);
-  }
-  fs.appendFileSync(path.join(app2, "app.py"), "\n# bench: release 2\n");
-  const cases: [string, string, () => Promise<void>][] = [
-    ["nginxChange", "nginx site change (reload)", () => stack.reconfigure(benchConfig(host, { extraServerConfig: 'add_header X-Bench-Revision "b" always;' }))],
-    ["newRelease", "new app release (graceful gunicorn reload)", () => stack.reconfigure(benchConfig(host, { extraServerConfig: 'add_header X-Bench-Revision "b" always;', appDir: app2 }))],
-    ["envRestart", "env file change (gunicorn restart)", () => stack.setSecrets({ appEnv: JSON.stringify({ ...SECRET_ENV, BENCH_REVISION: "2" }) })],
-  ];
-  for (const [key, what, change] of cases) {
-    await change();
-    say(`load: ${what}: pulumi up while POST /api/user/visit runs (${4} at a time, bounded)`);
-    const gen = new LoadGenerator({ address: rec.host, domain: DOMAIN, ca, concurrency: 4, maxRequests: 50_000, maxSeconds: 300 }).start();
-    await new Promise((r) => setTimeout(r, 2000));
-    const up = await stack.up();
-    await new Promise((r) => setTimeout(r, 2000));
-    const load = await gen.stop();
-    out[key] = { upSeconds: round(up.seconds, 2), upCode: up.code, summary: up.changes, load };
-    say(`load: ${what}: up ${up.code === 0 ? "ok" : "FAILED"} in ${up.seconds.toFixed(1)} s; ${load.requests} requests, ${load.failed} failed, longest gap ${load.longestGapMs} ms`);
-  }
-  return out;
 }
 
 export async function security(o: BenchOptions, recO: TesthostRecord, peer: string, work: string, stack: BenchStack): Promise<Record<string, unknown>> {

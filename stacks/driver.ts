@@ -64,6 +64,8 @@ export interface RunResult {
 export interface TimelineEntry {
   /** The resource's name (the last part of its URN). */
   name: string;
+  /** Its type (with its parents' types, as in the URN). */
+  type: string;
   op: string;
   start: number;
   end?: number;
@@ -156,7 +158,7 @@ class EventLog {
       });
     }
     const now = (Date.now() - this.t0) / 1000;
-    if (pre) this.byUrn.set(pre.urn, { name: pre.urn.split("::").pop() ?? pre.urn, op: pre.op, start: now });
+    if (pre) this.byUrn.set(pre.urn, { name: pre.urn.split("::").pop() ?? pre.urn, type: pre.urn.split("::")[2] ?? "", op: pre.op, start: now });
     const done = ev.resOutputsEvent?.metadata ?? ev.resOpFailedEvent?.metadata;
     const entry = done && this.byUrn.get(done.urn);
     if (entry) entry.end = now;
