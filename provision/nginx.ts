@@ -1,10 +1,15 @@
 // nginx site for the domain. Port 80 answers ACME HTTP-01 challenges and redirects the rest to
 // HTTPS (308). Port 443 terminates TLS 1.2/1.3 with Mozilla's intermediate ciphers, serves /static/
 // and /media/ (<app.dataDir>/media) from disk and proxies everything else — the pages, the admin
-// backend, /api/ — to gunicorn on 127.0.0.1:<app.port>. Under /api/ nginx's own errors are JSON,
-// never HTML (the mini program and the admin's scripts fail with "Unexpected token '<'" on HTML);
-// elsewhere the app's own pages pass through. Requests for any other name (or the bare IP) get
-// nothing: catch-all default servers close the connection (80) or refuse the TLS handshake (443).
+// backend, /api/ — to gunicorn on 127.0.0.1:<app.port> (the upstream aistudio_app). Under /api/
+// nginx's own errors are JSON, never HTML (the mini program and the admin's scripts fail with
+// "Unexpected token '<'" on HTML); elsewhere the app's own pages pass through. Requests for any
+// other name (or the bare IP) get nothing: catch-all default servers close the connection (80) or
+// refuse the TLS handshake (443).
+//
+// A request that gunicorn drops (a worker killed or restarted while it held the connection) is made
+// a second time when that is safe: the upstream lists the one gunicorn twice, so nginx has a next
+// attempt, and nginx never retries POST/LOCK/PATCH once sent (no non_idempotent); see UPSTREAM.
 //
 // Every change is written beside the live config, checked with `nginx -t`, and only then kept and
 // reloaded; a failing check restores the previous config and fails the deploy with nginx's message
@@ -64,6 +69,35 @@ ssl_session_cache shared:aistudio_ssl:10m;
 ssl_session_timeout 1d;
 ssl_session_tickets off;`;
 
+/** The name of the upstream block holding gunicorn's address. */
+export const UPSTREAM = "aistudio_app";
+
+/**
+ * gunicorn as an upstream with room for one retry. There is one gunicorn, so the same address is
+ * listed twice, the second as backup: nginx's retry rules only move on to a *next* peer, and with a
+ * single peer proxy_next_upstream has nothing to try. max_fails=0: a failed attempt never marks the
+ * app unavailable, so one dropped connection never turns the next requests into 502s (nginx's default
+ * max_fails=1 would, for fail_timeout=10s).
+ */
+const upstreamBlock = (port: number) => `upstream ${UPSTREAM} {
+    server 127.0.0.1:${port} max_fails=0;
+    # the same gunicorn again: the second attempt of a request it dropped
+    server 127.0.0.1:${port} max_fails=0 backup;
+}`;
+
+/**
+ * When nginx makes the second attempt. \`error\`: gunicorn refused or dropped the connection before
+ * answering (a restart or a killed worker). \`timeout\`: the connect timed out; a read timeout (60 s)
+ * is past proxy_next_upstream_timeout, so a slow request is never run twice. Not http_502/http_503:
+ * gunicorn never answers 502 itself, so those codes would come from the app, which decided to answer
+ * them; running the request again would double its work. Not non_idempotent: nginx then never retries
+ * a POST, LOCK or PATCH once it was sent to gunicorn: POST /api/user/visit records a visit and an
+ * upload must not be stored twice; such a request gets the 502 (JSON under /api/) and the client decides.
+ */
+const RETRY_RULES = `proxy_next_upstream error timeout;
+proxy_next_upstream_tries 2;
+proxy_next_upstream_timeout 10s;`;
+
 export function nginxSite(o: NginxOptions): string {
   const d = o.domain;
   const hsts = o.hstsMaxAge ?? 31536000;
@@ -74,8 +108,11 @@ export function nginxSite(o: NginxOptions): string {
     ([code, err, msg]) =>
       `    location @api_${code} {\n        default_type application/json;\n        add_header Cache-Control "no-store" always;\n${hstsLine}        add_header X-Content-Type-Options nosniff always;\n        return ${code} '{"success":false,"error":"${err}","message":"${msg}"}';\n    }`,
   ).join("\n\n");
-  const upstream = `http://127.0.0.1:${o.appPort}`;
+  const upstream = `http://${UPSTREAM}`;
   return `# Managed by aistudio-infra (pulumi). Local edits are reported as drift and reverted by \`pulumi up\`.
+
+# gunicorn, listed twice so that a request it dropped can be made once more (idempotent ones only)
+${upstreamBlock(o.appPort)}
 
 # Any other name, or the server's bare IP: nothing is served. Port 80 closes the connection without
 # an answer; port 443 refuses the TLS handshake (no certificate is shown).
@@ -135,9 +172,8 @@ ${hsts > 0 ? `    add_header Strict-Transport-Security "max-age=${hsts}" always;
     proxy_connect_timeout 5s;
     proxy_send_timeout 60s;
     proxy_read_timeout 60s;
-    proxy_next_upstream error timeout http_502;
-    proxy_next_upstream_tries 3;
-    proxy_next_upstream_timeout 10s;
+    # a second attempt when gunicorn dropped the connection; never for POST/LOCK/PATCH (nginx's default)
+${indent(RETRY_RULES, "    ")}
 
     location /api/ {
         proxy_pass ${upstream};

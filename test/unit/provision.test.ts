@@ -112,10 +112,11 @@ describe("nginxSite", () => {
     expect(nginxSite({ domain: "photogooo.com", appPort: 8000, dataDir: "/var/lib/aistudio", hstsMaxAge: 0 })).not.toContain("Strict-Transport-Security");
   });
 
-  it("/ and /api/ go to gunicorn on 127.0.0.1:8000 only", () => {
-    expect(api).toContain("proxy_pass http://127.0.0.1:8000;");
-    expect(block(https, "location / {")).toContain("proxy_pass http://127.0.0.1:8000;");
-    expect(site.match(/proxy_pass .*/g)).toEqual(["proxy_pass http://127.0.0.1:8000;", "proxy_pass http://127.0.0.1:8000;"]);
+  it("/ and /api/ go to gunicorn on 127.0.0.1:8000 only (the upstream aistudio_app; its retry rules: nginx-upstream.test.ts)", () => {
+    expect(api).toContain("proxy_pass http://aistudio_app;");
+    expect(block(https, "location / {")).toContain("proxy_pass http://aistudio_app;");
+    expect(site.match(/proxy_pass .*/g)).toEqual(["proxy_pass http://aistudio_app;", "proxy_pass http://aistudio_app;"]);
+    expect(block(site, "upstream aistudio_app {").match(/^\s*server \S+/gm)!.map((l) => l.trim())).toEqual(["server 127.0.0.1:8000", "server 127.0.0.1:8000"]);
   });
 
   it("every nginx error under /api/ (404/413/502/503/504) answers JSON with success:false", () => {
@@ -142,7 +143,7 @@ describe("nginxSite", () => {
   describe("a non-default app.port and app.dataDir", () => {
     const custom = nginxSite({ domain: "photogooo.com", appPort: 9123, dataDir: "/srv/photostudio" });
     const tls = block(custom, "server {\n    listen 443 ssl http2;\n");
-    const app = "proxy_pass http://127.0.0.1:9123;";
+    const app = "proxy_pass http://aistudio_app;";
 
     it.each(["/", "/index.html", "/admin/", "/admin/login", "/admin/static/admin.js", "/admin/api/miniprogram-config", "/api/", "/api/user/visit", "/api", "/favicon.ico"])(
       "%s goes to the app on 127.0.0.1:9123",
@@ -159,6 +160,7 @@ describe("nginxSite", () => {
 
     it("names neither the default port nor the default data directory", () => {
       expect(custom.match(/proxy_pass .*/g)).toEqual([app, app]);
+      expect(block(custom, "upstream aistudio_app {").match(/127\.0\.0\.1:\d+/g)).toEqual(["127.0.0.1:9123", "127.0.0.1:9123"]);
       expect(custom).not.toContain("8000");
       expect(custom).not.toContain("/var/lib/aistudio");
     });
@@ -199,7 +201,7 @@ describe("nginxSite", () => {
     it("Debian's welcome page cannot be reached: no root or index of the default site", () => {
       expect(site).not.toContain("/var/www/html");
       expect(site).not.toMatch(/^\s*index /m);
-      expect(locationFor(https, "/index.nginx-debian.html")).toContain("proxy_pass http://127.0.0.1:8000;");
+      expect(locationFor(https, "/index.nginx-debian.html")).toContain("proxy_pass http://aistudio_app;");
     });
   });
 });
