@@ -8,10 +8,10 @@ import { Connection, runOnce } from "../../core/ssh";
 import { q } from "../../core/quote";
 
 /**
- * nginx / aistudio: `systemctl is-active`; appListen: the addresses listening on the app's port
- * (app.port); gunicorn: what gunicorn (python) listens on; ufw: `ufw status`; cert: the deployed
- * certificate (local stack); unparsed: output lines that were not records; error: why there are no
- * facts (SSH failed).
+ * nginx / aistudio / socket (aistudio.socket): `systemctl is-active`; appListen: the addresses
+ * listening on the app's port (app.port); gunicorn: what gunicorn (python) listens on; ufw: `ufw
+ * status`; cert: the deployed certificate (local stack); unparsed: output lines that were not
+ * records; error: why there are no facts (SSH failed).
  */
 export type ServerFacts = Record<string, string>;
 
@@ -46,6 +46,8 @@ const factsFor = (port: number, data?: DataFactsSpec): Fact[] => [
   ...(data ? dataFacts(data) : []),
   { fact: "nginx", kind: "unit", subject: "nginx", field: "active", sh: "probe_unit nginx" },
   { fact: "aistudio", kind: "unit", subject: APP_UNIT, field: "active", sh: `probe_unit ${APP_UNIT}` },
+  // systemd holds the app's port: with the socket active, a stopped aistudio starts with the next request
+  { fact: "socket", kind: "unit", subject: `${APP_UNIT}.socket`, field: "active", sh: `probe_unit ${APP_UNIT}.socket` },
   { fact: "appListen", kind: "listen", subject: `:${port}`, field: "addresses", sh: `probe_listen ${port}` },
   { fact: "gunicorn", kind: "process", subject: "gunicorn", field: "listen", sh: `probe_record process gunicorn "listen=$(listening_on '*' 'gunicorn|python')"` },
   { fact: "ufw", kind: "ufw", subject: "status", field: "text", sh: `probe_record ufw status "text=$(ufw status 2>&1 || true)"` },

@@ -32,6 +32,7 @@ async function run(id: string, tg: Partial<DoctorTarget> = {}, ctx: DoctorContex
 const healthy = (): ServerFacts => ({
   nginx: "active",
   aistudio: "active",
+  socket: "active",
   appListen: `127.0.0.1:${APP_PORT}`,
   gunicorn: `127.0.0.1:${APP_PORT}`,
   ufw: "Status: active\n\nTo                         Action      From\n--                         ------      ----\n22/tcp                     ALLOW IN    203.0.113.7\n443/tcp                    ALLOW IN    Anywhere\n80/tcp                     ALLOW IN    Anywhere",
@@ -141,6 +142,12 @@ describe("server facts (the SSH script and its parser)", () => {
     });
   });
 
+  it("the socket's state is a fact: aistudio.socket's unit record", () => {
+    expect(serverScript(false)).toContain("\nprobe_unit aistudio.socket\n");
+    const out = serializeProbe([{ kind: "unit", subject: "aistudio.socket", fields: { enabled: "enabled", active: "active" } }, { kind: "unit", subject: "aistudio", fields: { enabled: "enabled", active: "inactive" } }]);
+    expect(parseServerFacts(out)).toEqual({ socket: "active", aistudio: "inactive" });
+  });
+
   it("a fact whose record is missing is absent", () => {
     expect(parseServerFacts("unit\tnginx\tenabled=enabled\tactive=active")).toEqual({ nginx: "active" });
   });
@@ -197,6 +204,28 @@ describe('check "server-services" from server facts', () => {
     expect(r.fix!.en).toContain("journalctl -u aistudio");
     expect(r.explains).toEqual(["admin-json", "api-json"]);
     expect((await services({ ...healthy(), appListen: "" })).explains).toEqual(["admin-json", "api-json"]);
+  });
+
+  it("aistudio stopped but its socket active: starts with the next request, a warning and not a failure", async () => {
+    const r = await services({ ...healthy(), aistudio: "inactive" });
+    expect(r).toMatchObject({ status: "warn", found: `aistudio inactive, aistudio.socket active, listening 127.0.0.1:${APP_PORT}` });
+    expect(r.cause!.en).toMatch(/starts on demand with the next request/);
+    expect(r.cause!.zh).toMatch(/下一个请求会启动它/);
+    expect(r.fix!.en).toContain("systemctl start aistudio");
+    // the socket on the wrong address still fails: nginx would get nothing
+    expect((await services({ ...healthy(), aistudio: "inactive", appListen: "" })).status).toBe("fail");
+  });
+
+  it("aistudio and its socket both stopped: a failure whose fix starts the socket too", async () => {
+    for (const aistudio of ["inactive", "failed"]) {
+      const r = await services({ ...healthy(), aistudio, socket: "inactive", appListen: "" });
+      expect(r).toMatchObject({ status: "fail", expected, found: `aistudio ${aistudio}, aistudio.socket inactive` });
+      expect(r.cause!.en).toContain("aistudio.socket");
+      expect(r.cause!.zh).toContain("aistudio.socket");
+      expect(r.fix!.en).toContain("systemctl start aistudio.socket aistudio");
+      expect(r.fix!.zh).toContain("systemctl start aistudio.socket aistudio");
+      expect(r.explains).toEqual(["admin-json", "api-json"]);
+    }
   });
 
   it("gunicorn on another port or address: says where it listens instead", async () => {
