@@ -268,6 +268,8 @@ Name=host0
 Address=$ip/$PREFIX
 Gateway=$BRIDGE_IP
 EOF
+  # the data volume's fstab line is mounted at boot as on a VM (containers ignore fstab device lines)
+  install -D -m 0755 "$(dirname "${BASH_SOURCE[0]}")/testhost-fstab-generator.sh" "$d/root/etc/systemd/system-generators/testhost-fstab"
   ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$d/root/etc/ssh/ssh_host_ed25519_key"
   ssh-keygen -q -t rsa -b 3072 -N '' -C "$name" -f "$d/root/etc/ssh/ssh_host_rsa_key"
   install -d -m 0700 "$d/root/root/.ssh"
