@@ -10,6 +10,7 @@
 #   ACME_WEBROOT TLS_DIR FULLCHAIN PRIVKEY
 #   SITE_PATH SITE_LINK            the site in sites-available and its link in sites-enabled
 #   DEFAULT_SITE_LINK              Debian's default site, removed
+#   RESTART_DROPIN                 nginx.service drop-in: systemd restarts a dead nginx
 
 install -d -m 0755 "$ACME_WEBROOT" "$TLS_DIR"
 # nginx cannot start without a certificate: bootstrap a self-signed one until the real one is in place
@@ -18,6 +19,10 @@ if ! [ -e "$FULLCHAIN" ]; then
     -keyout "$PRIVKEY" -out "$FULLCHAIN" 2>/dev/null
   chmod 0600 "$PRIVKEY"
 fi
+# systemd brings nginx back when its master dies (Debian's unit has no Restart=)
+put_file "$RESTART_DROPIN" 0644 root root
+if [ "$CHANGED" = 1 ]; then systemctl daemon-reload; fi
+CHANGED=0
 # Debian's default site (and its welcome page) is never served: our catch-all servers answer other names
 rm -f "$DEFAULT_SITE_LINK"
 had_link=0; [ -L "$SITE_LINK" ] && had_link=1

@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { applyScript } from "../../infra/runner/script";
 import { AppOptions, GUNICORN_CONF, appScriptVars, appStep, envFileContent, gunicornConf, sandbox, socketFile, unitFile, releaseId } from "../../provision/app";
 import { PACKAGES, packagesScriptVars, packagesStep } from "../../provision/packages";
-import { nginxScriptVars, nginxStep, SITE_LINK, SITE_PATH } from "../../provision/nginx";
+import { nginxScriptVars, nginxStep, RESTART_DROPIN, RESTART_DROPIN_PATH, SITE_LINK, SITE_PATH } from "../../provision/nginx";
 import { ACME_CA_BUNDLE, AcmeOptions, FULLCHAIN, PRIVKEY, acmeScriptVars, acmeStep } from "../../provision/tls";
 import { APP_ROOT, ENV_FILE, SOCKET_PATH, UNIT_PATH } from "../../core/constants";
 import { ShellVars, q, scriptBody, scriptFromFile } from "../../provision/shell";
@@ -422,6 +422,7 @@ describe("nginx step: (c) nginx -t rejects the changed site", () => {
     fs.symlinkSync(box.at(SITE_PATH), box.at(SITE_LINK));
     box.write(FULLCHAIN, "bootstrap certificate\n");
     box.write(PRIVKEY, "bootstrap key\n", 0o600);
+    box.write(RESTART_DROPIN_PATH, RESTART_DROPIN); // in place since an earlier deploy
     return { box, run: () => box.apply(nginxStep(o), "nginx", nginxScriptVars(o)) };
   }
 
@@ -475,7 +476,20 @@ describe("nginx step: (c) nginx -t rejects the changed site", () => {
     expect(r.stderr).toContain('nginx: [emerg] unknown directive "bogus"');
     expect(box.exists(SITE_PATH)).toBe(false);
     expect(box.exists(SITE_LINK)).toBe(false);
-    expect(box.calls("systemctl")).toEqual([]);
+    // the restart drop-in is new on this server: systemd reads it; nginx itself is not touched
+    expect(box.calls("systemctl")).toEqual(["systemctl daemon-reload"]);
+  });
+
+  it("the restart drop-in: systemd reloads its units when it is new or changed, not when it is in place", () => {
+    const { box, run } = live({});
+    run();
+    expect(box.calls("systemctl")).not.toContain("systemctl daemon-reload");
+    box.write(RESTART_DROPIN_PATH, "[Service]\nRestart=no\n"); // edited by hand
+    const r = run();
+    expect(r.code).toBe(0);
+    expect(box.read(RESTART_DROPIN_PATH)).toBe(RESTART_DROPIN);
+    expect(box.read(RESTART_DROPIN_PATH)).toMatch(/^Restart=on-failure$/m);
+    expect(box.calls("systemctl")).toContain("systemctl daemon-reload");
   });
 });
 

@@ -263,7 +263,7 @@ describe("every step's probe prints exactly the items it declares", () => {
         "file /etc/systemd/system/aistudio.service", "file /etc/systemd/system/aistudio.socket", "file /etc/aistudio/gunicorn.conf.py", "file /etc/aistudio/aistudio.env",
         "link /srv/aistudio/current", "unit aistudio.socket", "unit aistudio", "listen :8000",
       ],
-      nginx: ["file /etc/nginx/sites-available/aistudio.conf", "site /etc/nginx/sites-enabled/aistudio.conf", "unit nginx", "listen :443"],
+      nginx: ["file /etc/nginx/sites-available/aistudio.conf", "site /etc/nginx/sites-enabled/aistudio.conf", "file /etc/systemd/system/nginx.service.d/aistudio-restart.conf", "unit nginx", "listen :443"],
     });
   });
 
@@ -294,6 +294,7 @@ describe("every step's probe prints exactly the items it declares", () => {
     expect(kinds).toEqual(["file", "package", "unit", "ufw", "listen", "link", "site"]);
     expect(fp.manages.filter((m) => m.kind === "file").map((m) => m.subject)).toEqual([
       "/etc/aistudio/aistudio.env", "/etc/aistudio/gunicorn.conf.py", "/etc/nginx/sites-available/aistudio.conf", "/etc/systemd/system/aistudio.service", "/etc/systemd/system/aistudio.socket",
+      "/etc/systemd/system/nginx.service.d/aistudio-restart.conf",
     ]);
     expect(fp.probe).toContain("probe_package python3 version");
     expect(fp.probe).toContain("probe_unit_props aistudio User,Group,ExecStart,");
