@@ -76,6 +76,8 @@ export function renderTable(R: BenchResults): string {
       `  systemd-analyze security aistudio: ${s.exposure?.score} ${s.exposure?.level}`,
       `  TLS versions accepted: ${Object.entries(s.tlsVersions ?? {}).map(([v, ok]) => `${v} ${ok ? "yes" : "no"}`).join(", ")}`,
       `  testssl.sh: ${tssl}`,
+      ...(s.testssl?.decided ?? []).map((f: any) => `    decided: ${f.id} (${f.severity}: ${f.finding}) - ${f.decision}`),
+      ...(s.testssl?.findings ?? []).filter((f: any) => !["HIGH", "CRITICAL"].includes(f.severity)).map((f: any) => `    ${f.severity.toLowerCase()}: ${f.id}: ${f.finding}`),
       `  ports from a second test host: ${Object.entries(s.portsFromPeer ?? {}).map(([p, st]) => `${p} ${st}`).join(", ")}`,
       `  secrets in output: ${JSON.stringify(s.secretsInOutput)}; in state (plaintext): ${JSON.stringify(s.secretsInState)}`,
     );

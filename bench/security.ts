@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { acceptsVersion } from "../checks/tls";
+import { TLS_DECISIONS } from "../provision/nginx";
 import { hostCmd } from "./hosts";
 
 export async function exposure(host: string): Promise<{ score: number; level: string; line: string }> {
@@ -40,7 +41,21 @@ export interface TestsslFinding { id: string; severity: string; finding: string 
  */
 const TRUST = /^(cert_chain_of_trust|cert_trust|cert_caIssuers|intermediate_cert|chain_of_trust|cert_revocation)/;
 
-export async function testssl(address: string, domain: string, workDir: string): Promise<{ ran: boolean; error?: string; seconds: number; highOrCritical: TestsslFinding[]; trustOnly: TestsslFinding[]; protocols: Record<string, string> }> {
+export interface TestsslResult {
+  ran: boolean;
+  error?: string;
+  seconds: number;
+  /** HIGH/CRITICAL findings that are neither the test certificate's trust nor decided: the goal is none. */
+  highOrCritical: TestsslFinding[];
+  trustOnly: TestsslFinding[];
+  /** Findings decided on purpose (provision/nginx.ts TLS_DECISIONS), with the decision. */
+  decided?: (TestsslFinding & { decision: string })[];
+  /** Every finding above INFO/OK, for the record. */
+  findings?: TestsslFinding[];
+  protocols: Record<string, string>;
+}
+
+export async function testssl(address: string, domain: string, workDir: string): Promise<TestsslResult> {
   const json = path.join(workDir, `testssl-${address}.json`);
   fs.rmSync(json, { force: true });
   const t0 = Date.now();
@@ -55,7 +70,9 @@ export async function testssl(address: string, domain: string, workDir: string):
   const bad = rows.filter((r) => r.severity === "HIGH" || r.severity === "CRITICAL").map((r) => ({ id: r.id, severity: r.severity, finding: r.finding }));
   const protocols: Record<string, string> = {};
   for (const r of rows) if (/^(SSLv2|SSLv3|TLS1|TLS1_1|TLS1_2|TLS1_3)$/.test(r.id)) protocols[r.id] = r.finding;
-  return { ran: true, seconds, highOrCritical: bad.filter((f) => !TRUST.test(f.id)), trustOnly: bad.filter((f) => TRUST.test(f.id)), protocols };
+  const decided = rows.filter((r) => TLS_DECISIONS[r.id] && r.severity !== "OK" && r.severity !== "INFO").map((r) => ({ id: r.id, severity: r.severity, finding: r.finding, decision: TLS_DECISIONS[r.id] }));
+  const findings = rows.filter((r) => !["OK", "INFO", "DEBUG"].includes(r.severity)).map((r) => ({ id: r.id, severity: r.severity, finding: r.finding }));
+  return { ran: true, seconds, highOrCritical: bad.filter((f) => !TRUST.test(f.id) && !TLS_DECISIONS[f.id]), trustOnly: bad.filter((f) => TRUST.test(f.id)), decided, findings, protocols };
 }
 
 /** How often each secret (or its base64 form, or a long line of it) appears in the texts. */
