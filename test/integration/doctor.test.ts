@@ -152,7 +152,8 @@ describe.skipIf(!canRun)("doctor names the cause of each fault in the guide", ()
   // names the failure that explains the message (checks/doctor/cause.ts). Two faults at once show
   // the message deciding: each run names a different one of them.
   const fault = (name: string) => faults.find((f) => f.name === name)!;
-  const stopApp = { inject: () => hostCmd(HOST, "systemctl stop aistudio"), restore: () => hostCmd(HOST, "systemctl start aistudio; sleep 1") };
+  // the app down with its socket (a stopped app behind a listening socket starts on demand: a warning)
+  const stopApp = { inject: () => hostCmd(HOST, "systemctl stop aistudio.socket aistudio"), restore: () => hostCmd(HOST, "systemctl start aistudio.socket aistudio; sleep 1") };
   const messages: { name: string; parts: { inject: () => void; restore: () => void }[]; runs: { error?: string; ranFirst: string; named: string }[] }[] = [
     {
       name: "connection: 443 closed in ufw (dropped, so the phone times out)",

@@ -18,6 +18,7 @@ import { probeScript, splitProbe } from "../../infra/runner/script";
 import { fingerprintOf } from "../../provision/fingerprint";
 import { parseServerFacts, serverScript } from "../../checks/doctor/server-facts";
 import { PRELUDE } from "../../provision/prelude";
+import { SYSCTLS } from "../../provision/baseline";
 import { q, words } from "../../provision/shell";
 import { LOCAL_DATA, alicloudAdoptRaw, alicloudCreateRaw, localRaw, selfSignedCert } from "./fixtures";
 
@@ -226,11 +227,11 @@ describe("every step's probe prints exactly the items it declares", () => {
 
   it("the configs build the steps the contract covers", () => {
     expect(cases.map((c) => `${c.config}/${c.id}`)).toEqual([
-      ...["packages", "firewall", "tls", "app", "nginx", "fingerprint"].map((s) => `local/${s}`),
-      ...["packages", "firewall", "tls", "app", "nginx", "fingerprint"].map((s) => `provided/${s}`),
-      ...["packages", "firewall", "volume", "app", "nginx", "acme", "backup", "fingerprint"].map((s) => `acme/${s}`),
-      ...["packages", "firewall", "app", "nginx", "acme", "backup", "fingerprint"].map((s) => `acme, git source, CA bundle on the server/${s}`),
-      ...["packages", "firewall", "volume", "database", "tls", "app", "nginx", "backup", "fingerprint"].map((s) => `data/${s}`),
+      ...["updates", "packages", "firewall", "baseline", "tls", "app", "nginx", "fingerprint"].map((s) => `local/${s}`),
+      ...["updates", "packages", "firewall", "baseline", "tls", "app", "nginx", "fingerprint"].map((s) => `provided/${s}`),
+      ...["updates", "packages", "firewall", "baseline", "volume", "app", "nginx", "acme", "backup", "fingerprint"].map((s) => `acme/${s}`),
+      ...["updates", "packages", "firewall", "baseline", "app", "nginx", "acme", "backup", "fingerprint"].map((s) => `acme, git source, CA bundle on the server/${s}`),
+      ...["updates", "packages", "firewall", "baseline", "volume", "database", "tls", "app", "nginx", "backup", "fingerprint"].map((s) => `data/${s}`),
     ]);
   });
 
@@ -256,7 +257,7 @@ describe("every step's probe prints exactly the items it declares", () => {
   it("the items of the local config, by step", () => {
     const items = Object.fromEntries(configs.local.filter((s) => s.id !== "fingerprint").map((s) => [s.id, s.manages.map((m) => `${m.kind} ${m.subject}`)]));
     expect(items).toEqual({
-      packages: ["nginx", "certbot", "openssl", "ufw", "python3-venv", "gunicorn", "ca-certificates", "git"].map((p) => `package ${p}`),
+      packages: ["nginx", "certbot", "openssl", "ufw", "python3-venv", "gunicorn", "ca-certificates", "git", "logrotate"].map((p) => `package ${p}`),
       firewall: ["ufw policy", "ufw allow 22/tcp", "ufw allow 80/tcp", "ufw allow 443/tcp"],
       tls: ["file /etc/aistudio/tls/fullchain.pem", "cert /etc/aistudio/tls/fullchain.pem", "key /etc/aistudio/tls/privkey.pem"],
       app: [
@@ -264,6 +265,17 @@ describe("every step's probe prints exactly the items it declares", () => {
         "link /srv/aistudio/current", "unit aistudio.socket", "unit aistudio", "listen :8000",
       ],
       nginx: ["file /etc/nginx/sites-available/aistudio.conf", "site /etc/nginx/sites-enabled/aistudio.conf", "file /etc/systemd/system/nginx.service.d/aistudio-restart.conf", "unit nginx", "listen :443"],
+      updates: [
+        "package unattended-upgrades", "package needrestart", "file /etc/apt/apt.conf.d/60aistudio-security-updates", "file /etc/needrestart/conf.d/aistudio.conf",
+        "file /etc/systemd/system/apt-daily-upgrade.service.d/aistudio-needrestart.conf", "file /etc/systemd/system/aistudio-reboot.timer", "file /etc/systemd/system/aistudio-reboot.service",
+        "unit apt-daily.timer", "unit apt-daily-upgrade.timer", "unit aistudio-reboot.timer", "apt unattended-upgrades",
+      ],
+      baseline: [
+        ...["/etc/sysctl.d/90-aistudio-hardening.conf", "/etc/security/limits.d/90-aistudio-nocore.conf", "/etc/systemd/coredump.conf.d/90-aistudio.conf",
+          "/etc/systemd/system.conf.d/90-aistudio-nocore.conf", "/etc/systemd/journald.conf.d/90-aistudio.conf", "/etc/systemd/timesyncd.conf.d/90-aistudio.conf"].map((f) => `file ${f}`),
+        ...SYSCTLS.map(([k]) => `sysctl ${k}`),
+        "login /etc/login.defs", "journal /var/log/journal", "coredump services", "timesync daemon", "package logrotate", "unit logrotate.timer", "file /etc/logrotate.d/nginx",
+      ],
     });
   });
 
@@ -293,8 +305,12 @@ describe("every step's probe prints exactly the items it declares", () => {
     const kinds = [...new Set(fp.manages.map((m) => m.kind))];
     expect(kinds).toEqual(["file", "package", "unit", "ufw", "listen", "link", "site"]);
     expect(fp.manages.filter((m) => m.kind === "file").map((m) => m.subject)).toEqual([
-      "/etc/aistudio/aistudio.env", "/etc/aistudio/gunicorn.conf.py", "/etc/nginx/sites-available/aistudio.conf", "/etc/systemd/system/aistudio.service", "/etc/systemd/system/aistudio.socket",
-      "/etc/systemd/system/nginx.service.d/aistudio-restart.conf",
+      "/etc/aistudio/aistudio.env", "/etc/aistudio/gunicorn.conf.py", "/etc/apt/apt.conf.d/60aistudio-security-updates", "/etc/needrestart/conf.d/aistudio.conf",
+      "/etc/nginx/sites-available/aistudio.conf", "/etc/security/limits.d/90-aistudio-nocore.conf", "/etc/sysctl.d/90-aistudio-hardening.conf",
+      "/etc/systemd/coredump.conf.d/90-aistudio.conf", "/etc/systemd/journald.conf.d/90-aistudio.conf", "/etc/systemd/system.conf.d/90-aistudio-nocore.conf",
+      "/etc/systemd/system/aistudio.service", "/etc/systemd/system/aistudio.socket",
+      "/etc/systemd/system/apt-daily-upgrade.service.d/aistudio-needrestart.conf", "/etc/systemd/system/nginx.service.d/aistudio-restart.conf",
+      "/etc/systemd/timesyncd.conf.d/90-aistudio.conf",
     ]);
     expect(fp.probe).toContain("probe_package python3 version");
     expect(fp.probe).toContain("probe_unit_props aistudio User,Group,ExecStart,");
@@ -589,6 +605,7 @@ describe("the doctor's server facts come from the same records", () => {
     fake("unit.nginx.active", "active");
     fake("unit.aistudio.enabled", "enabled");
     fake("unit.aistudio.active", "failed");
+    fake("unit.aistudio.socket.active", "active");
     fake("ss", [
       'LISTEN 0 511 0.0.0.0:443 0.0.0.0:* users:(("nginx",pid=10,fd=6))',
       'LISTEN 0 2048 127.0.0.1:8001 0.0.0.0:* users:(("gunicorn",pid=20,fd=5))',
@@ -596,7 +613,7 @@ describe("the doctor's server facts come from the same records", () => {
     ].join("\n"));
     const ufw = "Status: active\n\nTo                         Action      From\n--                         ------      ----\n443/tcp                    ALLOW IN    Anywhere";
     fake("ufw.status", ufw);
-    expect(parseServerFacts(run(serverScript(false)))).toEqual({ nginx: "active", aistudio: "failed", appListen: "", gunicorn: "127.0.0.1:8001", ufw });
+    expect(parseServerFacts(run(serverScript(false)))).toEqual({ nginx: "active", aistudio: "failed", socket: "active", appListen: "", gunicorn: "127.0.0.1:8001", ufw });
   });
 });
 
