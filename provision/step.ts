@@ -39,6 +39,14 @@ export interface Step {
    * own SSH connection (infra/components/server.ts).
    */
   needs?: string[];
+  /**
+   * For a change that could lock the deploy key out (sshd): after `apply` succeeded, the runner
+   * opens a NEW SSH connection with the deploy key and runs `script` there; the probe is recorded
+   * from that run. When the login or `script` fails, it runs `rollback` over the connection that
+   * applied (still open: a reload keeps sessions) and fails the step with the reason. Both are
+   * complete scripts like `apply` (the prelude is added).
+   */
+  confirm?: { script: string; rollback: string };
 }
 
 export function sha256(s: string | Buffer): string {
@@ -49,6 +57,8 @@ export function sha256(s: string | Buffer): string {
 export function stepHash(step: Step): string {
   const h = createHash("sha256");
   h.update(step.id + "\0" + step.apply + "\0" + step.probe + "\0");
+  // only when present, so the hashes of the other steps (and their servers' state) stay as they were
+  if (step.confirm) h.update(step.confirm.script + "\0" + step.confirm.rollback + "\0");
   for (const f of step.files) {
     h.update([f.path, f.mode, f.owner ?? "", f.group ?? "", sha256(f.content)].join("\0") + "\0");
   }

@@ -22,6 +22,10 @@ export interface RemoteStepInputs {
   redact: string[];
   /** Paths of the files this step manages, for drift reports. */
   paths: string[];
+  /** Step.confirm: run over a NEW connection after the apply (prelude, confirm, probe). */
+  confirmScript?: string;
+  /** Step.confirm's rollback, run over the applying connection when the new login fails. */
+  rollbackScript?: string;
 }
 
 export interface RemoteStepOutputs extends RemoteStepInputs {
@@ -72,8 +76,40 @@ async function apply(i: RemoteStepInputs): Promise<RemoteStepOutputs> {
         tail(out, 40),
     );
   }
-  const { probe } = splitProbe(r.stdout);
+  const probe = i.confirmScript ? await confirm(i, ssh) : splitProbe(r.stdout).probe;
   return { ...i, expected: probe, observed: probe };
+}
+
+/**
+ * The proof that a step which could lock the deploy key out (sshd) did not: a NEW connection with
+ * the deploy key runs the step's confirmation, whose probe is returned. When the login or the
+ * confirmation fails, the rollback runs over `applied` (the connection that applied the change,
+ * still open: sshd keeps sessions across a reload) and the step fails with the reason.
+ */
+async function confirm(i: RemoteStepInputs, applied: NodeSSH): Promise<string> {
+  let why: string;
+  try {
+    // sshd answers at once after a reload; a refused or failed login is the answer, not a reason to wait
+    const fresh = await connect(i.connection, { dialBudgetMs: 20_000 });
+    try {
+      const r = await runScript(fresh, i.connection.user, i.confirmScript!);
+      if (r.code === 0) return splitProbe(r.stdout).probe;
+      why = `the confirmation over a new connection failed (exit ${r.code}): ${tail(redact(r.stderr, i.redact), 10)}`;
+    } finally {
+      fresh.dispose();
+    }
+  } catch (e) {
+    why = `a new SSH login with the deploy key failed after the change / 变更后使用部署密钥的新 SSH 登录失败: ${redact((e as Error).message, i.redact)}`;
+  }
+  const rb = await runScript(applied, i.connection.user, i.rollbackScript ?? "exit 1").catch((e: Error) => ({ code: -1, stdout: "", stderr: e.message }));
+  const rolled = rb.code === 0
+    ? "the change is rolled back over the deploy's open connection / 已通过原连接回滚该变更"
+    : `the rollback over the deploy's open connection failed too (exit ${rb.code}); the server rolls the change back by itself within minutes (its timer) / 原连接回滚也失败，服务器将在数分钟内自动回滚`;
+  throw new Error(
+    `step "${i.stepId}" failed on ${i.connection.host} / 部署步骤失败: ${i.description}\n${why}\n${rolled}\n` +
+      `${tail(redact(`${rb.stdout}\n${rb.stderr}`, i.redact), 10)}\n` +
+      `fix: a setting that refuses ${i.connection.user}'s key (AllowUsers, AllowGroups, Match, ListenAddress in aistudio:ssh.extraConfig?) — correct it and run pulumi up again / 修正导致部署密钥无法登录的设置后重新运行 pulumi up`,
+  );
 }
 
 export async function create(i: RemoteStepInputs) {

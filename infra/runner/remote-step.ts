@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { implProvider } from "./load-impl";
 import { Step } from "../../provision/step";
-import { applyScript, hasSecrets, probeScript, stepHash } from "./script";
+import { applyScript, confirmScript, hasSecrets, probeScript, rollbackScript, stepHash } from "./script";
 import type { Connection } from "../../core/ssh";
 
 export type ConnectionArgs = { [K in keyof Connection]: pulumi.Input<Connection[K]> };
@@ -44,6 +44,8 @@ export class RemoteStep extends pulumi.dynamic.Resource {
         hash: stepHash(s),
         script: hasSecrets(s) ? pulumi.secret(script) : script,
         probeScript: probeScript(s),
+        // a step that could lock the deploy key out (sshd): confirmed over a new connection
+        ...(s.confirm ? { confirmScript: confirmScript(s), rollbackScript: rollbackScript(s) } : {}),
         redact: pulumi.secret(args.redact ?? []),
         paths: s.files.map((f) => f.path),
         expected: undefined,

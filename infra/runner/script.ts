@@ -23,6 +23,21 @@ export function applyScript(step: Step): string {
   ].join("\n");
 }
 
+/**
+ * The confirmation of a Step with `confirm`, run over a new connection: the prelude, the confirm
+ * script, then the probe after the marker (the state recorded is the one after the confirmation).
+ */
+export function confirmScript(step: Step): string | undefined {
+  if (!step.confirm) return undefined;
+  return [PRELUDE, `# step ${step.id}: confirm over a new connection`, step.confirm.script.trim(), `echo ${PROBE_MARKER}`, step.probe.trim(), ""].join("\n");
+}
+
+/** The rollback of a Step with `confirm`, run over the connection that applied it. */
+export function rollbackScript(step: Step): string | undefined {
+  if (!step.confirm) return undefined;
+  return [PRELUDE, `# step ${step.id}: roll back (the new login failed)`, step.confirm.rollback.trim(), ""].join("\n");
+}
+
 /** Script that only prints the probe (refresh / drift check). */
 export function probeScript(step: Pick<Step, "probe">): string {
   return [PRELUDE, `echo ${PROBE_MARKER}`, step.probe.trim(), ""].join("\n");
