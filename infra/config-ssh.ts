@@ -138,3 +138,25 @@ export function checkHostPrivateKey(text: string, hostKey: string, bad: Bad) {
     bad("server.hostKey", `is not the public half of aistudio:sshHostPrivateKey (it is ${fp(pinned.getPublicSSH())}, the host key's is ${fp(k.parsed.getPublicSSH())}); the first connection would be refused: \`pulumi config set --path aistudio:server.hostKey "$(ssh-keygen -y -f host_key | cut -d' ' -f1,2)"\``);
   }
 }
+
+export const SSH_KEYS = ["extraConfig"] as const;
+export type SshKey = (typeof SSH_KEYS)[number];
+
+/**
+ * aistudio:ssh: extraConfig, more sshd directives for the server (AllowUsers, AllowGroups, Banner, a
+ * Match block), written after ours in the drop-in, checked with `sshd -t` and confirmed by a new login
+ * before they stay (provision/ssh.ts). A keyword aistudio sets is refused: sshd keeps the first value
+ * it reads (ours), so the line would do nothing, or, inside a Match block, reopen what ours closes.
+ */
+export function parseSsh(s: Section<SshKey>, managed: readonly string[]): { extraConfig: string } {
+  const extraConfig = s.str("extraConfig", "") ?? "";
+  const ours = new Set(managed.map((k) => k.toLowerCase()));
+  for (const line of extraConfig.split(/\r?\n/)) {
+    const word = line.trim().split(/[\s=]+/)[0] ?? "";
+    if (word && !word.startsWith("#") && ours.has(word.toLowerCase())) {
+      s.bad("ssh.extraConfig", `sets ${word}, which aistudio sets itself (provision/ssh.ts: key-only logins, no forwarding, modern algorithms); remove that line`);
+    }
+  }
+  if (/[\0]/.test(extraConfig)) s.bad("ssh.extraConfig", "contains a NUL character");
+  return { extraConfig };
+}
