@@ -12,6 +12,7 @@ import { Problem, Section } from "./config-section";
 import { SERVER_KEYS, checkDeployPublicKey, checkHostPrivateKey, parseServer } from "./config-ssh";
 import { BACKUP_KEYS, BackupConfig, DATABASE_KEYS, DATA_KEYS, DataVolume, DatabaseConfig, parseBackup, parseData, parseDatabase } from "./config-data";
 import { FleetConfig, SERVERS_KEYS, parseFleet } from "./config-fleet";
+import { OS_KEYS, OsConfig, parseOs } from "./config-os";
 import type { Connection } from "../core/ssh";
 
 export type TlsMode = "acme" | "provided" | "self-signed";
@@ -85,6 +86,8 @@ export interface AistudioConfig {
   backup?: BackupConfig;
   /** How many servers and where: count 1 (the default) is one server without a load balancer. */
   servers: FleetConfig;
+  /** The operating system around the app: the reboot window of security updates. */
+  os: OsConfig;
   cloud?: CloudConfig;
 }
 
@@ -103,7 +106,7 @@ export type Raw = Record<string, unknown>;
 /** Every aistudio:* key; the objects among them declare their own keys (config-*.ts). */
 export const TOP_KEYS = [
   "target", "domain", "testhost", "server", "cloud", "tls", "app", "nginx", "firewall", "wechat", "smoke",
-  "data", "database", "backup", "servers",
+  "data", "database", "backup", "servers", "os",
   "sshPrivateKey", "sshPrivateKeyPassphrase", "sshHostPrivateKey", "tlsPrivateKey", "appEnv", "wechatAppSecret",
   "databasePassword", "databaseUrl", "backupPassword", "backupSecretAccessKey",
 ] as const;
@@ -264,5 +267,7 @@ export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig
     vpcCidr: cloud?.vpcCidr, vswitchCidr: cloud?.vswitchCidr, databaseMode: database.mode, tlsMode: mode, volume: volume !== undefined,
   });
 
-  return { config: { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, volume, database, backup, servers, cloud }, problems };
+  const os = parseOs(top.child("os", OS_KEYS));
+
+  return { config: { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, volume, database, backup, servers, os, cloud }, problems };
 }

@@ -1,5 +1,5 @@
 // The provisioning steps for a config, and the secret values to scrub: pure, unit-tested.
-// packages -> firewall (-> data volume -> local database) -> TLS certificate -> app -> nginx (-> ACME)
+// updates -> packages -> firewall, baseline (-> data volume -> local database) -> TLS certificate -> app -> nginx (-> ACME)
 // (-> backup) -> fingerprint, in that order in the list; each runs once the steps it needs ran
 // (STEP_NEEDS), so independent ones overlap.
 import type { AistudioConfig } from "./config";
@@ -13,6 +13,8 @@ import { appStep, AppFile } from "../provision/app";
 import { nginxStep } from "../provision/nginx";
 import { fingerprintStep } from "../provision/fingerprint";
 import { Step, stepHash } from "../provision/step";
+import { updatesStep } from "../provision/updates";
+import { baselineStep } from "../provision/baseline";
 
 /** The ordered steps for a config: pure, unit-tested. */
 export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePath?: string): Step[] {
@@ -21,8 +23,11 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
   const { wsgi, port, dataDir, packages } = cfg.app;
   const db = cfg.database;
   const steps: Step[] = [
+    // the security updates first: everything installed after them is current (issue #16)
+    updatesStep({ rebootCalendar: cfg.os.rebootCalendar }),
     packagesStep({ app: packages, data: dataPackages({ backup: !!cfg.backup, database: db.mode }) }),
     firewallStep(firewall),
+    baselineStep(),
   ];
   if (cfg.volume) steps.push(volumeStep({ device: cfg.volume.device, mountPoint: dataDir }));
   if (db.mode === "local") steps.push(localDatabaseStep({ dataDir, name: db.name, user: db.user, password: db.password! }));
@@ -75,7 +80,11 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
  * volume while the packages install, then the firewall, the certificate and the app together).
  */
 export const STEP_NEEDS: Record<string, string[]> = {
-  packages: [],
+  // a fresh server's security updates before anything is installed on it (apt runs one at a time anyway)
+  updates: [],
+  packages: ["updates"],
+  // logrotate is a package of the packages step; the rest is files, sysctls and units
+  baseline: ["packages"],
   // blkid, mkfs and mount are in every Debian image, and nothing else touches the data dir before the app
   volume: [],
   firewall: ["packages"], // ufw
@@ -84,7 +93,7 @@ export const STEP_NEEDS: Record<string, string[]> = {
   tls: ["packages"], // openssl
   app: ["packages", "volume", "database"],
   // the site goes live only behind the firewall, with its certificate, in front of the app
-  nginx: ["firewall", "tls", "app"],
+  nginx: ["firewall", "tls", "app", "baseline"],
   acme: ["nginx"],
   backup: ["app", "database"],
 };

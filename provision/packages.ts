@@ -15,6 +15,7 @@ export const PACKAGES = [
   "gunicorn",     // WSGI server; the venv sees it through --system-site-packages when no PyPI is reachable
   "ca-certificates",
   "git",          // app.git sources
+  "logrotate",    // rotates nginx's logs (Debian's nginx ships /etc/logrotate.d/nginx; minimal images lack logrotate)
 ] as const;
 
 /** The config key that lists the app's packages: an unknown one fails the step naming it. */

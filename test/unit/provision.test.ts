@@ -410,9 +410,10 @@ describe("packagesStep", () => {
   it("buildSteps hands app.packages to the packages step and the fingerprint (their versions belong to the build)", () => {
     const build = (packages: string[]) => buildSteps(parseConfig(localRaw({ app: { dir: "provision/sample-app", packages } }), "local"), [{ rel: "app.py", content: "" }]);
     const [withYaml, without] = [build(["python3-yaml"]), build([])];
-    expect(withYaml[0].probe.split("\n")).toContain("probe_package python3-yaml");
+    const packages = (steps: Step[]) => steps.find((s) => s.id === "packages")!;
+    expect(packages(withYaml).probe.split("\n")).toContain("probe_package python3-yaml");
     expect(withYaml.at(-1)!.probe.split("\n")).toContain("probe_package python3-yaml version");
-    expect(without[0].probe + without.at(-1)!.probe).not.toContain("python3-yaml");
+    expect(packages(without).probe + without.at(-1)!.probe).not.toContain("python3-yaml");
   });
 });
 
@@ -435,9 +436,9 @@ describe("every step's scripts are valid bash", () => {
 
   it("builds the expected steps in order for each TLS mode", () => {
     const ids = (name: string) => cases.filter((c) => c.name === name).map((c) => c.id);
-    expect(ids("local")).toEqual(["packages", "firewall", "tls", "app", "nginx", "fingerprint"]);
-    expect(ids("provided")).toEqual(["packages", "firewall", "tls", "app", "nginx", "fingerprint"]);
-    expect(ids("acme")).toEqual(["packages", "firewall", "volume", "app", "nginx", "acme", "backup", "fingerprint"]);
+    expect(ids("local")).toEqual(["updates", "packages", "firewall", "baseline", "tls", "app", "nginx", "fingerprint"]);
+    expect(ids("provided")).toEqual(["updates", "packages", "firewall", "baseline", "tls", "app", "nginx", "fingerprint"]);
+    expect(ids("acme")).toEqual(["updates", "packages", "firewall", "baseline", "volume", "app", "nginx", "acme", "backup", "fingerprint"]);
   });
 
   it.each(cases)("$name: $id apply, probe and full scripts pass bash -n", ({ step }) => {

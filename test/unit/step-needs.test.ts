@@ -24,13 +24,15 @@ describe("step needs", () => {
     }
   });
 
-  it("a plain server: the firewall, the certificate and the app run together after the packages", () => {
+  it("a plain server: the security updates first; the firewall, the certificate and the app run together after the packages", () => {
     const n = needsOf(plain);
-    expect(n.packages).toEqual([]);
+    expect(n.updates).toEqual([]);
+    expect(n.packages).toEqual(["updates"]);
+    expect(n.baseline).toEqual(["packages"]);
     expect(n.firewall).toEqual(["packages"]);
     expect(n.tls).toEqual(["packages"]);
     expect(n.app).toEqual(["packages"]);
-    expect(n.nginx).toEqual(["firewall", "tls", "app"]);
+    expect(n.nginx).toEqual(["firewall", "tls", "app", "baseline"]);
     expect(n.fingerprint).toEqual(plain.filter((s) => s.id !== "fingerprint").map((s) => s.id));
   });
 
