@@ -24,6 +24,7 @@ import { recognise } from "./errors";
  */
 export const ROOT_CAUSE_ORDER = [
   "domain", "wechat-domains", "dns", "security-group", "ufw443", "data-volume", "server-services", "database", "tcp443", "tls-cert", "tls-versions", "admin-json", "api-json", "http-redirect", "miniprogram", "backup",
+  "clock", "fail2ban", "security-updates", "reboot-required",
 ];
 
 /**

@@ -1,4 +1,5 @@
-// The sixteen checks in the guide's order: outside in, from the request domain to the mini program.
+// The checks in the guide's order: outside in, from the request domain to the mini program; then
+// the operating system around the app (security updates, reboot, clock, fail2ban: os.ts).
 import { Check } from "./check";
 import { domainCheck } from "./domain";
 import { wechatDomainsCheck } from "./wechat-domains";
@@ -14,6 +15,7 @@ import { ufw443Check } from "./ufw443";
 import { securityGroupCheck } from "./security-group";
 import { miniprogramCheck } from "./miniprogram";
 import { backupCheck, databaseCheck, dataVolumeCheck } from "./data";
+import { OS_CHECKS } from "./os";
 
 export const CHECKS: Check[] = [
   domainCheck,
@@ -32,4 +34,5 @@ export const CHECKS: Check[] = [
   ufw443Check,
   securityGroupCheck,
   miniprogramCheck,
+  ...OS_CHECKS,
 ];

@@ -6,6 +6,7 @@ import { RAW, parseProbe, recordKey } from "../../core/probe";
 import { probeShell } from "../../core/probe-sh";
 import { Connection, runOnce } from "../../core/ssh";
 import { q } from "../../core/quote";
+import { OS_FACTS } from "./os-facts";
 
 /**
  * nginx / aistudio / socket (aistudio.socket): `systemctl is-active`; appListen: the addresses
@@ -52,6 +53,7 @@ const factsFor = (port: number, data?: DataFactsSpec): Fact[] => [
   { fact: "gunicorn", kind: "process", subject: "gunicorn", field: "listen", sh: `probe_record process gunicorn "listen=$(listening_on '*' 'gunicorn|python')"` },
   { fact: "ufw", kind: "ufw", subject: "status", field: "text", sh: `probe_record ufw status "text=$(ufw status 2>&1 || true)"` },
   { fact: "cert", kind: "cert", subject: FULLCHAIN, field: "pem", sh: `probe_record cert ${FULLCHAIN} "pem=$(cat ${FULLCHAIN} 2>/dev/null || true)"` },
+  ...OS_FACTS,
 ];
 
 /** The script for an app on `port`; with the deployed certificate too when the doctor is to trust it (local stack). */
@@ -76,8 +78,10 @@ export function parseServerFacts(out: string, port = APP_PORT, data?: DataFactsS
 /** One SSH session for everything the server checks need; `{ error }` when it fails. */
 export async function readServerFacts(ssh: Connection, withCert: boolean, port = APP_PORT, data?: DataFactsSpec): Promise<ServerFacts> {
   try {
+    // the local clock around the session: the server's clock is read inside it (checks/doctor/os.ts)
+    const sent = Date.now();
     const r = await runOnce(ssh, serverScript(withCert, port, data), 8_000);
-    return parseServerFacts(r.stdout, port, data);
+    return { ...parseServerFacts(r.stdout, port, data), localSent: String(sent), localReceived: String(Date.now()) };
   } catch (e) {
     return { error: (e as Error).message };
   }

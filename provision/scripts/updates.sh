@@ -49,6 +49,20 @@ elif [ -e "$REBOOT_TIMER" ] || [ -e "$REBOOT_SERVICE" ]; then
 fi
 [ "$units_changed" = 0 ] || systemctl daemon-reload
 
+# apt reads every file of apt.conf.d, the last setting wins: one after ours switching the daily run
+# off (or allowing more origins) is named, not silently undone
+up=$(apt-config dump --format '%v' APT::Periodic::Unattended-Upgrade)
+origins=$(apt-config dump --format '%v%n' Unattended-Upgrade::Origins-Pattern Unattended-Upgrade::Allowed-Origins | sed '/^$/d')
+ours=$(sed -n 's/^ *"\(origin=[^"]*\)";$/\1/p' "$UU_CONF")
+if [ "$up" != 1 ] || [ "$origins" != "$ours" ]; then
+  echo "apt's configuration overrides $UU_CONF (daily run: \"$up\", origins: $(paste -sd' ' <<<"$origins")), from:" >&2
+  for f in "$(dirname "$UU_CONF")"/*; do
+    if [[ "$(basename "$f")" > "$(basename "$UU_CONF")" ]] && grep -qE 'APT::Periodic::Unattended-Upgrade|Unattended-Upgrade::(Origins-Pattern|Allowed-Origins)' "$f"; then echo "  $f" >&2; fi
+  done
+  echo "remove those settings from the files after it (the file read last wins), then run \`pulumi up\` again" >&2
+  exit 1
+fi
+
 apt_update
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -45,6 +45,10 @@ printf 'Package: %s\\nStatus: %s\\nVersion: %s\\n' "$2" "$(sed -n 1p "$FAKE/pkg.
   *) exit 1 ;;
 esac`,
   ss: `cat "$FAKE/ss" 2>/dev/null || true`,
+  // the doctor's OS facts: pending upgrades, NTP state, fail2ban's jail
+  "apt-get": `cat "$FAKE/apt-get" 2>/dev/null || true`,
+  timedatectl: `cat "$FAKE/timedatectl" 2>/dev/null || exit 1`,
+  "fail2ban-client": `cat "$FAKE/fail2ban" 2>/dev/null || exit 255`,
 };
 fs.mkdirSync(BIN, { recursive: true });
 for (const [name, body] of Object.entries(FAKES)) fs.writeFileSync(path.join(BIN, name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
@@ -613,7 +617,21 @@ describe("the doctor's server facts come from the same records", () => {
     ].join("\n"));
     const ufw = "Status: active\n\nTo                         Action      From\n--                         ------      ----\n443/tcp                    ALLOW IN    Anywhere";
     fake("ufw.status", ufw);
-    expect(parseServerFacts(run(serverScript(false)))).toEqual({ nginx: "active", aistudio: "failed", socket: "active", appListen: "", gunicorn: "127.0.0.1:8001", ufw });
+    fake("apt-get", "Inst libssl3 [3.0.20-1~deb12u2] (3.0.22-1~deb12u2 Debian-Security:12/oldstable-security [amd64])\nInst tzdata [2026b-0+deb12u1] (2026f-0+deb12u1 Debian:12.13/oldstable [all])");
+    fake("timedatectl", "yes");
+    fake("unit.fail2ban.active", "active");
+    fake("fail2ban", "Status for the jail: sshd\n|- Filter\n|  |- Currently failed: 1\n`- Actions\n   |- Currently banned: 0");
+    const before = Date.now() / 1000;
+    const { clock, aptLists, ...facts } = parseServerFacts(run(serverScript(false)));
+    expect(Number(clock)).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(Number(clock)).toBeLessThan(before + 30);
+    expect(aptLists ?? "").toMatch(/^\d*$/);
+    expect(facts).toEqual({
+      nginx: "active", aistudio: "failed", socket: "active", appListen: "", gunicorn: "127.0.0.1:8001", ufw,
+      // only the upgrade from the security archive
+      securityUpdates: "libssl3", rebootRequired: "no", rebootPkgs: "", rebootWindow: "", clockNtp: "yes",
+      fail2ban: "active", fail2banJail: "Status for the jail: sshd\n|- Filter\n|  |- Currently failed: 1\n`- Actions\n   |- Currently banned: 0",
+    });
   });
 });
 
