@@ -2,6 +2,7 @@
 // renderTable(JSON.parse(...))).
 import type { BenchResults } from "./harness";
 import { fmt, table } from "./stats";
+import { renderLynis } from "./lynis";
 
 /** The printed table (also reproducible from a results JSON: renderTable(JSON.parse(...))). */
 export function renderTable(R: BenchResults): string {
@@ -80,6 +81,7 @@ export function renderTable(R: BenchResults): string {
       ...(s.testssl?.findings ?? []).filter((f: any) => !["HIGH", "CRITICAL"].includes(f.severity)).map((f: any) => `    ${f.severity.toLowerCase()}: ${f.id}: ${f.finding}`),
       `  ports from a second test host: ${Object.entries(s.portsFromPeer ?? {}).map(([p, st]) => `${p} ${st}`).join(", ")}`,
       `  secrets in output: ${JSON.stringify(s.secretsInOutput)}; in state (plaintext): ${JSON.stringify(s.secretsInState)}`,
+      ...(s.lynis ? renderLynis(s.lynis) : []),
     );
   }
   if (R.data) {

@@ -8,6 +8,7 @@ import type { BenchOptions, BenchResults } from "./harness";
 import { bootHost, counted, downHost, hostCmd } from "./hosts";
 import type { Rendered } from "./render-ansible-files";
 import { say } from "./repo";
+import { lynisBoth } from "./lynis";
 import { exposure, portsFromPeer, secretHits, testssl, tlsVersions } from "./security";
 import { BenchStack, PulumiRun } from "./stack";
 import { round } from "./stats";
@@ -73,6 +74,9 @@ export async function security(o: BenchOptions, recO: TesthostRecord, peer: stri
   }
   say("security: secrets in the state");
   sec.secretsInState = secretHits([stack.stateText()], secretsOf(recO));
+  // peer is the Ansible baseline's host of the same run: both audited after their cold deploy
+  say(`security: Lynis on ${recO.name} and ${peer} (about a minute)`);
+  sec.lynis = await lynisBoth(recO.name, peer);
   return sec;
 }
 
