@@ -9,7 +9,8 @@ import { isValidDomain, pemBundleProblem, checkProvidedCert } from "./config-val
 import { CLOUD_KEYS, FIREWALL_KEYS, normalName, parseCloud, parseFirewall } from "./config-cloud";
 import { APP_KEYS, AppContract, SMOKE_KEYS, SmokeProbe, SmokeRequest, parseAppContract, parseAppEnv, parseAppSource, parseSmoke } from "./config-app";
 import { Problem, Section } from "./config-section";
-import { SERVER_KEYS, checkDeployPublicKey, checkHostPrivateKey, parseServer } from "./config-ssh";
+import { SERVER_KEYS, SSH_KEYS, checkDeployPublicKey, checkHostPrivateKey, parseServer, parseSsh } from "./config-ssh";
+import { SSHD_KEYWORDS } from "../provision/ssh";
 import { BACKUP_KEYS, BackupConfig, DATABASE_KEYS, DATA_KEYS, DataVolume, DatabaseConfig, parseBackup, parseData, parseDatabase } from "./config-data";
 import { FleetConfig, SERVERS_KEYS, parseFleet } from "./config-fleet";
 import { OS_KEYS, OsConfig, parseOs } from "./config-os";
@@ -77,6 +78,8 @@ export interface AistudioConfig {
   /** SSH (22) only from adminCidrs, none wider than a /minAdminPrefix, nor all together (unless allowSshFromAnywhere). */
   firewall: { adminCidrs: string[]; allowSshFromAnywhere: boolean; minAdminPrefix: number };
   nginx: { clientMaxBodySize: string; extraServerConfig: string };
+  /** sshd beyond what aistudio sets (provision/ssh.ts): more directives, confirmed by a new login. */
+  ssh: { extraConfig: string };
   wechat: { checks: boolean; minCertDays: number; appId?: string; appSecret?: string };
   smoke: { connectTo?: string; timeoutSeconds: number; request: SmokeRequest; probes: SmokeProbe[] };
   /** The data volume holding app.dataDir (and a local database); undefined: the system disk. */
@@ -105,7 +108,7 @@ export type Raw = Record<string, unknown>;
 
 /** Every aistudio:* key; the objects among them declare their own keys (config-*.ts). */
 export const TOP_KEYS = [
-  "target", "domain", "testhost", "server", "cloud", "tls", "app", "nginx", "firewall", "wechat", "smoke",
+  "target", "domain", "testhost", "server", "cloud", "tls", "app", "nginx", "firewall", "wechat", "smoke", "ssh",
   "data", "database", "backup", "servers", "os",
   "sshPrivateKey", "sshPrivateKeyPassphrase", "sshHostPrivateKey", "tlsPrivateKey", "appEnv", "wechatAppSecret",
   "databasePassword", "databaseUrl", "backupPassword", "backupSecretAccessKey",
@@ -240,6 +243,7 @@ export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig
   if (!/^\d+[kmg]?$/i.test(nginx.clientMaxBodySize)) bad("nginx.clientMaxBodySize", `must be a size like 20m, got ${JSON.stringify(nginx.clientMaxBodySize)}`);
 
   const smoke = parseSmoke(top.child("smoke", SMOKE_KEYS));
+  const ssh = parseSsh(top.child("ssh", SSH_KEYS), SSHD_KEYWORDS);
 
   // cloud
   let cloud: CloudConfig | undefined;
@@ -269,5 +273,5 @@ export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig
 
   const os = parseOs(top.child("os", OS_KEYS));
 
-  return { config: { stack, target, domain, server, tls, app, firewall, nginx, wechat, smoke, volume, database, backup, servers, os, cloud }, problems };
+  return { config: { stack, target, domain, server, tls, app, firewall, nginx, ssh, wechat, smoke, volume, database, backup, servers, os, cloud }, problems };
 }

@@ -13,6 +13,8 @@ import { appStep, AppFile } from "../provision/app";
 import { nginxStep } from "../provision/nginx";
 import { fingerprintStep } from "../provision/fingerprint";
 import { Step, stepHash } from "../provision/step";
+import { sshStep } from "../provision/ssh";
+import { fail2banStep } from "../provision/fail2ban";
 import { updatesStep } from "../provision/updates";
 import { baselineStep } from "../provision/baseline";
 
@@ -27,6 +29,9 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
     updatesStep({ rebootCalendar: cfg.os.rebootCalendar }),
     packagesStep({ app: packages, data: dataPackages({ backup: !!cfg.backup, database: db.mode }) }),
     firewallStep(firewall),
+    // sshd key-only, confirmed by a new login; fail2ban for what still knocks (issue #16)
+    sshStep({ hostKey: cfg.server.hostKey, extraConfig: cfg.ssh.extraConfig }),
+    fail2banStep({ sshPort: cfg.server.port, adminCidrs: cfg.firewall.adminCidrs, minAdminPrefix: cfg.firewall.minAdminPrefix }),
     baselineStep(),
   ];
   if (cfg.volume) steps.push(volumeStep({ device: cfg.volume.device, mountPoint: dataDir }));
@@ -88,6 +93,10 @@ export const STEP_NEEDS: Record<string, string[]> = {
   // blkid, mkfs and mount are in every Debian image, and nothing else touches the data dir before the app
   volume: [],
   firewall: ["packages"], // ufw
+  // openssh-server is in every image; after the security updates, which may restart sshd (an
+  // upgraded openssh-server) while a new login confirms the change
+  ssh: ["updates"],
+  fail2ban: ["packages"], // fail2ban, python3-systemd, nftables
   // PostgreSQL is installed with apt after the packages step (apt allows one at a time), its cluster on the volume
   database: ["packages", "volume"],
   tls: ["packages"], // openssl

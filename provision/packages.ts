@@ -15,6 +15,9 @@ export const PACKAGES = [
   "gunicorn",     // WSGI server; the venv sees it through --system-site-packages when no PyPI is reachable
   "ca-certificates",
   "git",          // app.git sources
+  "fail2ban",     // bans addresses that keep failing SSH logins (provision/fail2ban.ts)
+  "python3-systemd", // fail2ban reads sshd's journal with it (Debian 12 has no auth.log)
+  "nftables",     // fail2ban's bans, in their own table ahead of ufw
   "logrotate",    // rotates nginx's logs (Debian's nginx ships /etc/logrotate.d/nginx; minimal images lack logrotate)
 ] as const;
 

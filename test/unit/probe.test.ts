@@ -231,11 +231,11 @@ describe("every step's probe prints exactly the items it declares", () => {
 
   it("the configs build the steps the contract covers", () => {
     expect(cases.map((c) => `${c.config}/${c.id}`)).toEqual([
-      ...["updates", "packages", "firewall", "baseline", "tls", "app", "nginx", "fingerprint"].map((s) => `local/${s}`),
-      ...["updates", "packages", "firewall", "baseline", "tls", "app", "nginx", "fingerprint"].map((s) => `provided/${s}`),
-      ...["updates", "packages", "firewall", "baseline", "volume", "app", "nginx", "acme", "backup", "fingerprint"].map((s) => `acme/${s}`),
-      ...["updates", "packages", "firewall", "baseline", "app", "nginx", "acme", "backup", "fingerprint"].map((s) => `acme, git source, CA bundle on the server/${s}`),
-      ...["updates", "packages", "firewall", "baseline", "volume", "database", "tls", "app", "nginx", "backup", "fingerprint"].map((s) => `data/${s}`),
+      ...["updates", "packages", "firewall", "ssh", "fail2ban", "baseline", "tls", "app", "nginx", "fingerprint"].map((s) => `local/${s}`),
+      ...["updates", "packages", "firewall", "ssh", "fail2ban", "baseline", "tls", "app", "nginx", "fingerprint"].map((s) => `provided/${s}`),
+      ...["updates", "packages", "firewall", "ssh", "fail2ban", "baseline", "volume", "app", "nginx", "acme", "backup", "fingerprint"].map((s) => `acme/${s}`),
+      ...["updates", "packages", "firewall", "ssh", "fail2ban", "baseline", "app", "nginx", "acme", "backup", "fingerprint"].map((s) => `acme, git source, CA bundle on the server/${s}`),
+      ...["updates", "packages", "firewall", "ssh", "fail2ban", "baseline", "volume", "database", "tls", "app", "nginx", "backup", "fingerprint"].map((s) => `data/${s}`),
     ]);
   });
 
@@ -261,8 +261,10 @@ describe("every step's probe prints exactly the items it declares", () => {
   it("the items of the local config, by step", () => {
     const items = Object.fromEntries(configs.local.filter((s) => s.id !== "fingerprint").map((s) => [s.id, s.manages.map((m) => `${m.kind} ${m.subject}`)]));
     expect(items).toEqual({
-      packages: ["nginx", "certbot", "openssl", "ufw", "python3-venv", "gunicorn", "ca-certificates", "git", "logrotate"].map((p) => `package ${p}`),
+      packages: ["nginx", "certbot", "openssl", "ufw", "python3-venv", "gunicorn", "ca-certificates", "git", "fail2ban", "python3-systemd", "nftables", "logrotate"].map((p) => `package ${p}`),
       firewall: ["ufw policy", "ufw allow 22/tcp", "ufw allow 80/tcp", "ufw allow 443/tcp"],
+      ssh: ["file /etc/ssh/sshd_config.d/00-aistudio.conf", "sshd effective"],
+      fail2ban: ["file /etc/fail2ban/jail.d/aistudio.local", "unit fail2ban", "fail2ban sshd"],
       tls: ["file /etc/aistudio/tls/fullchain.pem", "cert /etc/aistudio/tls/fullchain.pem", "key /etc/aistudio/tls/privkey.pem"],
       app: [
         "file /etc/systemd/system/aistudio.service", "file /etc/systemd/system/aistudio.socket", "file /etc/aistudio/gunicorn.conf.py", "file /etc/aistudio/aistudio.env",
@@ -309,8 +311,8 @@ describe("every step's probe prints exactly the items it declares", () => {
     const kinds = [...new Set(fp.manages.map((m) => m.kind))];
     expect(kinds).toEqual(["file", "package", "unit", "ufw", "listen", "link", "site"]);
     expect(fp.manages.filter((m) => m.kind === "file").map((m) => m.subject)).toEqual([
-      "/etc/aistudio/aistudio.env", "/etc/aistudio/gunicorn.conf.py", "/etc/apt/apt.conf.d/60aistudio-security-updates", "/etc/needrestart/conf.d/aistudio.conf",
-      "/etc/nginx/sites-available/aistudio.conf", "/etc/security/limits.d/90-aistudio-nocore.conf", "/etc/sysctl.d/90-aistudio-hardening.conf",
+      "/etc/aistudio/aistudio.env", "/etc/aistudio/gunicorn.conf.py", "/etc/apt/apt.conf.d/60aistudio-security-updates", "/etc/fail2ban/jail.d/aistudio.local", "/etc/needrestart/conf.d/aistudio.conf",
+      "/etc/nginx/sites-available/aistudio.conf", "/etc/security/limits.d/90-aistudio-nocore.conf", "/etc/ssh/sshd_config.d/00-aistudio.conf", "/etc/sysctl.d/90-aistudio-hardening.conf",
       "/etc/systemd/coredump.conf.d/90-aistudio.conf", "/etc/systemd/journald.conf.d/90-aistudio.conf", "/etc/systemd/system.conf.d/90-aistudio-nocore.conf",
       "/etc/systemd/system/aistudio.service", "/etc/systemd/system/aistudio.socket",
       "/etc/systemd/system/apt-daily-upgrade.service.d/aistudio-needrestart.conf", "/etc/systemd/system/nginx.service.d/aistudio-restart.conf",

@@ -436,9 +436,9 @@ describe("every step's scripts are valid bash", () => {
 
   it("builds the expected steps in order for each TLS mode", () => {
     const ids = (name: string) => cases.filter((c) => c.name === name).map((c) => c.id);
-    expect(ids("local")).toEqual(["updates", "packages", "firewall", "baseline", "tls", "app", "nginx", "fingerprint"]);
-    expect(ids("provided")).toEqual(["updates", "packages", "firewall", "baseline", "tls", "app", "nginx", "fingerprint"]);
-    expect(ids("acme")).toEqual(["updates", "packages", "firewall", "baseline", "volume", "app", "nginx", "acme", "backup", "fingerprint"]);
+    expect(ids("local")).toEqual(["updates", "packages", "firewall", "ssh", "fail2ban", "baseline", "tls", "app", "nginx", "fingerprint"]);
+    expect(ids("provided")).toEqual(["updates", "packages", "firewall", "ssh", "fail2ban", "baseline", "tls", "app", "nginx", "fingerprint"]);
+    expect(ids("acme")).toEqual(["updates", "packages", "firewall", "ssh", "fail2ban", "baseline", "volume", "app", "nginx", "acme", "backup", "fingerprint"]);
   });
 
   it.each(cases)("$name: $id apply, probe and full scripts pass bash -n", ({ step }) => {

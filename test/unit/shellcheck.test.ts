@@ -76,10 +76,10 @@ describe.skipIf(!haveShellcheck)("shellcheck -s bash", () => {
 
   it("covers every step of the four configs, acme and the data steps included", () => {
     const ids: Record<string, string[]> = {
-      local: ["updates", "packages", "firewall", "baseline", "tls", "app", "nginx", "fingerprint"],
-      provided: ["updates", "packages", "firewall", "baseline", "tls", "app", "nginx", "fingerprint"],
-      acme: ["updates", "packages", "firewall", "baseline", "volume", "app", "nginx", "acme", "backup", "fingerprint"],
-      data: ["updates", "packages", "firewall", "baseline", "volume", "database", "tls", "app", "nginx", "backup", "fingerprint"],
+      local: ["updates", "packages", "firewall", "ssh", "fail2ban", "baseline", "tls", "app", "nginx", "fingerprint"],
+      provided: ["updates", "packages", "firewall", "ssh", "fail2ban", "baseline", "tls", "app", "nginx", "fingerprint"],
+      acme: ["updates", "packages", "firewall", "ssh", "fail2ban", "baseline", "volume", "app", "nginx", "acme", "backup", "fingerprint"],
+      data: ["updates", "packages", "firewall", "ssh", "fail2ban", "baseline", "volume", "database", "tls", "app", "nginx", "backup", "fingerprint"],
     };
     expect(new Set(cases.map((c) => `${c.config}/${c.id}`))).toEqual(new Set(Object.entries(ids).flatMap(([c, s]) => s.map((id) => `${c}/${id}`))));
   });
