@@ -221,13 +221,17 @@ ${o.extraServerConfig ? "\n    # aistudio:nginx.extraServerConfig\n" + indent(o.
 /**
  * systemd restarts nginx when it dies (Debian's nginx.service has no Restart=): without this a
  * killed or crashed nginx master stays down until someone logs in (measured in the bench's
- * reliability section: not back within 120 s before, about a second after).
+ * reliability section: not back within 120 s before, a few seconds after).
  */
 export const RESTART_DROPIN_PATH = "/etc/systemd/system/nginx.service.d/aistudio-restart.conf";
 export const RESTART_DROPIN = `# Managed by aistudio-infra (pulumi): nginx comes back by itself when its master dies.
 [Service]
 Restart=on-failure
 RestartSec=1s
+# Workers of a master that died still hold 80/443 until they are gone. systemd kills them with the
+# unit's cgroup where it can; where it cannot (containers on a cgroup v1 host) the new master would
+# fail to bind forever. They are asked to finish their requests and leave (QUIT) first.
+ExecStartPre=-/bin/sh -c "pkill -QUIT -x nginx && sleep 1; exit 0"
 `;
 
 /** The header of provision/scripts/nginx.sh: every value the nginx step's apply script uses. */

@@ -489,6 +489,8 @@ describe("nginx step: (c) nginx -t rejects the changed site", () => {
     expect(r.code).toBe(0);
     expect(box.read(RESTART_DROPIN_PATH)).toBe(RESTART_DROPIN);
     expect(box.read(RESTART_DROPIN_PATH)).toMatch(/^Restart=on-failure$/m);
+    // a dead master's workers are sent away before the new master binds 80/443
+    expect(box.read(RESTART_DROPIN_PATH)).toMatch(/^ExecStartPre=-\/bin\/sh -c "pkill -QUIT -x nginx/m);
     expect(box.calls("systemctl")).toContain("systemctl daemon-reload");
   });
 });
