@@ -290,6 +290,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
         await s.setSecrets({ appEnv: JSON.stringify(SECRET_ENV) });
         return s;
       }, SECRET_ENV, work);
+      R.errors.push(...R.reliability.errors.map((e) => `reliability: ${e}`));
     }
 
     // --- data: backup, restore, rebuild with data ---------------------------------------------

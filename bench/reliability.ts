@@ -43,7 +43,13 @@ export interface DiskFull {
   recoverySeconds: number | null;
   after: { visitsBefore: number; visitsStored: number; visitsAfter: number; lost: number; integrity: string; partialUploads: number };
 }
-export interface ReliabilityResults { changes: Record<string, ChangeResult>; recovery: Record<string, Recovery>; diskFull?: DiskFull }
+export interface ReliabilityResults {
+  changes: Record<string, ChangeResult>;
+  recovery: Record<string, Recovery>;
+  diskFull?: DiskFull;
+  /** Cases that could not be measured (the others still are). */
+  errors: string[];
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -81,7 +87,16 @@ export async function reliabilityBench(
     }
   };
 
-  const out: ReliabilityResults = { changes: {}, recovery: {} };
+  const out: ReliabilityResults = { changes: {}, recovery: {}, errors: [] };
+  /** Runs one case; a case that breaks is reported and the next one still runs. */
+  const measure = async (what: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (e) {
+      out.errors.push(`${what}: ${(e as Error).message.slice(0, 1000)}`);
+      say(`reliability: ${what} FAILED: ${(e as Error).message.slice(0, 500)}`);
+    }
+  };
   try {
     // --- changes -------------------------------------------------------------------------
     const app2 = path.join(work, "app-release-2");
@@ -114,7 +129,7 @@ export async function reliabilityBench(
     // --- recoveries ----------------------------------------------------------------------
     const mainPid = async (unit: string) => (await hostCmd(REL_HOST, `systemctl show -p MainPID --value ${unit}`)).trim();
     const workerCount = async () => Number((await hostCmd(REL_HOST, "pgrep -c -P \"$(systemctl show -p MainPID --value aistudio)\" || true")).trim() || 0);
-    const recover = async (key: string, what: string, whole: string, fault: () => Promise<unknown>, isWhole: () => Promise<boolean>, boundMs = 120_000) => {
+    const recover = (key: string, what: string, whole: string, fault: () => Promise<unknown>, isWhole: () => Promise<boolean>, boundMs = 120_000) => measure(what, async () => {
       say(`reliability: ${what} under load`);
       const gen = load();
       await sleep(2000);
@@ -133,7 +148,7 @@ export async function reliabilityBench(
       const l = await gen.stop();
       out.recovery[key] = { seconds, requests: l.requests, failed: l.failed, longestGapMs: l.longestGapMs, whole };
       say(`reliability: ${what}: ${seconds === null ? `NOT whole within ${boundMs / 1000} s` : `whole after ${seconds} s`}; ${l.requests} requests, ${l.failed} failed, longest gap ${l.longestGapMs} ms`);
-    };
+    });
     await recover("workerKill", "a gunicorn worker SIGKILLed", `${workers} workers again, smoke passes`,
       () => hostCmd(REL_HOST, "kill -KILL $(pgrep -P \"$(systemctl show -p MainPID --value aistudio)\" | head -1)"),
       async () => (await workerCount()) === workers);
@@ -154,7 +169,7 @@ export async function reliabilityBench(
     }
 
     // --- disk full -----------------------------------------------------------------------
-    out.diskFull = await diskFull(stack, visit);
+    await measure("disk full", async () => { out.diskFull = await diskFull(stack, visit); });
   } finally {
     await downHost(REL_HOST);
     try { execFileSync("bash", [TESTHOST, "volume", "rm", VOLUME], { stdio: "ignore" }); } catch { /* gone */ }
@@ -168,11 +183,12 @@ export async function reliabilityBench(
     say("reliability: disk full: filling the data volume to the last block, under load");
     const gen = load();
     await sleep(2000);
-    await hostCmd(REL_HOST, `set -e
-free=$(( $(stat -f -c %f ${DATA_DIR}) * $(stat -f -c %S ${DATA_DIR}) ))
-fallocate -l "$free" ${DATA_DIR}/bench-filler 2>/dev/null || fallocate -l $((free - 4194304)) ${DATA_DIR}/bench-filler
-dd if=/dev/zero of=${DATA_DIR}/bench-filler-2 bs=4k 2>/dev/null || true
-sync`);
+    // as root (past ext4's reserved blocks): most of it at once, then block by block until ENOSPC
+    await hostCmd(REL_HOST, `free=$(( $(stat -f -c %a ${DATA_DIR}) * $(stat -f -c %S ${DATA_DIR}) ))
+fallocate -l $(( free > 8388608 ? free - 8388608 : 0 )) ${DATA_DIR}/bench-filler 2>/dev/null || true
+dd if=/dev/zero of=${DATA_DIR}/bench-filler-2 bs=64k 2>/dev/null || true
+dd if=/dev/zero of=${DATA_DIR}/bench-filler-3 bs=1k 2>/dev/null || true
+sync; df -h ${DATA_DIR} | tail -1`);
     await sleep(1500);
     const v = await post("bench-full");
     const u = await httpsRequest(target, "POST", "/api/upload?name=full.jpg", "x".repeat(256 * 1024));
@@ -192,7 +208,7 @@ sync`);
     }
     say(`reliability: disk full: visit ${brief(v)}; upload ${brief(u)}; health ${brief(h)}; doctor: ${doctor}`);
     const t0 = Date.now();
-    await hostCmd(REL_HOST, `rm -f ${DATA_DIR}/bench-filler ${DATA_DIR}/bench-filler-2; sync`);
+    await hostCmd(REL_HOST, `rm -f ${DATA_DIR}/bench-filler ${DATA_DIR}/bench-filler-2 ${DATA_DIR}/bench-filler-3; sync`);
     let recoverySeconds: number | null = null;
     while (Date.now() - t0 < 60_000) {
       if (await smokeOk()) { recoverySeconds = round((Date.now() - t0) / 1000, 2); break; }

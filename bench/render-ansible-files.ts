@@ -11,7 +11,7 @@ import { readAppDir } from "../infra/app-source";
 import { buildSteps } from "../infra/steps";
 import { releaseId } from "../provision/app";
 import { APP_ROOT, ENV_FILE, GUNICORN_CONF, SOCKET_PATH, UNIT_PATH } from "../provision/app";
-import { SITE_PATH } from "../provision/nginx";
+import { RESTART_DROPIN_PATH, SITE_PATH } from "../provision/nginx";
 import { PACKAGES } from "../provision/packages";
 import { firewallRules } from "../provision/firewall";
 import { REPO } from "./repo";
@@ -68,6 +68,7 @@ export function renderAnsibleFiles(outDir: string, o: RenderOptions = {}): Rende
     files[serverPath] = createHash("sha256").update(f.content).digest("hex");
   };
   write("aistudio.conf", SITE_PATH, need(SITE_PATH));
+  write("nginx-restart.conf", RESTART_DROPIN_PATH, need(RESTART_DROPIN_PATH));
   write("aistudio.service", UNIT_PATH, need(UNIT_PATH));
   write("aistudio.socket", SOCKET_PATH, need(SOCKET_PATH));
   write("aistudio.env", ENV_FILE, need(ENV_FILE));
