@@ -61,6 +61,32 @@ export async function session(c: Connection): Promise<NodeSSH> {
   return ssh;
 }
 
+/**
+ * sshd refuses a connection's channels beyond MaxSessions (OpenSSH's default 10, which the ssh step
+ * keeps): a refresh reads every step's probe over the one pooled connection at the same time, and
+ * Pulumi does not bound that (13 steps with the data features). At most MAX_CHANNELS scripts run on
+ * one connection at once; the others wait for a free one.
+ */
+export const MAX_CHANNELS = 8;
+const channels = new Map<string, { busy: number; waiting: (() => void)[] }>();
+
+export async function withChannel<T>(c: Connection, fn: () => Promise<T>): Promise<T> {
+  const k = key(c);
+  let slot = channels.get(k);
+  if (!slot) channels.set(k, (slot = { busy: 0, waiting: [] }));
+  const s = slot;
+  if (s.busy >= MAX_CHANNELS) await new Promise<void>((resolve) => s.waiting.push(resolve));
+  else s.busy++;
+  try {
+    return await fn();
+  } finally {
+    // a waiter takes the slot over (busy stays), or the slot is freed
+    const next = s.waiting.shift();
+    if (next) next();
+    else s.busy--;
+  }
+}
+
 export function closeAll(): void {
   for (const p of pool.values()) p.then((s) => s.dispose()).catch(() => undefined);
   pool.clear();
@@ -68,7 +94,7 @@ export function closeAll(): void {
 
 async function apply(i: RemoteStepInputs): Promise<RemoteStepOutputs> {
   const ssh = await session(i.connection);
-  const r = await runScript(ssh, i.connection.user, i.script);
+  const r = await withChannel(i.connection, () => runScript(ssh, i.connection.user, i.script));
   if (r.code !== 0) {
     const out = redact(`${r.stdout}\n${r.stderr}`, i.redact);
     throw new Error(
@@ -101,7 +127,7 @@ async function confirm(i: RemoteStepInputs, applied: NodeSSH): Promise<string> {
   } catch (e) {
     why = `a new SSH login with the deploy key failed after the change / 变更后使用部署密钥的新 SSH 登录失败: ${redact((e as Error).message, i.redact)}`;
   }
-  const rb = await runScript(applied, i.connection.user, i.rollbackScript ?? "exit 1").catch((e: Error) => ({ code: -1, stdout: "", stderr: e.message }));
+  const rb = await withChannel(i.connection, () => runScript(applied, i.connection.user, i.rollbackScript ?? "exit 1")).catch((e: Error) => ({ code: -1, stdout: "", stderr: e.message }));
   const rolled = rb.code === 0
     ? "the change is rolled back over the deploy's open connection / 已通过原连接回滚该变更"
     : `the rollback over the deploy's open connection failed too (exit ${rb.code}); the server rolls the change back by itself within minutes (its timer) / 原连接回滚也失败，服务器将在数分钟内自动回滚`;
@@ -123,7 +149,7 @@ export async function update(_id: string, _olds: RemoteStepOutputs, news: Remote
 
 export async function read(id: string, props: RemoteStepOutputs) {
   const ssh = await session(props.connection);
-  const r = await runScript(ssh, props.connection.user, props.probeScript);
+  const r = await withChannel(props.connection, () => runScript(ssh, props.connection.user, props.probeScript));
   const observed = r.code === 0 ? splitProbe(r.stdout).probe : `probe failed (exit ${r.code}): ${tail(redact(r.stderr, props.redact), 5)}`;
   return { id, props: { ...props, observed } };
 }

@@ -12,7 +12,7 @@ import { secretValues } from "../../infra/steps";
 import { PROBE_MARKER, applyScript, hasSecrets, probeScript, splitProbe } from "../../infra/runner/script";
 import { parseProbe } from "../../core/probe";
 import { redact } from "../../core/ssh";
-import { RemoteStepInputs, RemoteStepOutputs, diff } from "../../infra/runner/remote-step-impl";
+import { MAX_CHANNELS, RemoteStepInputs, RemoteStepOutputs, diff, withChannel } from "../../infra/runner/remote-step-impl";
 import { appStep } from "../../provision/app";
 import { nginxStep } from "../../provision/nginx";
 import { firewallStep } from "../../provision/firewall";
@@ -280,5 +280,33 @@ describe("diff (the RemoteStep provider)", () => {
   it("changes when the old state has no connection", () => {
     const olds = { ...outputs(), connection: undefined } as unknown as RemoteStepOutputs;
     expect(diff("id", olds, inputs()).changes).toBe(true);
+  });
+});
+
+describe("channels per connection (sshd's MaxSessions)", () => {
+  it(`runs at most ${MAX_CHANNELS} scripts on one connection at once, all of them in the end; other connections are not held up`, async () => {
+    const a = { host: "198.18.0.10", port: 22, user: "root", hostKey: HOST_KEY, privateKey: SSH_KEY };
+    const b = { ...a, host: "198.18.0.11" };
+    let now = 0, peak = 0;
+    const releases: (() => void)[] = [];
+    const job = () => withChannel(a, async () => {
+      peak = Math.max(peak, ++now);
+      await new Promise<void>((r) => releases.push(r));
+      now--;
+      return "done";
+    });
+    const all = Promise.all(Array.from({ length: 13 }, job));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(releases).toHaveLength(MAX_CHANNELS);
+    expect(await withChannel(b, async () => "other host")).toBe("other host");
+    for (let i = 0; i < 13; i++) {
+      releases.shift()!();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(await all).toEqual(Array(13).fill("done"));
+    expect(peak).toBe(MAX_CHANNELS);
+    // a failing script frees its channel too
+    await expect(withChannel(a, async () => { throw new Error("boom"); })).rejects.toThrow("boom");
+    expect(await withChannel(a, async () => "after")).toBe("after");
   });
 });
