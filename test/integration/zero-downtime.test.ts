@@ -2,7 +2,7 @@
 // (aistudio.socket), so an environment change and a unit change restart gunicorn under a bounded
 // load of the guide's POST /api/user/visit with 0 failed requests; a killed gunicorn master comes
 // back without Pulumi. nginx makes a second attempt of a GET gunicorn dropped, never of a POST; a
-// reboot brings the site back by itself. One host for the file.
+// killed nginx master and a reboot bring the site back by themselves. One host for the file.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireHosts } from "../support/capability";
 import { bootHost, hostCmd, hostCmdResult, localConfig, TestStack } from "../support/hosts";
@@ -160,6 +160,24 @@ cat /run/drop-first-stub.log; exit 1`);
     }
     const back = await visit(target, "it-zero-after-retry");
     expect(back.ok, back.problems.join("\n")).toBe(true);
+  });
+
+  it("a killed nginx master comes back by itself (its restart drop-in); the smoke request passes again", async () => {
+    const target = { domain: DOMAIN, connectTo: ip, ca, timeoutMs: 3_000 };
+    const before = hostCmd(HOST, "systemctl show -p MainPID --value nginx").trim();
+    expect(Number(before)).toBeGreaterThan(0);
+    const t0 = Date.now();
+    hostCmd(HOST, `kill -KILL ${before}`);
+    let back = false;
+    while (!back && Date.now() - t0 < 60_000) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = hostCmd(HOST, "systemctl show -p MainPID --value nginx").trim();
+      if (now === "0" || now === before) continue;
+      back = (await visit(target, "it-zero-nginx").catch(() => ({ ok: false }))).ok;
+    }
+    console.log(`[zero-downtime] nginx SIGKILL: a new master and the smoke request after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(back, "nginx did not come back with a new master within 60 s").toBe(true);
+    expect(Number(hostCmd(HOST, "systemctl show -p NRestarts --value nginx").trim())).toBeGreaterThanOrEqual(1);
   });
 
   it("a reboot brings it back: the socket, nginx and the firewall start by themselves and the smoke request passes", async () => {
