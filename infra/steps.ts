@@ -88,8 +88,8 @@ export const STEP_NEEDS: Record<string, string[]> = {
   // a fresh server's security updates before anything is installed on it (apt runs one at a time anyway)
   updates: [],
   packages: ["updates"],
-  // logrotate is a package of the packages step; the rest is files, sysctls and units
-  baseline: ["packages"],
+  // logrotate is a package of the packages step; ufw's own sysctls are applied by then (ours win)
+  baseline: ["packages", "firewall"],
   // blkid, mkfs and mount are in every Debian image, and nothing else touches the data dir before the app
   volume: [],
   firewall: ["packages"], // ufw

@@ -1,6 +1,6 @@
 // The operating system's baseline (issue #16): network sysctls, core dumps off, a stricter default
-// umask, the clock synchronised, a persistent journal with a size cap, nginx's logs rotated —
-// provision/scripts/baseline.sh.
+// umask, the clock synchronised, a persistent journal with a size cap, nginx's logs rotated,
+// unneeded kernel modules never loaded (provision/scripts/baseline.sh).
 //
 // sysctls: one file in /etc/sysctl.d, applied with `sysctl --system` (so a later file overriding
 // ours shows now, not at the next boot) and read back. A key the kernel does not let this server
@@ -18,9 +18,12 @@ export const COREDUMP_CONF = "/etc/systemd/coredump.conf.d/90-aistudio.conf";
 export const SYSTEM_CONF = "/etc/systemd/system.conf.d/90-aistudio-nocore.conf";
 export const JOURNALD_CONF = "/etc/systemd/journald.conf.d/90-aistudio.conf";
 export const TIMESYNCD_CONF = "/etc/systemd/timesyncd.conf.d/90-aistudio.conf";
+export const MODPROBE_CONF = "/etc/modprobe.d/aistudio-blacklist.conf";
 export const LOGIN_DEFS = "/etc/login.defs";
 export const NGINX_LOGROTATE = "/etc/logrotate.d/nginx";
 export const JOURNAL_DIR = "/var/log/journal";
+/** ufw's settings: IPT_SYSCTL is the sysctl file ufw applies when it starts (Debian's sets log_martians=0). */
+export const DEFAULT_UFW = "/etc/default/ufw";
 
 /** The default umask of logins (login.defs): new files not readable by others. */
 export const UMASK = "027";
@@ -110,6 +113,18 @@ NTP=${NTP_SERVERS.join(" ")}
 FallbackNTP=0.debian.pool.ntp.org 1.debian.pool.ntp.org 2.debian.pool.ntp.org 3.debian.pool.ntp.org
 `;
 
+/**
+ * Kernel modules a web server never needs, which an unprivileged user could otherwise have loaded
+ * on demand (opening a socket of the protocol): rarely used protocols with a history of kernel
+ * CVEs (dccp, sctp, rds, tipc), and USB/FireWire storage (an ECS VM has neither). Takes effect on a
+ * real kernel; a container loads no modules at all.
+ */
+export const BLACKLISTED_MODULES = ["dccp", "sctp", "rds", "tipc", "usb-storage", "firewire-core", "firewire-ohci", "firewire-sbp2"];
+
+export const modprobeConf = () => `# Managed by aistudio-infra (pulumi): modules this server never loads (provision/baseline.ts)
+${BLACKLISTED_MODULES.map((m) => `blacklist ${m}\ninstall ${m} /bin/false`).join("\n")}
+`;
+
 /** `sysctl KEY value=` read back, or `settable=no` for a key this kernel does not let the server set. */
 export const sysctlProbe = (): Probe => ({
   items: SYSCTLS.map(([k]) => ({ kind: "sysctl", subject: k })),
@@ -119,27 +134,29 @@ export const sysctlProbe = (): Probe => ({
 done`,
 });
 
-/** `login umask= ` (login.defs), `journal JOURNAL_DIR state=`, `coredump services limit=`, `timesync daemon unit= enabled= active=`. */
+/** `login umask=` (login.defs), `journal JOURNAL_DIR state=`, `coredump services limit=`, `timesync daemon unit= enabled= active=`, `ufw sysctl file=` (what ufw applies). */
 export const baselineStateProbe = (): Probe => ({
   items: [
     { kind: "login", subject: LOGIN_DEFS },
     { kind: "journal", subject: JOURNAL_DIR },
     { kind: "coredump", subject: "services" },
     { kind: "timesync", subject: "daemon" },
+    { kind: "ufw", subject: "sysctl" },
   ],
   sh: `probe_record login ${LOGIN_DEFS} "umask=$(awk '$1 == "UMASK" {print $2}' ${LOGIN_DEFS} 2>/dev/null | tail -1)"
 probe_record journal ${JOURNAL_DIR} "state=$(if [ -d ${JOURNAL_DIR} ]; then echo dir; else echo missing; fi)"
 probe_record coredump services "limit=$(systemctl show -p DefaultLimitCORE --value 2>/dev/null || true)"
 u=systemd-timesyncd
 for d in ${OTHER_TIME_DAEMONS.join(" ")}; do dpkg-query -W -f='\${Status}' "$d" 2>/dev/null | grep -q 'install ok installed' && { u=$d; break; }; done
-probe_record timesync daemon "unit=$u" "enabled=$(systemctl is-enabled "$u" 2>/dev/null || true)" "active=$(systemctl is-active "$u" 2>/dev/null || true)"`,
+probe_record timesync daemon "unit=$u" "enabled=$(systemctl is-enabled "$u" 2>/dev/null || true)" "active=$(systemctl is-active "$u" 2>/dev/null || true)"
+probe_record ufw sysctl "file=$(sed -n 's/^IPT_SYSCTL=//p' ${DEFAULT_UFW} 2>/dev/null)"`,
 });
 
 export function baselineScriptVars() {
   return {
-    SYSCTL_CONF, SYSCTL_KEYS: SYSCTLS.map(([k]) => k), SYSCTL_VALUES: SYSCTLS.map(([, v]) => v), PROC_SYS: "/proc/sys",
+    SYSCTL_CONF, SYSCTL_KEYS: SYSCTLS.map(([k]) => k), SYSCTL_VALUES: SYSCTLS.map(([, v]) => v), PROC_SYS: "/proc/sys", DEFAULT_UFW,
     LIMITS_CONF, COREDUMP_CONF, SYSTEM_CONF, JOURNALD_CONF, JOURNAL_DIR, TIMESYNCD_CONF,
-    LOGIN_DEFS, LOGIN_UMASK: UMASK, OTHER_TIME_DAEMONS: [...OTHER_TIME_DAEMONS],
+    LOGIN_DEFS, LOGIN_UMASK: UMASK, MODPROBE_CONF, OTHER_TIME_DAEMONS: [...OTHER_TIME_DAEMONS],
   };
 }
 
@@ -154,11 +171,12 @@ export function baselineStep(): Step {
       { path: SYSTEM_CONF, content: systemConf(), mode: "0644" },
       { path: JOURNALD_CONF, content: journaldConf(), mode: "0644" },
       { path: TIMESYNCD_CONF, content: timesyncdConf(), mode: "0644" },
+      { path: MODPROBE_CONF, content: modprobeConf(), mode: "0644" },
     ],
     apply: scriptFromFile("baseline", baselineScriptVars()),
     ...probeOf(
       fileProbe(SYSCTL_CONF), fileProbe(LIMITS_CONF), fileProbe(COREDUMP_CONF), fileProbe(SYSTEM_CONF),
-      fileProbe(JOURNALD_CONF), fileProbe(TIMESYNCD_CONF),
+      fileProbe(JOURNALD_CONF), fileProbe(TIMESYNCD_CONF), fileProbe(MODPROBE_CONF),
       sysctlProbe(),
       baselineStateProbe(),
       // nginx's logs: Debian's nginx ships the rotation, logrotate.timer runs it daily

@@ -7,14 +7,19 @@
 #   SYSCTL_CONF                   our sysctl.d file
 #   SYSCTL_KEYS SYSCTL_VALUES     bash arrays: each key and the value it must read back
 #   PROC_SYS                      where the kernel shows them
+#   DEFAULT_UFW                   ufw's settings: its IPT_SYSCTL names the sysctl file ufw applies
 #   LIMITS_CONF COREDUMP_CONF SYSTEM_CONF   core dumps off: logins, systemd-coredump, services
 #   JOURNALD_CONF JOURNAL_DIR     the journal's settings and its persistent directory
 #   TIMESYNCD_CONF                systemd-timesyncd's servers
 #   LOGIN_DEFS LOGIN_UMASK        the default umask of logins
+#   MODPROBE_CONF                 modules never loaded (blacklist + install /bin/false)
 #   OTHER_TIME_DAEMONS            bash array: time daemons kept when present (chrony on Alibaba Cloud images)
 
 # --- sysctls: all of them applied as at boot, then ours read back
 put_file "$SYSCTL_CONF" 0644 root root
+# ufw applies a sysctl file of its own each time it starts (at boot after systemd-sysctl, and on
+# `ufw enable`), and Debian's sets log_martians=0: it applies ours instead
+if [ -f "$DEFAULT_UFW" ]; then sed -i -E "s|^IPT_SYSCTL=.*|IPT_SYSCTL=$SYSCTL_CONF|" "$DEFAULT_UFW"; fi
 # a container refuses the host kernel's keys (ours and the distribution's): reported below per key
 sysctl --system >/dev/null 2>&1 || true
 unsettable=() wrong=()
@@ -86,6 +91,9 @@ else
   # in a container the condition ConditionVirtualization=!container keeps it stopped: the host keeps the time
   if [ "$CHANGED" = 1 ]; then systemctl restart systemd-timesyncd; else systemctl start systemd-timesyncd; fi
 fi
+
+# --- kernel modules never loaded (read by modprobe when something asks for one)
+put_file "$MODPROBE_CONF" 0644 root root
 
 # --- nginx's logs: Debian's nginx ships their rotation; logrotate (packages step) runs it daily
 systemctl enable --now logrotate.timer >/dev/null 2>&1

@@ -278,9 +278,10 @@ describe("every step's probe prints exactly the items it declares", () => {
       ],
       baseline: [
         ...["/etc/sysctl.d/90-aistudio-hardening.conf", "/etc/security/limits.d/90-aistudio-nocore.conf", "/etc/systemd/coredump.conf.d/90-aistudio.conf",
-          "/etc/systemd/system.conf.d/90-aistudio-nocore.conf", "/etc/systemd/journald.conf.d/90-aistudio.conf", "/etc/systemd/timesyncd.conf.d/90-aistudio.conf"].map((f) => `file ${f}`),
+          "/etc/systemd/system.conf.d/90-aistudio-nocore.conf", "/etc/systemd/journald.conf.d/90-aistudio.conf", "/etc/systemd/timesyncd.conf.d/90-aistudio.conf",
+          "/etc/modprobe.d/aistudio-blacklist.conf"].map((f) => `file ${f}`),
         ...SYSCTLS.map(([k]) => `sysctl ${k}`),
-        "login /etc/login.defs", "journal /var/log/journal", "coredump services", "timesync daemon", "package logrotate", "unit logrotate.timer", "file /etc/logrotate.d/nginx",
+        "login /etc/login.defs", "journal /var/log/journal", "coredump services", "timesync daemon", "ufw sysctl", "package logrotate", "unit logrotate.timer", "file /etc/logrotate.d/nginx",
       ],
     });
   });
@@ -311,7 +312,7 @@ describe("every step's probe prints exactly the items it declares", () => {
     const kinds = [...new Set(fp.manages.map((m) => m.kind))];
     expect(kinds).toEqual(["file", "package", "unit", "ufw", "listen", "link", "site"]);
     expect(fp.manages.filter((m) => m.kind === "file").map((m) => m.subject)).toEqual([
-      "/etc/aistudio/aistudio.env", "/etc/aistudio/gunicorn.conf.py", "/etc/apt/apt.conf.d/60aistudio-security-updates", "/etc/fail2ban/jail.d/aistudio.local", "/etc/needrestart/conf.d/aistudio.conf",
+      "/etc/aistudio/aistudio.env", "/etc/aistudio/gunicorn.conf.py", "/etc/apt/apt.conf.d/60aistudio-security-updates", "/etc/fail2ban/jail.d/aistudio.local", "/etc/modprobe.d/aistudio-blacklist.conf", "/etc/needrestart/conf.d/aistudio.conf",
       "/etc/nginx/sites-available/aistudio.conf", "/etc/security/limits.d/90-aistudio-nocore.conf", "/etc/ssh/sshd_config.d/00-aistudio.conf", "/etc/sysctl.d/90-aistudio-hardening.conf",
       "/etc/systemd/coredump.conf.d/90-aistudio.conf", "/etc/systemd/journald.conf.d/90-aistudio.conf", "/etc/systemd/system.conf.d/90-aistudio-nocore.conf",
       "/etc/systemd/system/aistudio.service", "/etc/systemd/system/aistudio.socket",

@@ -28,7 +28,7 @@ describe("step needs", () => {
     const n = needsOf(plain);
     expect(n.updates).toEqual([]);
     expect(n.packages).toEqual(["updates"]);
-    expect(n.baseline).toEqual(["packages"]);
+    expect(n.baseline).toEqual(["packages", "firewall"]);
     expect(n.firewall).toEqual(["packages"]);
     expect(n.tls).toEqual(["packages"]);
     expect(n.app).toEqual(["packages"]);
