@@ -27,8 +27,9 @@
 //  - ClientAliveInterval 300 / ClientAliveCountMax 2 instead of TCPKeepAlive: a dead client's
 //    session ends after 10 min, probed inside the encrypted channel. Compression off. LogLevel
 //    VERBOSE: the key fingerprint of every login in the journal, and fail2ban sees each attempt.
-//  - MaxSessions stays at sshd's 10: a refresh reads every step's probe over ONE connection at the
-//    same time (infra/runner/remote-step-impl.ts); a lower limit would refuse those channels.
+//  - MaxSessions stays at sshd's 10 (Lynis suggests 2): a refresh reads every step's probe over ONE
+//    connection at the same time, up to 8 at once (infra/runner/remote-step-impl.ts, MAX_CHANNELS);
+//    a lower limit would refuse those channels.
 //  - the port stays server.port: a moved port only hides sshd; the security group and ufw already
 //    admit it only from firewall.adminCidrs.
 //
@@ -36,8 +37,7 @@
 // confirms it over a NEW connection with the deploy key (Step.confirm). A config that locks the key
 // out is rolled back (over the old connection, or by a timer on the server when the runner is gone)
 // and the deploy fails with the reason: provision/scripts/ssh.sh.
-import { Step } from "./step";
-import { sha256 } from "./step";
+import { Step, sha256 } from "./step";
 import { ShellVars, scriptFromFile, q } from "./shell";
 import { Probe, fileProbe, probeOf } from "./probes";
 
