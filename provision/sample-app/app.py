@@ -16,6 +16,7 @@ app's HTML 404 page elsewhere.
 """
 import errno
 import html
+import os
 import sqlite3
 import sys
 import time
@@ -85,9 +86,17 @@ def application(environ, start_response):
 
 
 def disk_full(e):
-    """No space left for the data: a file write (ENOSPC), SQLite ("database or disk is full"), PostgreSQL (DiskFull)."""
+    """No space left for the data: a file write (ENOSPC), PostgreSQL (DiskFull), or a database error
+    while the data directory has no free block (SQLite in WAL mode reports a full disk as "disk I/O
+    error", or "database or disk is full")."""
     if isinstance(e, OSError) and e.errno == errno.ENOSPC:
         return True
-    if isinstance(e, sqlite3.OperationalError) and "full" in str(e):
+    if type(e).__name__ == "DiskFull":
         return True
-    return type(e).__name__ == "DiskFull"
+    if isinstance(e, sqlite3.OperationalError):
+        try:
+            st = os.statvfs(web.data_dir())
+        except OSError:
+            return False
+        return st.f_bavail * st.f_frsize < 1 << 20
+    return False
