@@ -201,7 +201,9 @@ sync; df -h ${DATA_DIR} | tail -1`);
       const text = String((e as { stdout?: string }).stdout ?? "");
       try {
         const j = JSON.parse(text) as { results: { id: string; status: string; found?: string }[]; firstFailure: string | null };
-        doctor = j.results.filter((r) => r.status !== "pass" && r.status !== "skip").map((r) => `${r.id} ${r.status}: ${r.found ?? ""}`).join("; ");
+        const fails = j.results.filter((r) => r.status === "fail");
+        const first = fails.find((r) => r.id === j.firstFailure);
+        doctor = `names ${j.firstFailure ?? "nothing"}${first?.found ? ` (${first.found})` : ""}; failing: ${fails.map((r) => `${r.id}: ${(r.found ?? "").replace(/\s+/g, " ").slice(0, 60)}`).join("; ")}`;
       } catch {
         doctor = `doctor output not JSON: ${text.slice(0, 200)}`;
       }
