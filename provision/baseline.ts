@@ -117,12 +117,14 @@ FallbackNTP=0.debian.pool.ntp.org 1.debian.pool.ntp.org 2.debian.pool.ntp.org 3.
  * Kernel modules a web server never needs, which an unprivileged user could otherwise have loaded
  * on demand (opening a socket of the protocol): rarely used protocols with a history of kernel
  * CVEs (dccp, sctp, rds, tipc), and USB/FireWire storage (an ECS VM has neither). Takes effect on a
- * real kernel; a container loads no modules at all.
+ * real kernel; a container loads no modules at all. `install M /bin/true` makes modprobe run
+ * /bin/true instead of loading M (/bin/false would do the same and log a failure; Lynis 3.0.8,
+ * Debian's, recognises only /bin/true).
  */
 export const BLACKLISTED_MODULES = ["dccp", "sctp", "rds", "tipc", "usb-storage", "firewire-core", "firewire-ohci", "firewire-sbp2"];
 
 export const modprobeConf = () => `# Managed by aistudio-infra (pulumi): modules this server never loads (provision/baseline.ts)
-${BLACKLISTED_MODULES.map((m) => `blacklist ${m}\ninstall ${m} /bin/false`).join("\n")}
+${BLACKLISTED_MODULES.map((m) => `blacklist ${m}\ninstall ${m} /bin/true`).join("\n")}
 `;
 
 /** `sysctl KEY value=` read back, or `settable=no` for a key this kernel does not let the server set. */

@@ -12,7 +12,7 @@
 #   JOURNALD_CONF JOURNAL_DIR     the journal's settings and its persistent directory
 #   TIMESYNCD_CONF                systemd-timesyncd's servers
 #   LOGIN_DEFS LOGIN_UMASK        the default umask of logins
-#   MODPROBE_CONF                 modules never loaded (blacklist + install /bin/false)
+#   MODPROBE_CONF                 modules never loaded (blacklist + install /bin/true)
 #   OTHER_TIME_DAEMONS            bash array: time daemons kept when present (chrony on Alibaba Cloud images)
 
 # --- sysctls: all of them applied as at boot, then ours read back

@@ -111,7 +111,7 @@ describe("the baseline step's files", () => {
 
   it("protocols with a history of kernel CVEs and USB/FireWire storage never loaded", () => {
     for (const m of ["dccp", "sctp", "rds", "tipc", "usb-storage", "firewire-core"]) {
-      expect(modprobeConf()).toMatch(new RegExp(`^blacklist ${m}\ninstall ${m} /bin/false$`, "m"));
+      expect(modprobeConf()).toMatch(new RegExp(`^blacklist ${m}\ninstall ${m} /bin/true$`, "m"));
     }
   });
 
