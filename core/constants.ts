@@ -30,3 +30,8 @@ export const VISIT_PATH = "/api/user/visit";
 
 /** The backup tool on the server (provision/backup.ts installs it; the doctor asks it for its status). */
 export const BACKUP_TOOL = "/usr/local/sbin/aistudio-backup";
+
+/** Written by a package whose update needs a reboot (provision/updates.ts; the doctor's reboot-required check). */
+export const REBOOT_REQUIRED = "/run/reboot-required";
+/** fail2ban's jail for sshd (provision/fail2ban.ts JAIL; the doctor's fail2ban check). */
+export const FAIL2BAN_JAIL = "sshd";

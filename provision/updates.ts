@@ -22,6 +22,7 @@
 import { Step } from "./step";
 import { scriptFromFile } from "./shell";
 import { Probe, fileProbe, packageProbe, probeOf, unitProbe } from "./probes";
+import { REBOOT_REQUIRED } from "../core/constants";
 
 /** What the step installs. */
 export const UPDATE_PACKAGES = ["unattended-upgrades", "needrestart"] as const;
@@ -33,7 +34,7 @@ export const REBOOT_UNIT = "aistudio-reboot";
 export const REBOOT_TIMER = `/etc/systemd/system/${REBOOT_UNIT}.timer`;
 export const REBOOT_SERVICE = `/etc/systemd/system/${REBOOT_UNIT}.service`;
 /** Written by packages whose update needs a reboot (a kernel, libc, systemd). */
-export const REBOOT_REQUIRED = "/run/reboot-required";
+export { REBOOT_REQUIRED };
 /** The longest the first upgrade may take (download and install); past it the step fails. */
 export const UPGRADE_TIMEOUT_SECONDS = 900;
 

@@ -1,7 +1,6 @@
 // The operating system's facts in the doctor's one SSH script (server-facts.ts): pending security
 // updates, reboot required, the server's clock, fail2ban (issue #16). Read by checks/doctor/os.ts.
-import { REBOOT_REQUIRED } from "../../provision/updates";
-import { JAIL } from "../../provision/fail2ban";
+import { FAIL2BAN_JAIL as JAIL, REBOOT_REQUIRED } from "../../core/constants";
 
 /** One fact: the record (kind, subject) and field it is, and the bash line printing that record ("" when another fact's line prints it). */
 export interface OsFact { fact: string; kind: string; subject: string; field: string; sh: string }

@@ -9,6 +9,9 @@ import type { Check, CheckOutcome, DoctorTarget } from "../../checks/doctor/chec
 import { CLOCK_FAIL_SECONDS, clockCheck, clockOffset, fail2banCheck, rebootRequiredCheck, securityUpdatesCheck } from "../../checks/doctor/os";
 import { CHECKS } from "../../checks/doctor/checks";
 import type { ServerFacts } from "../../checks/doctor/server-facts";
+import { FAIL2BAN_JAIL, REBOOT_REQUIRED } from "../../core/constants";
+import { JAIL } from "../../provision/fail2ban";
+import { REBOOT_REQUIRED as UPDATES_REBOOT_REQUIRED } from "../../provision/updates";
 
 const SSH: Connection = { host: "203.0.113.5", port: 22, user: "root", hostKey: "unused", privateKey: "unused: the facts are injected" };
 const target: DoctorTarget = { domain: "photogooo.com", wechat: false, minCertDays: 20, ssh: SSH };
@@ -26,6 +29,11 @@ const bilingual = (r: CheckOutcome) => {
 };
 
 describe("the OS checks are the doctor's", () => {
+  it("read the jail and the reboot flag the steps configure", () => {
+    expect(FAIL2BAN_JAIL).toBe(JAIL);
+    expect(REBOOT_REQUIRED).toBe(UPDATES_REBOOT_REQUIRED);
+  });
+
   it("come after the guide's checks", () => {
     expect(CHECKS.map((c) => c.id).slice(-4)).toEqual(["security-updates", "reboot-required", "clock", "fail2ban"]);
   });
