@@ -10,10 +10,14 @@ export interface FirewallOptions {
   adminCidrs: string[];
 }
 
+/** A CIDR as `ufw show added` prints it: one address without its /32 (/128), which ufw drops. */
+export const ufwSource = (cidr: string): string => cidr.replace(/\/32$/, (m) => (cidr.includes(":") ? m : "")).replace(/\/128$/, "");
+
 /** The exact ufw rules, in the syntax of `ufw show added` (minus the "ufw " prefix). */
 export function firewallRules(o: FirewallOptions): string[] {
+  // as ufw prints them: a /32 written as it is would never match, and every deploy would reset ufw
   const ssh = o.adminCidrs.length
-    ? o.adminCidrs.map((c) => `allow from ${c} to any port ${o.sshPort} proto tcp`)
+    ? o.adminCidrs.map((c) => `allow from ${ufwSource(c)} to any port ${o.sshPort} proto tcp`)
     : [`allow ${o.sshPort}/tcp`];
   return [...ssh, "allow 80/tcp", "allow 443/tcp"];
 }

@@ -361,8 +361,9 @@ describe("firewallRules", () => {
   });
 
   it("two admin CIDRs: SSH only from them, on the configured port", () => {
+    // a single address as ufw prints it (without /32): otherwise the rules never match and ufw is reset on every deploy
     expect(firewallRules({ sshPort: 2222, adminCidrs: ["203.0.113.7/32", "198.51.100.0/24"] })).toEqual([
-      "allow from 203.0.113.7/32 to any port 2222 proto tcp",
+      "allow from 203.0.113.7 to any port 2222 proto tcp",
       "allow from 198.51.100.0/24 to any port 2222 proto tcp",
       "allow 80/tcp",
       "allow 443/tcp",
