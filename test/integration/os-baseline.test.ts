@@ -1,18 +1,24 @@
 // The operating system around the app on a real Debian 12 test host (issue #16): the security
 // updates applied and unattended-upgrades limited to the security origin, sysctls read back, core
 // dumps off, login.defs' umask, a persistent journal, logrotate, the reboot window's timer; a second
-// `pulumi up` changes nothing, a reboot keeps the sysctls (ufw applies ours), and drift sees a hand-edited sysctl file, a changed sysctl and the
-// daily upgrade switched off, which `pulumi up --refresh` repairs.
+// `pulumi up` changes nothing; the doctor's OS checks pass there and report a pending reboot; a
+// reboot keeps the sysctls (ufw applies ours); drift sees a hand-edited sysctl file, a changed
+// sysctl and the daily upgrade switched off, which `pulumi up --refresh` repairs.
 //
 // The test host is a container (systemd-nspawn): its kernel.* and fs.* sysctls are the host's
 // kernel's and read-only, so those are checked as "not settable" here; a VM (ECS) sets them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { requireHosts, REPO } from "../support/capability";
 import { bootHost, hostCmd, hostCmdResult, hostDown, localConfig, TestStack, unchanged } from "../support/hosts";
 import { SYSCTLS } from "../../provision/baseline";
+import { readTesthost } from "../../infra/testhost";
+import { readServerFacts } from "../../checks/doctor/server-facts";
+import { OS_CHECKS } from "../../checks/doctor/os";
+import type { DoctorTarget } from "../../checks/doctor/check";
 
 const pexec = promisify(execFile);
 const canRun = requireHosts();
@@ -99,6 +105,26 @@ describe.skipIf(!canRun)("OS baseline and security updates on a real host", () =
     expect(hostCmd(HOST, "systemctl is-enabled systemd-timesyncd").trim()).toBe("enabled");
     expect(hostCmd(HOST, "systemctl is-enabled logrotate.timer; systemctl is-active logrotate.timer").trim().split("\n")).toEqual(["enabled", "active"]);
     expect(hostCmd(HOST, "logrotate -d /etc/logrotate.d/nginx 2>&1")).toMatch(/\/var\/log\/nginx\/\*\.log/);
+  });
+
+  it("the doctor's OS checks pass on this host, and a pending reboot is a warning naming the window", async () => {
+    const rec = readTesthost(HOST);
+    const ssh = { host: rec.host, port: rec.port, user: rec.user, hostKey: rec.hostKey, privateKey: fs.readFileSync(rec.privateKeyPath, "utf8") };
+    const target: DoctorTarget = { domain: "photogooo.com", wechat: false, minCertDays: 20, ssh };
+    const check = async () => {
+      const server = await readServerFacts(ssh, false);
+      return Object.fromEntries(await Promise.all(OS_CHECKS.map(async (c) => [c.id, await c.run(target, { server })] as const)));
+    };
+    const healthy = await check();
+    console.log(`doctor, OS checks: ${Object.entries(healthy).map(([id, r]) => `${id} ${r.status} (${r.found})`).join("; ")}`);
+    for (const [id, r] of Object.entries(healthy)) expect(`${id} ${r.status} ${r.found}`).toMatch(new RegExp(`^${id} ok `));
+    hostCmd(HOST, "echo '*** System restart required ***' > /run/reboot-required; echo libc6 > /run/reboot-required.pkgs");
+    try {
+      const r = (await check())["reboot-required"];
+      expect(r).toMatchObject({ status: "warn", found: "reboot required by libc6; reboot window Sun *-*-* 04:00:00" });
+    } finally {
+      hostCmd(HOST, "rm -f /run/reboot-required /run/reboot-required.pkgs");
+    }
   });
 
   it("after a reboot the sysctls are ours again (ufw applies our file, not its own log_martians=0) and the journal kept the last boot", async () => {
