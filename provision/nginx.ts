@@ -223,6 +223,8 @@ ${o.extraServerConfig ? "\n    # aistudio:nginx.extraServerConfig\n" + indent(o.
  * killed or crashed nginx master stays down until someone logs in (measured in the bench's
  * reliability section: not back within 120 s before, a few seconds after).
  */
+/** Debian's main config: the step narrows its http-level ssl_protocols to TLSv1.2 TLSv1.3 (nginx.sh). */
+export const NGINX_CONF = "/etc/nginx/nginx.conf";
 export const RESTART_DROPIN_PATH = "/etc/systemd/system/nginx.service.d/aistudio-restart.conf";
 export const RESTART_DROPIN = `# Managed by aistudio-infra (pulumi): nginx comes back by itself when its master dies.
 [Service]
@@ -247,6 +249,7 @@ export function nginxScriptVars(o: Pick<NginxOptions, "domain">): ShellVars {
     SITE_LINK,
     DEFAULT_SITE_LINK: "/etc/nginx/sites-enabled/default",
     RESTART_DROPIN: RESTART_DROPIN_PATH,
+    NGINX_CONF,
   };
 }
 
@@ -262,7 +265,8 @@ export function nginxStep(o: NginxOptions): Step {
     description: `nginx site for ${o.domain}: 80 -> 308 https, 443 TLS1.2+/HTTP2, / and /api/ -> 127.0.0.1:${o.appPort}, other names refused`,
     files: [{ path: SITE_PATH, content: site, mode: "0644" }, { path: RESTART_DROPIN_PATH, content: RESTART_DROPIN, mode: "0644" }],
     apply: scriptFromFile("nginx", nginxScriptVars(o)),
-    // our site enabled, no other site beside it, nginx restarted by systemd, running, and listening on 443
-    ...probeOf(fileProbe(SITE_PATH), ...enabledSitesProbes(), fileProbe(RESTART_DROPIN_PATH), unitProbe("nginx"), listenProbe(443)),
+    // our site enabled, no other site beside it, nginx.conf as the step left it, nginx restarted by
+    // systemd, running, and listening on 443
+    ...probeOf(fileProbe(SITE_PATH), ...enabledSitesProbes(), fileProbe(NGINX_CONF), fileProbe(RESTART_DROPIN_PATH), unitProbe("nginx"), listenProbe(443)),
   };
 }

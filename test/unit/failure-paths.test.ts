@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { applyScript } from "../../infra/runner/script";
 import { AppOptions, GUNICORN_CONF, appScriptVars, appStep, envFileContent, gunicornConf, sandbox, socketFile, unitFile, releaseId } from "../../provision/app";
 import { PACKAGES, packagesScriptVars, packagesStep } from "../../provision/packages";
-import { nginxScriptVars, nginxStep, RESTART_DROPIN, RESTART_DROPIN_PATH, SITE_LINK, SITE_PATH } from "../../provision/nginx";
+import { NGINX_CONF, nginxScriptVars, nginxStep, RESTART_DROPIN, RESTART_DROPIN_PATH, SITE_LINK, SITE_PATH } from "../../provision/nginx";
 import { ACME_CA_BUNDLE, AcmeOptions, FULLCHAIN, PRIVKEY, acmeScriptVars, acmeStep } from "../../provision/tls";
 import { APP_ROOT, ENV_FILE, SOCKET_PATH, UNIT_PATH } from "../../core/constants";
 import { ShellVars, q, scriptBody, scriptFromFile } from "../../provision/shell";
@@ -478,6 +478,29 @@ describe("nginx step: (c) nginx -t rejects the changed site", () => {
     expect(box.exists(SITE_LINK)).toBe(false);
     // the restart drop-in is new on this server: systemd reads it; nginx itself is not touched
     expect(box.calls("systemctl")).toEqual(["systemctl daemon-reload"]);
+  });
+
+  it("Debian's http-level ssl_protocols lose TLSv1 and TLSv1.1 (nginx reloaded); a rejected deploy puts nginx.conf back", () => {
+    const DEBIAN = "http {\n\tssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; # Dropping SSLv3, ref: POODLE\n\tssl_prefer_server_ciphers on;\n}\n";
+    const rejected = live({ nginx: rejecting });
+    rejected.box.write(NGINX_CONF, DEBIAN);
+    expect(rejected.run().code).toBe(1);
+    expect(rejected.box.read(NGINX_CONF)).toBe(DEBIAN);
+    expect(rejected.box.exists(NGINX_CONF + ".aistudio-prev")).toBe(false);
+
+    const { box, run } = live({});
+    box.write(SITE_PATH, nginxStep(o).files[0].content); // the site itself unchanged
+    box.write(NGINX_CONF, DEBIAN);
+    const r = run();
+    expect(r.code, r.stderr).toBe(0);
+    expect(box.read(NGINX_CONF)).toBe("http {\n\tssl_protocols TLSv1.2 TLSv1.3; # Dropping SSLv3, ref: POODLE\n\tssl_prefer_server_ciphers on;\n}\n");
+    expect(box.calls("systemctl")).toContain("systemctl reload nginx");
+    // in place: nothing to do the next time
+    const again = live({});
+    again.box.write(SITE_PATH, nginxStep(o).files[0].content);
+    again.box.write(NGINX_CONF, box.read(NGINX_CONF));
+    again.run();
+    expect(again.box.calls("systemctl")).not.toContain("systemctl reload nginx");
   });
 
   it("the restart drop-in: systemd reloads its units when it is new or changed, not when it is in place", () => {

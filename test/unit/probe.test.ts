@@ -270,7 +270,7 @@ describe("every step's probe prints exactly the items it declares", () => {
         "file /etc/systemd/system/aistudio.service", "file /etc/systemd/system/aistudio.socket", "file /etc/aistudio/gunicorn.conf.py", "file /etc/aistudio/aistudio.env",
         "link /srv/aistudio/current", "unit aistudio.socket", "unit aistudio", "listen :8000",
       ],
-      nginx: ["file /etc/nginx/sites-available/aistudio.conf", "site /etc/nginx/sites-enabled/aistudio.conf", "file /etc/systemd/system/nginx.service.d/aistudio-restart.conf", "unit nginx", "listen :443"],
+      nginx: ["file /etc/nginx/sites-available/aistudio.conf", "site /etc/nginx/sites-enabled/aistudio.conf", "file /etc/nginx/nginx.conf", "file /etc/systemd/system/nginx.service.d/aistudio-restart.conf", "unit nginx", "listen :443"],
       updates: [
         "package unattended-upgrades", "package needrestart", "file /etc/apt/apt.conf.d/60aistudio-security-updates", "file /etc/needrestart/conf.d/aistudio.conf",
         "file /etc/systemd/system/apt-daily-upgrade.service.d/aistudio-needrestart.conf", "file /etc/systemd/system/aistudio-reboot.timer", "file /etc/systemd/system/aistudio-reboot.service",
