@@ -12,6 +12,7 @@ import { buildSteps } from "../infra/steps";
 import { releaseId } from "../provision/app";
 import { APP_ROOT, ENV_FILE, GUNICORN_CONF, SOCKET_PATH, UNIT_PATH } from "../provision/app";
 import { RESTART_DROPIN_PATH, SITE_PATH } from "../provision/nginx";
+import { APT_UPGRADE_DROPIN, NEEDRESTART_CONF, UU_CONF } from "../provision/updates";
 import { PACKAGES } from "../provision/packages";
 import { firewallRules } from "../provision/firewall";
 import { REPO } from "./repo";
@@ -69,6 +70,10 @@ export function renderAnsibleFiles(outDir: string, o: RenderOptions = {}): Rende
   };
   write("aistudio.conf", SITE_PATH, need(SITE_PATH));
   write("nginx-restart.conf", RESTART_DROPIN_PATH, need(RESTART_DROPIN_PATH));
+  // the security updates' policy (provision/updates.ts): security origin only, needrestart once per run
+  write("60aistudio-security-updates", UU_CONF, need(UU_CONF));
+  write("needrestart.conf", NEEDRESTART_CONF, need(NEEDRESTART_CONF));
+  write("apt-daily-upgrade-needrestart.conf", APT_UPGRADE_DROPIN, need(APT_UPGRADE_DROPIN));
   write("aistudio.service", UNIT_PATH, need(UNIT_PATH));
   write("aistudio.socket", SOCKET_PATH, need(SOCKET_PATH));
   write("aistudio.env", ENV_FILE, need(ENV_FILE));
