@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import db
 import store
+import test_admin
 import test_app
 from test_app import call
 
@@ -279,11 +280,11 @@ class PostgresTest(PostgresCase):
 
 
 # the admin backend's API and pages, unchanged, on PostgreSQL
-class PostgresAdminApiTest(PostgresCase, test_app.AdminApiTest):
+class PostgresAdminApiTest(PostgresCase, test_admin.AdminApiTest):
     pass
 
 
-class PostgresAdminPagesTest(PostgresCase, test_app.AdminPagesTest):
+class PostgresAdminPagesTest(PostgresCase, test_admin.AdminPagesTest):
     pass
 
 
