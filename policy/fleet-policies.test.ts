@@ -4,7 +4,8 @@
 import { describe, expect, it, vi } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation } from "@pulumi/policy";
+import { stackArgs, stackResource, stackViolations as violations } from "./test-stack";
 import {
   ALB, ALB_LISTENER, ALB_RULE, ALB_SECURITY_POLICY, ALB_SERVER_GROUP,
   albHttpRedirects, albHttpsListener, fleetPolicies, fleetServersInGroup, fleetServersNotWorld,
@@ -13,25 +14,8 @@ import { INSTANCE, SECURITY_GROUP, SECURITY_GROUP_RULE, httpsOpen } from "./poli
 
 const urn = (type: string, name: string) => `urn:pulumi:prod::aistudio::aistudio:cloud:AlicloudServer$aistudio:cloud:ServerFleet$${type}::${name}`;
 
-/** A resource as validateStack sees it; `deps`: its propertyDependencies. */
-function res(type: string, name: string, props: Record<string, unknown>, deps: Record<string, PolicyResource[]> = {}): PolicyResource {
-  return {
-    type, name, props, urn: urn(type, name),
-    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
-    dependencies: Object.values(deps).flat(),
-    propertyDependencies: deps,
-    isType: () => false,
-    asType: () => undefined,
-  };
-}
-function stackArgs(resources: PolicyResource[]): StackValidationArgs {
-  return { resources, stackTags: new Map(), getConfig: <T extends object>() => ({}) as T, notApplicable: (reason?: string): never => { throw new Error(`not applicable: ${reason}`); } };
-}
-async function violations(policy: StackValidationPolicy, resources: PolicyResource[]): Promise<[string, string | undefined][]> {
-  const report = vi.fn<ReportViolation>();
-  await policy.validateStack(stackArgs(resources), report);
-  return report.mock.calls.map((c) => [c[0], c[1]]);
-}
+/** A resource as validateStack sees it; `deps`: its propertyDependencies (policy/test-stack.ts). */
+const res = (type: string, name: string, props: Record<string, unknown>, deps: Record<string, PolicyResource[]> = {}) => stackResource(urn, type, name, props, deps);
 
 // ---- the fleet as the component declares it ------------------------------------------------------
 const servers = ["aistudio-server", "aistudio-server-2"].map((n) => res(INSTANCE, n, { systemDiskEncrypted: true }));

@@ -1,7 +1,8 @@
 // Each policy called directly, as the policy host would call it: a fake args object and a
 // reportViolation spy. Every test checks the exact violations (message and urn).
 import { describe, expect, it, vi } from "vitest";
-import type { PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+import { stackArgs, stackResource as sharedStackResource, stackViolations as violationsOf } from "./test-stack";
 import {
   BUCKET, BUCKET_ACL, DISK, INSTANCE, RDS_INSTANCE, SECURITY_GROUP, SECURITY_GROUP_RULE, RuleProps,
   dataDiskEncrypted, encryptedSystemDisk, httpsOpen, noAppPort, noSshFromWorld, ossBucketPrivate, ossBucketVersioned,
@@ -41,35 +42,10 @@ const ours = (port: number, cidrIp: string): RuleProps => ({
   type: "ingress", ipProtocol: "tcp", nicType: "intranet", policy: "accept", portRange: `${port}/${port}`, priority: 1, cidrIp,
 } as RuleProps);
 
-// ---- stack resources for validateStack -----------------------------------------------------------
-function stackResource(type: string, name: string, props: Record<string, unknown>, deps: Record<string, PolicyResource[]> = {}): PolicyResource {
-  return {
-    type,
-    name,
-    props,
-    urn: urn(type, name),
-    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
-    dependencies: Object.values(deps).flat(),
-    propertyDependencies: deps,
-    isType: () => false,
-    asType: () => undefined,
-  };
-}
-function stackArgs(resources: PolicyResource[]): StackValidationArgs {
-  return {
-    resources,
-    stackTags: new Map(),
-    getConfig: <T extends object>() => ({}) as T,
-    notApplicable: (reason?: string): never => {
-      throw new Error(`not applicable: ${reason}`);
-    },
-  };
-}
-async function stackViolations(resources: PolicyResource[]): Promise<[string, string | undefined][]> {
-  const report = vi.fn<ReportViolation>();
-  await httpsOpen.validateStack(stackArgs(resources), report);
-  return report.mock.calls.map((c) => [c[0], c[1]]);
-}
+// ---- stack resources for validateStack (policy/test-stack.ts) -------------------------------------
+const stackResource = (type: string, name: string, props: Record<string, unknown>, deps: Record<string, PolicyResource[]> = {}) =>
+  sharedStackResource(urn, type, name, props, deps);
+const stackViolations = (resources: PolicyResource[]) => violationsOf(httpsOpen, resources);
 
 const sg = stackResource(SECURITY_GROUP, "aistudio-sg", { securityGroupName: "aistudio-web", vpcId: "vpc-1" });
 /** A rule of `group` (wired as the engine reports it: securityGroupId depends on the group). */
