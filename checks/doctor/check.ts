@@ -155,3 +155,10 @@ export const needs443 = (run: Check["run"]): Check["run"] => async (tg, ctx) => 
 
 /** A server check's run, skipped on a stack without SSH access. */
 export const needsSsh = (run: Check["run"]): Check["run"] => async (tg, ctx) => (tg.ssh ? run(tg, ctx) : skip("no SSH access configured"));
+
+/** A server check's run on the facts the doctor's SSH session read: skipped without SSH, failed when the session failed. */
+export const needsServer = (run: (tg: DoctorTarget, ctx: DoctorContext, s: ServerFacts) => Promise<CheckOutcome>): Check["run"] =>
+  needsSsh(async (tg, ctx) => {
+    const s = ctx.server ?? {};
+    return s.error ? sshFailure(s.error) : run(tg, ctx, s);
+  });

@@ -4,7 +4,7 @@
 // so each says warn, except a clock off by more than CLOCK_FAIL_SECONDS: ACME (Let's Encrypt
 // refuses requests whose time is off) and the certificate checks depend on it.
 import { t } from "../../core/text";
-import { Check, fail, needsSsh, ok, sshFailure, warn } from "./check";
+import { Check, fail, needsServer, ok, warn } from "./check";
 
 export const CLOCK_WARN_SECONDS = 1;
 export const CLOCK_FAIL_SECONDS = 30;
@@ -19,9 +19,7 @@ const list = (words: string, max = 8) => {
 export const securityUpdatesCheck: Check = {
   id: "security-updates",
   title: t("安全更新：没有待安装的安全更新", "security updates: none pending"),
-  run: needsSsh(async (_tg, ctx) => {
-    const s = ctx.server ?? {};
-    if (s.error) return sshFailure(s.error);
+  run: needsServer(async (_tg, ctx, s) => {
     if (s.securityUpdates === undefined) {
       return warn("no security updates pending", "not read", t("无法读取待安装的更新（apt-get -s upgrade）", "could not read the pending updates (apt-get -s upgrade)"), t("在服务器上运行 `apt-get -s upgrade` 查看", "run `apt-get -s upgrade` on the server"));
     }
@@ -47,9 +45,7 @@ export const securityUpdatesCheck: Check = {
 export const rebootRequiredCheck: Check = {
   id: "reboot-required",
   title: t("重启：没有等待重启才能生效的更新", "reboot: no update waiting for one"),
-  run: needsSsh(async (_tg, ctx) => {
-    const s = ctx.server ?? {};
-    if (s.error) return sshFailure(s.error);
+  run: needsServer(async (_tg, ctx, s) => {
     if (s.rebootRequired !== "yes") return ok(s.rebootRequired === "no" ? "no reboot required" : "not read");
     const by = s.rebootPkgs ? ` by ${list(s.rebootPkgs)}` : "";
     const window = s.rebootWindow?.trim();
@@ -77,9 +73,7 @@ export function clockOffset(serverEpoch: number, localSentMs: number, localRecei
 export const clockCheck: Check = {
   id: "clock",
   title: t(`时钟：服务器与本机相差不超过 ${CLOCK_WARN_SECONDS} 秒`, `clock: the server's within ${CLOCK_WARN_SECONDS} s of this machine's`),
-  run: needsSsh(async (_tg, ctx) => {
-    const s = ctx.server ?? {};
-    if (s.error) return sshFailure(s.error);
+  run: needsServer(async (_tg, ctx, s) => {
     const epoch = Number(s.clock), sent = Number(s.localSent), received = Number(s.localReceived);
     if (!s.clock || !Number.isFinite(epoch) || !Number.isFinite(sent) || !Number.isFinite(received)) {
       return warn(`within ${CLOCK_WARN_SECONDS} s`, "not read", t("无法读取服务器时间", "could not read the server's time"), t("在服务器上运行 `timedatectl`", "run `timedatectl` on the server"));
@@ -104,9 +98,7 @@ export const clockCheck: Check = {
 export const fail2banCheck: Check = {
   id: "fail2ban",
   title: t("fail2ban：运行中，sshd 监狱已启用", "fail2ban: running, its sshd jail up"),
-  run: needsSsh(async (_tg, ctx) => {
-    const s = ctx.server ?? {};
-    if (s.error) return sshFailure(s.error);
+  run: needsServer(async (_tg, ctx, s) => {
     const jail = s.fail2banJail ?? "";
     const num = (label: string) => new RegExp(`${label}:\\s*(\\d+)`).exec(jail)?.[1];
     if (s.fail2ban !== "active" || !/Status for the jail: sshd/.test(jail)) {

@@ -4,7 +4,7 @@
 // starts it (a warning). Both stopped, nothing listens and nginx answers 502: a failure.
 import { APP_UNIT } from "../../core/constants";
 import { t } from "../../core/text";
-import { appPortOf, Check, DoctorTarget, fail, ok, needsSsh, sshFailure, warn } from "./check";
+import { appPortOf, Check, DoctorTarget, fail, ok, needsServer, warn } from "./check";
 
 /** What a stopped or misbound app makes fail: the requests nginx passes to it. */
 const APP_ONLY = ["admin-json", "api-json"];
@@ -18,9 +18,7 @@ export const serverServicesCheck: Check = {
   id: "server-services",
   title: titleFor({}),
   titleFor,
-  run: needsSsh(async (tg, ctx) => {
-    const s = ctx.server ?? {};
-    if (s.error) return sshFailure(s.error);
+  run: needsServer(async (tg, ctx, s) => {
     const addr = appAddr(tg);
     const expected = `nginx active, aistudio active, ${addr} listening`;
     if (s.nginx !== "active") {
