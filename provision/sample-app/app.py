@@ -2,14 +2,16 @@
 
   POST /api/user/visit {"sessionId": "...", "type": "launch"}  the mini program's visit, stored (store.py)
   GET  /api/visits/stats                                        {"success": true, "count": N}
-  POST /api/upload?name=FILE, or multipart/form-data field file  saved under $AISTUDIO_MEDIA_DIR/uploads
+  POST /api/upload?name=FILE, or multipart/form-data field file  saved under $AISTUDIO_MEDIA_DIR/uploads,
+                                                                or in S3 (AISTUDIO_UPLOADS_S3_*, uploads.py)
+  GET  /media/uploads/NAME                                      only with S3: streamed from the store
   GET  /api/health
   /admin/...                                                    the admin backend (admin.py)
   GET  /                                                        the app's home page
 
 Data: SQLite, or PostgreSQL when DATABASE_URL is postgresql://… (db.py, Debian's python3-psycopg2).
 Environment: AISTUDIO_DATA_DIR, AISTUDIO_MEDIA_DIR, AISTUDIO_RELEASE, DATABASE_URL, SECRET_KEY,
-ADMIN_PASSWORD, AISTUDIO_SESSION_SECONDS, AISTUDIO_MAX_UPLOAD_BYTES; fault switches for tests:
+ADMIN_PASSWORD, AISTUDIO_SESSION_SECONDS, AISTUDIO_MAX_UPLOAD_BYTES, AISTUDIO_UPLOADS_S3_* (s3.py); fault switches for tests:
 AISTUDIO_SAMPLE_FAIL=1 (the visit answers success:false), AISTUDIO_AUTH_REDIRECT=1 and
 AISTUDIO_SAMPLE_ADMIN_500=1 (admin.py). Unknown paths: JSON 404 under /api/ and /admin/api/, the
 app's HTML 404 page elsewhere.
@@ -68,6 +70,9 @@ ROUTES = {
 def application(environ, start_response):
     path = environ.get("PATH_INFO", "") or "/"
     method = environ.get("REQUEST_METHOD", "GET")
+    # uploads in S3: nginx hands /media/ to the app, which streams them from the store
+    if path.startswith(uploads.URL_PREFIX) and os.environ.get("AISTUDIO_UPLOADS_S3_ENDPOINT"):
+        return uploads.serve(environ, start_response)
     methods = ROUTES.get(path)
     if methods is None:
         return web.error(start_response, path, 404, "not_found")

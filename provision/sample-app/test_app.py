@@ -26,7 +26,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # variables a developer's shell might carry into the tests; each test starts without them
 APP_ENV = ("AISTUDIO_DATA_DIR", "AISTUDIO_MEDIA_DIR", "AISTUDIO_RELEASE", "DATABASE_URL", "SECRET_KEY", "ADMIN_PASSWORD",
            "AISTUDIO_SESSION_SECONDS", "AISTUDIO_MAX_UPLOAD_BYTES", "AISTUDIO_SAMPLE_FAIL", "AISTUDIO_AUTH_REDIRECT",
-           "AISTUDIO_SAMPLE_ADMIN_500")
+           "AISTUDIO_SAMPLE_ADMIN_500", "AISTUDIO_UPLOADS_S3_ENDPOINT", "AISTUDIO_UPLOADS_S3_BUCKET", "AISTUDIO_UPLOADS_S3_REGION",
+           "AISTUDIO_UPLOADS_S3_ACCESS_KEY_ID", "AISTUDIO_UPLOADS_S3_SECRET_ACCESS_KEY", "AISTUDIO_UPLOADS_S3_PREFIX",
+           "AISTUDIO_UPLOADS_S3_ADDRESSING")
 
 
 class Response:
@@ -47,7 +49,7 @@ class Response:
         return self.body.decode("utf-8")
 
 
-def call(method, path, body=b"", content_type="application/json", cookie=None, query=""):
+def call(method, path, body=b"", content_type="application/json", cookie=None, query="", environ=None):
     if isinstance(body, (dict, list)):
         body = json.dumps(body).encode("utf-8")
     env = {}
@@ -56,6 +58,7 @@ def call(method, path, body=b"", content_type="application/json", cookie=None, q
                 "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)})
     if cookie:
         env["HTTP_COOKIE"] = cookie
+    env.update(environ or {})
     seen = {}
 
     def start_response(status, headers):
