@@ -8,6 +8,13 @@
 // host kernel's and read-only except the network namespace's net.*) or absent (no IPv6, no Yama).
 // The step reports those keys and the probe records them as `settable=no` instead of a value, so
 // a container's stable answer is not drift while every key a server can set is read back.
+//
+// umask: login.defs' UMASK reaches a session only through pam_umask, which Debian 12 ships
+// (libpam-modules) but does not enable. A pam-auth-update profile of ours adds it to
+// common-session and common-session-noninteractive, so SSH, su, sudo and cron sessions get 027.
+// Everything this program runs over SSH sets its own umask (the prelude's 022 for the steps,
+// aistudio-backup's 077) and the services have theirs (UMask= of the app's unit), so only files an
+// admin creates by hand in a session are affected: not readable by others (nginx, the app, postgres).
 import { Step } from "./step";
 import { scriptFromFile } from "./shell";
 import { Probe, fileProbe, packageProbe, probeOf, unitProbe } from "./probes";
@@ -24,6 +31,13 @@ export const NGINX_LOGROTATE = "/etc/logrotate.d/nginx";
 export const JOURNAL_DIR = "/var/log/journal";
 /** ufw's settings: IPT_SYSCTL is the sysctl file ufw applies when it starts (Debian's sets log_martians=0). */
 export const DEFAULT_UFW = "/etc/default/ufw";
+/** Our pam-auth-update profile (the directory where Debian's packages put theirs). */
+export const PAM_UMASK_PROFILE = "/usr/share/pam-configs/aistudio-umask";
+/** The session stacks PAM services include: sshd, su, login (interactive) and sudo, cron (non-interactive). */
+export const PAM_SESSION = "/etc/pam.d/common-session";
+export const PAM_SESSION_NONINTERACTIVE = "/etc/pam.d/common-session-noninteractive";
+/** grep -E for an active pam_umask line of a session stack (not a comment). */
+export const PAM_UMASK_LINE = "^[[:space:]]*session[[:space:]].*[[:space:]]pam_umask\\.so([[:space:]]|$)";
 
 /** The default umask of logins (login.defs): new files not readable by others. */
 export const UMASK = "027";
@@ -127,6 +141,54 @@ export const modprobeConf = () => `# Managed by aistudio-infra (pulumi): modules
 ${BLACKLISTED_MODULES.map((m) => `blacklist ${m}\ninstall ${m} /bin/true`).join("\n")}
 `;
 
+/**
+ * pam_umask for every session, the Debian way: a profile for pam-auth-update (RFC 822-like, no
+ * comments; "Additional" without Session-Interactive-Only goes into both common-session files).
+ * No umask= argument: pam_umask reads login.defs' UMASK (and its USERGROUPS_ENAB: a user whose
+ * group bears its name gets 007), so login.defs stays the one place the value is set.
+ */
+export const pamUmaskProfile = () => `Name: aistudio-infra: the umask of login.defs for every session (pam_umask)
+Default: yes
+Priority: 0
+Session-Type: Additional
+Session:
+\toptional\tpam_umask.so
+`;
+
+/**
+ * Appended to provision/scripts/baseline.sh: the profile put in place and enabled. pam-auth-update
+ * keeps an admin's own edits to /etc/pam.d/common-*: when it finds some it changes nothing ("Local
+ * modifications … not updating", exit 0) and this is not forced (--force would overwrite them);
+ * the step fails instead, naming the fix, unless pam_umask is already in both files (added by hand).
+ * --enable implies --package (no question asked); debconf's database is locked while another
+ * step's apt-get configures a package (PostgreSQL), so a lock is waited for like apt's (120 s).
+ */
+export const PAM_UMASK_APPLY = String.raw`
+# --- the umask of sessions: pam_umask (it reads login.defs' UMASK) in both common-session files
+pam_umask_in() { grep -qE "$PAM_UMASK_LINE" "$1" 2>/dev/null; }
+pam_umask_on() { pam_umask_in "$PAM_SESSION" && pam_umask_in "$PAM_SESSION_NONINTERACTIVE"; }
+printf '%s' "$PAM_UMASK_TEXT" >"$PAM_UMASK_PROFILE.aistudio-new"
+CHANGED=0
+put_file "$PAM_UMASK_PROFILE" 0644 root root
+if [ "$CHANGED" = 1 ] || ! pam_umask_on; then
+  profile=$(basename "$PAM_UMASK_PROFILE")
+  for _ in $(seq 60); do
+    rc=0; out=$(pam-auth-update --enable "$profile" 2>&1) || rc=$?
+    grep -q 'locked by another process' <<<"$out" || break
+    sleep 2
+  done
+  if ! pam_umask_on; then
+    echo "pam_umask is not in $PAM_SESSION and $PAM_SESSION_NONINTERACTIVE after pam-auth-update --enable $profile (exit $rc):" >&2
+    sed '/^$/d' <<<"$out" >&2
+    if grep -q 'Local modifications' <<<"$out"; then
+      echo "pam-auth-update keeps local edits of /etc/pam.d/common-*: add 'session optional pam_umask.so' to both files by hand, or review the edits and run pam-auth-update --force (it overwrites them, keeping *.pam-old); then run \`pulumi up\` again" >&2
+    fi
+    exit 1
+  fi
+  echo "pam_umask enabled (pam-auth-update profile $profile): new SSH, su, sudo and cron sessions get umask $LOGIN_UMASK"
+fi
+`;
+
 /** `sysctl KEY value=` read back, or `settable=no` for a key this kernel does not let the server set. */
 export const sysctlProbe = (): Probe => ({
   items: SYSCTLS.map(([k]) => ({ kind: "sysctl", subject: k })),
@@ -136,7 +198,11 @@ export const sysctlProbe = (): Probe => ({
 done`,
 });
 
-/** `login umask=` (login.defs), `journal JOURNAL_DIR state=`, `coredump services limit=`, `timesync daemon unit= enabled= active=`, `ufw sysctl file=` (what ufw applies). */
+/**
+ * `login umask=` (login.defs) `pam_umask=` (the common-session files that have it, or none) `profile=` (our
+ * pam-auth-update profile's sha256, or missing), `journal JOURNAL_DIR state=`, `coredump services limit=`,
+ * `timesync daemon unit= enabled= active=`, `ufw sysctl file=` (what ufw applies).
+ */
 export const baselineStateProbe = (): Probe => ({
   items: [
     { kind: "login", subject: LOGIN_DEFS },
@@ -145,7 +211,13 @@ export const baselineStateProbe = (): Probe => ({
     { kind: "timesync", subject: "daemon" },
     { kind: "ufw", subject: "sysctl" },
   ],
-  sh: `probe_record login ${LOGIN_DEFS} "umask=$(awk '$1 == "UMASK" {print $2}' ${LOGIN_DEFS} 2>/dev/null | tail -1)"
+  sh: `pam=""
+for f in ${PAM_SESSION} ${PAM_SESSION_NONINTERACTIVE}; do
+  if grep -qE '${PAM_UMASK_LINE}' "$f" 2>/dev/null; then pam="$pam,$(basename "$f")"; fi
+done
+if [ -f ${PAM_UMASK_PROFILE} ]; then profile=$(sha256sum < ${PAM_UMASK_PROFILE} | cut -d' ' -f1); else profile=missing; fi
+pam=\${pam#,}
+probe_record login ${LOGIN_DEFS} "umask=$(awk '$1 == "UMASK" {print $2}' ${LOGIN_DEFS} 2>/dev/null | tail -1)" "pam_umask=\${pam:-none}" "profile=$profile"
 probe_record journal ${JOURNAL_DIR} "state=$(if [ -d ${JOURNAL_DIR} ]; then echo dir; else echo missing; fi)"
 probe_record coredump services "limit=$(systemctl show -p DefaultLimitCORE --value 2>/dev/null || true)"
 u=systemd-timesyncd
@@ -159,6 +231,7 @@ export function baselineScriptVars() {
     SYSCTL_CONF, SYSCTL_KEYS: SYSCTLS.map(([k]) => k), SYSCTL_VALUES: SYSCTLS.map(([, v]) => v), PROC_SYS: "/proc/sys", DEFAULT_UFW,
     LIMITS_CONF, COREDUMP_CONF, SYSTEM_CONF, JOURNALD_CONF, JOURNAL_DIR, TIMESYNCD_CONF,
     LOGIN_DEFS, LOGIN_UMASK: UMASK, MODPROBE_CONF, OTHER_TIME_DAEMONS: [...OTHER_TIME_DAEMONS],
+    PAM_UMASK_PROFILE, PAM_UMASK_TEXT: pamUmaskProfile(), PAM_SESSION, PAM_SESSION_NONINTERACTIVE, PAM_UMASK_LINE,
   };
 }
 
@@ -175,7 +248,8 @@ export function baselineStep(): Step {
       { path: TIMESYNCD_CONF, content: timesyncdConf(), mode: "0644" },
       { path: MODPROBE_CONF, content: modprobeConf(), mode: "0644" },
     ],
-    apply: scriptFromFile("baseline", baselineScriptVars()),
+    // provision/scripts/baseline.sh, then pam_umask (its header carries PAM_UMASK_APPLY's values too)
+    apply: scriptFromFile("baseline", baselineScriptVars()) + PAM_UMASK_APPLY,
     ...probeOf(
       fileProbe(SYSCTL_CONF), fileProbe(LIMITS_CONF), fileProbe(COREDUMP_CONF), fileProbe(SYSTEM_CONF),
       fileProbe(JOURNALD_CONF), fileProbe(TIMESYNCD_CONF), fileProbe(MODPROBE_CONF),

@@ -1,7 +1,8 @@
 // The OS steps of issue #16 as data: aistudio:os.rebootWindow (accepted forms, refusals naming the
 // key and the fix, unknown keys), and the files the updates and baseline steps put on the server:
 // unattended-upgrades limited to the security origin, needrestart automatic and once per run, the
-// reboot window's timer (only with a window), the sysctls, core dumps off, the journal's cap.
+// reboot window's timer (only with a window), the sysctls, core dumps off, the journal's cap, and
+// pam_umask's pam-auth-update profile (login.defs' umask for SSH, su, sudo and cron sessions).
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../infra/config";
 import { rebootCalendar } from "../../infra/config-os";
@@ -10,7 +11,9 @@ import {
   APT_UPGRADE_DROPIN, NEEDRESTART_CONF, REBOOT_SERVICE, REBOOT_TIMER, UU_CONF, aptUpgradeDropin, needrestartConf, rebootService, rebootTimer,
   unattendedUpgradesConf, updatesStep,
 } from "../../provision/updates";
-import { SYSCTLS, SYSCTL_CONF, baselineStep, coredumpConf, journaldConf, limitsConf, modprobeConf, sysctlConf, systemConf } from "../../provision/baseline";
+import {
+  PAM_UMASK_PROFILE, SYSCTLS, SYSCTL_CONF, baselineStep, coredumpConf, journaldConf, limitsConf, modprobeConf, pamUmaskProfile, sysctlConf, systemConf,
+} from "../../provision/baseline";
 import { BadCase, onCreate, onLocal, problemsOf } from "./fixtures";
 
 const appFiles = [{ rel: "app.py", content: "application = None\n" }];
@@ -125,5 +128,41 @@ describe("the baseline step's files", () => {
     expect(step.files.map((f) => f.path)).toContain(SYSCTL_CONF);
     expect(step.probe).toContain('probe_record sysctl "$k" settable=no');
     expect(step.manages.filter((m) => m.kind === "sysctl").map((m) => m.subject)).toEqual(SYSCTLS.map(([k]) => k));
+  });
+});
+
+describe("the baseline step's pam_umask (login.defs' UMASK in every session)", () => {
+  it("a pam-auth-update profile: pam_umask in the Additional session block, for non-interactive sessions too, without a umask of its own", () => {
+    expect(PAM_UMASK_PROFILE).toBe("/usr/share/pam-configs/aistudio-umask");
+    expect(pamUmaskProfile()).toBe(
+      "Name: aistudio-infra: the umask of login.defs for every session (pam_umask)\n" +
+        "Default: yes\nPriority: 0\nSession-Type: Additional\nSession:\n\toptional\tpam_umask.so\n",
+    );
+    // Session-Interactive-Only would leave out common-session-noninteractive (sudo, cron); a
+    // comment line is no field of pam-auth-update's format; umask= would override login.defs
+    expect(pamUmaskProfile()).not.toMatch(/Interactive-Only|^#|umask=/m);
+  });
+
+  it("its apply puts the profile in place and enables it without a question, never with --force, failing when pam_umask is still missing", () => {
+    const apply = baselineStep().apply;
+    expect(apply).toContain(`PAM_UMASK_PROFILE=${PAM_UMASK_PROFILE}`);
+    expect(apply).toContain('printf \'%s\' "$PAM_UMASK_TEXT" >"$PAM_UMASK_PROFILE.aistudio-new"');
+    expect(apply).toContain('put_file "$PAM_UMASK_PROFILE" 0644 root root');
+    // only when the profile changed or pam_umask is not in both common-session files (idempotent)
+    expect(apply).toContain('if [ "$CHANGED" = 1 ] || ! pam_umask_on; then');
+    expect(apply).toContain('pam-auth-update --enable "$profile"');
+    // --force would overwrite an admin's edits of /etc/pam.d/common-*: only the error message names it
+    const runs = apply.split("\n").filter((l) => /pam-auth-update /.test(l) && !/^\s*echo /.test(l));
+    expect(runs).toEqual(['    rc=0; out=$(pam-auth-update --enable "$profile" 2>&1) || rc=$?']);
+    expect(apply.indexOf("pam-auth-update --enable")).toBeGreaterThan(apply.indexOf("put_file \"$PAM_UMASK_PROFILE\""));
+    expect(apply).toMatch(/if ! pam_umask_on; then[\s\S]*exit 1/);
+  });
+
+  it("the probe's login record carries pam_umask's state and the profile's digest, so drift sees either removed", () => {
+    const step = baselineStep();
+    expect(step.manages).toContainEqual({ kind: "login", subject: "/etc/login.defs" });
+    expect(step.probe).toMatch(/probe_record login \/etc\/login\.defs "umask=[^\n]*" "pam_umask=\$\{pam:-none\}" "profile=\$profile"/);
+    expect(step.probe).toContain("for f in /etc/pam.d/common-session /etc/pam.d/common-session-noninteractive; do");
+    expect(step.probe).toContain(`if [ -f ${PAM_UMASK_PROFILE} ]; then profile=$(sha256sum < ${PAM_UMASK_PROFILE} | cut -d' ' -f1); else profile=missing; fi`);
   });
 });
