@@ -10,7 +10,7 @@ import { AdoptedServer, AlicloudServer, CloudServer, ingressRules } from "./comp
 import { DataOutputs, DataStore, DataStoreArgs } from "./components/data-cloud";
 import { ServerFleet } from "./components/fleet-cloud";
 
-/** Days the backup bucket keeps an overwritten or deleted object's old version. */
+/** Days the backup bucket (and the uploads bucket) keeps an overwritten or deleted object's old version. */
 export const BACKUP_VERSION_DAYS = 30;
 
 /** What the program exports about the servers: every server's public address, the load balancer's name (a fleet). */
@@ -64,10 +64,10 @@ export function declareCloud(name: string, cfg: AistudioConfig, opts: pulumi.Com
   const args = dataStoreArgs(cfg, placement, tags);
   // A child of the server's component (inheriting its provider): the program's dependsOn on that
   // component then waits for the data too, the disk attached before the server mounts it.
-  const data = args.disk || args.bucket || args.rds ? new DataStore(name, args, { parent: server }) : undefined;
+  const data = args.disk || args.bucket || args.uploadsBucket || args.rds ? new DataStore(name, args, { parent: server }) : undefined;
   // The component itself is returned (the program's dependsOn needs the resource), with the data outputs on it.
   const outputs: DataOutputs & FleetOutputs = {
-    dataDiskId: data?.dataDiskId, backupBucket: data?.backupBucket, databaseHost: data?.databaseHost,
+    dataDiskId: data?.dataDiskId, backupBucket: data?.backupBucket, uploadsBucket: data?.uploadsBucket, databaseHost: data?.databaseHost,
     serverAddresses: fleet?.publicIps ?? server.publicIp.apply((ip) => [ip]),
     loadBalancerDnsName: fleet?.loadBalancerDnsName,
   };
@@ -102,6 +102,8 @@ export function dataStoreArgs(cfg: AistudioConfig, server: DataStoreArgs["server
     server,
     disk: server && v ? { sizeGb: v.sizeGb, category: v.category, snapshotRetentionDays: v.snapshotRetentionDays, snapshotHour: v.snapshotHour } : undefined,
     bucket: cfg.backup?.bucket ? { name: cfg.backup.bucket, noncurrentDays: BACKUP_VERSION_DAYS } : undefined,
+    // the uploads' own bucket when this stack declares it (uploads.bucket without uploads.endpoint)
+    uploadsBucket: cfg.uploads.s3?.declare ? { name: cfg.uploads.s3.bucket, noncurrentDays: BACKUP_VERSION_DAYS } : undefined,
     // RDS admits only the server's private IP, which an adopted server does not give: adopt mode declares none.
     rds: server && db.mode === "external" && db.rds
       ? { ...db.rds, database: db.name, user: db.user, password: pulumi.secret(db.password ?? "") }

@@ -14,7 +14,7 @@ export type Bad = (key: string, message: string) => void;
 /** Keys whose values are secrets: never printed, set with --secret. */
 export const SECRET_KEYS: ReadonlySet<string> = new Set([
   "sshPrivateKey", "sshPrivateKeyPassphrase", "sshHostPrivateKey", "appEnv", "tlsPrivateKey", "wechatAppSecret",
-  "databasePassword", "databaseUrl", "backupPassword", "backupSecretAccessKey",
+  "databasePassword", "databaseUrl", "backupPassword", "backupSecretAccessKey", "uploadsSecretAccessKey",
 ]);
 
 /** A whole number written in decimal digits, nothing else (no sign, point, exponent, 0x, spaces). */

@@ -14,6 +14,7 @@ import { SSHD_KEYWORDS } from "../provision/ssh";
 import { BACKUP_KEYS, BackupConfig, DATABASE_KEYS, DATA_KEYS, DataVolume, DatabaseConfig, parseBackup, parseData, parseDatabase } from "./config-data";
 import { FleetConfig, SERVERS_KEYS, parseFleet } from "./config-fleet";
 import { OS_KEYS, OsConfig, parseOs } from "./config-os";
+import { UPLOADS_KEYS, UploadsConfig, checkUploadsAppEnv, parseUploads } from "./config-uploads";
 import type { Connection } from "../core/ssh";
 
 export type TlsMode = "acme" | "provided" | "self-signed";
@@ -87,6 +88,8 @@ export interface AistudioConfig {
   database: DatabaseConfig;
   /** restic backups of the database and the data dir; undefined: none (the doctor warns). */
   backup?: BackupConfig;
+  /** Where the users' uploads live: the server's disk, or one S3 store every server sees (issue #15). */
+  uploads: UploadsConfig;
   /** How many servers and where: count 1 (the default) is one server without a load balancer. */
   servers: FleetConfig;
   /** The operating system around the app: the reboot window of security updates. */
@@ -109,9 +112,9 @@ export type Raw = Record<string, unknown>;
 /** Every aistudio:* key; the objects among them declare their own keys (config-*.ts). */
 export const TOP_KEYS = [
   "target", "domain", "testhost", "server", "cloud", "tls", "app", "nginx", "firewall", "wechat", "smoke", "ssh",
-  "data", "database", "backup", "servers", "os",
+  "data", "database", "backup", "servers", "os", "uploads",
   "sshPrivateKey", "sshPrivateKeyPassphrase", "sshHostPrivateKey", "tlsPrivateKey", "appEnv", "wechatAppSecret",
-  "databasePassword", "databaseUrl", "backupPassword", "backupSecretAccessKey",
+  "databasePassword", "databaseUrl", "backupPassword", "backupSecretAccessKey", "uploadsSecretAccessKey",
 ] as const;
 const TLS_KEYS = ["mode", "email", "acmeServer", "caBundle", "acmeCaBundle", "certificate"] as const;
 const NGINX_KEYS = ["clientMaxBodySize", "extraServerConfig"] as const;
@@ -264,6 +267,9 @@ export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig
   const volume = parseData(top.child("data", DATA_KEYS), isLocal, stack, c.has("adoptAddress"));
   const database = parseDatabase(top.child("database", DATABASE_KEYS), { password: top.str("databasePassword"), url: top.str("databaseUrl") }, isLocal, app.env, c.has("adoptAddress"), { vswitchCidr: cloud?.vswitchCidr, vswitchId: cloud?.vswitchId });
   const backup = parseBackup(top.child("backup", BACKUP_KEYS), { password: top.str("backupPassword"), secretAccessKey: top.str("backupSecretAccessKey") }, target, cloud?.region);
+  // the users' uploads: the server's disk, or one S3 store every server sees (issue #15)
+  const uploads = parseUploads(top.child("uploads", UPLOADS_KEYS), top.str("uploadsSecretAccessKey"), { target, region: cloud?.region, backupBucket: backup?.bucket });
+  checkUploadsAppEnv(uploads, app.env, bad);
 
   // servers: one (today's layout) or a fleet behind a load balancer (issue #15)
   const servers = parseFleet(top.child("servers", SERVERS_KEYS), {
@@ -273,5 +279,5 @@ export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig
 
   const os = parseOs(top.child("os", OS_KEYS));
 
-  return { config: { stack, target, domain, server, tls, app, firewall, nginx, ssh, wechat, smoke, volume, database, backup, servers, os, cloud }, problems };
+  return { config: { stack, target, domain, server, tls, app, firewall, nginx, ssh, wechat, smoke, volume, database, backup, uploads, servers, os, cloud }, problems };
 }

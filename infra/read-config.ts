@@ -79,10 +79,15 @@ export function withTesthost(raw: Raw, problems?: Problem[]): Raw {
 }
 
 /**
- * local stack: backup.objectstore names an object-store test host (scripts/objectstore.sh); its
- * record fills the repository (a path per stack in its bucket) and the storage keys.
+ * local stack: backup.objectstore and uploads.objectstore name object-store test hosts
+ * (scripts/objectstore.sh); each record fills what it stands for (withBackupStore, withUploadsStore).
  */
 export function withObjectstore(raw: Raw, stack: string, problems?: Problem[]): Raw {
+  return withUploadsStore(withBackupStore(raw, stack, problems), stack, problems);
+}
+
+/** backup.objectstore: the record fills the repository (a path per stack in its bucket) and the storage keys. */
+function withBackupStore(raw: Raw, stack: string, problems?: Problem[]): Raw {
   const backup = raw["backup"] as Raw | undefined;
   const name = backup?.["objectstore"];
   if (typeof name !== "string" || !name || raw["target"] !== "local") return raw;
@@ -96,6 +101,30 @@ export function withObjectstore(raw: Raw, stack: string, problems?: Problem[]): 
     };
   } catch (e) {
     const problem = { key: "backup.objectstore", message: (e as Error).message };
+    if (!problems) throw new ConfigError([problem]);
+    problems.push(problem);
+    return raw;
+  }
+}
+
+/**
+ * uploads.objectstore: the record fills the endpoint, the bucket (the store's one), the keys and a
+ * prefix per stack (uploads/<stack>/), each only where the config does not set it.
+ */
+function withUploadsStore(raw: Raw, stack: string, problems?: Problem[]): Raw {
+  const uploads = raw["uploads"] as Raw | undefined;
+  const name = uploads?.["objectstore"];
+  if (typeof name !== "string" || !name || raw["target"] !== "local") return raw;
+  try {
+    const o = readObjectstore(name);
+    const series = stack.split("/").pop()!.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[.]+/, "");
+    return {
+      ...raw,
+      uploads: { endpoint: o.endpoint, bucket: o.bucket, accessKeyId: o.accessKeyId, prefix: `uploads/${series || "stack"}/`, ...uploads },
+      uploadsSecretAccessKey: raw["uploadsSecretAccessKey"] ?? o.secretAccessKey,
+    };
+  } catch (e) {
+    const problem = { key: "uploads.objectstore", message: (e as Error).message };
     if (!problems) throw new ConfigError([problem]);
     problems.push(problem);
     return raw;

@@ -17,6 +17,7 @@ import { sshStep } from "../provision/ssh";
 import { fail2banStep } from "../provision/fail2ban";
 import { updatesStep } from "../provision/updates";
 import { baselineStep } from "../provision/baseline";
+import { uploadsEnv } from "./config-uploads";
 
 /** The ordered steps for a config: pure, unit-tested. */
 export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePath?: string): Step[] {
@@ -60,6 +61,8 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
     hstsMaxAge: cfg.tls.mode === "self-signed" ? 0 : 31536000,
     maxBodySize: cfg.nginx.clientMaxBodySize,
     extraServerConfig: cfg.nginx.extraServerConfig,
+    // uploads in S3: /media/ is the app's, which streams them from the store
+    media: cfg.uploads.store === "s3" ? "app" : "disk",
   }));
   if (cfg.tls.mode === "acme") {
     // tls.acmeCaBundle (a private ACME server's CA, e.g. pebble) is uploaded by the step itself;
@@ -117,23 +120,35 @@ export function withNeeds(steps: Step[]): Step[] {
   });
 }
 
-/** The app's environment: aistudio:appEnv, and DATABASE_URL when the program runs or knows the database. */
+/**
+ * The app's environment: aistudio:appEnv, DATABASE_URL when the program runs or knows the database,
+ * and AISTUDIO_UPLOADS_S3_* when the uploads are in S3 (uploads.store s3).
+ */
 export function appEnv(cfg: AistudioConfig): Record<string, string> {
-  const db = cfg.database;
-  if (db.mode === "local") return { ...cfg.app.env, DATABASE_URL: localDatabaseUrl({ name: db.name, user: db.user, password: db.password! }) };
-  if (db.mode === "external" && db.url) return { ...cfg.app.env, DATABASE_URL: db.url };
-  // the RDS instance this stack declares, at the private address the config fixed
-  if (db.mode === "external" && db.rds) return { ...cfg.app.env, DATABASE_URL: `postgresql://${db.user}:${encodeURIComponent(db.password!)}@${db.rds.privateIp}:5432/${db.name}` };
-  return cfg.app.env;
+  return { ...cfg.app.env, ...databaseEnv(cfg), ...uploadsEnv(cfg.uploads) };
 }
 
-/** Every secret value that must never appear in output. */
+function databaseEnv(cfg: AistudioConfig): Record<string, string> {
+  const db = cfg.database;
+  if (db.mode === "local") return { DATABASE_URL: localDatabaseUrl({ name: db.name, user: db.user, password: db.password! }) };
+  if (db.mode === "external" && db.url) return { DATABASE_URL: db.url };
+  // the RDS instance this stack declares, at the private address the config fixed
+  if (db.mode === "external" && db.rds) return { DATABASE_URL: `postgresql://${db.user}:${encodeURIComponent(db.password!)}@${db.rds.privateIp}:5432/${db.name}` };
+  return {};
+}
+
+/**
+ * Every secret value that must never appear in output: aistudio:appEnv's and the database's values
+ * whole, the uploads store's secret key (its endpoint, bucket, region and prefix are not secret:
+ * scrubbing "us-east-1" or "uploads/" from every output would only hide what went wrong).
+ */
 export function secretValues(cfg: AistudioConfig): string[] {
   const db = cfg.database;
   return [
-    cfg.server.privateKey, cfg.server.passphrase ?? "", cfg.tls.privateKey ?? "", cfg.wechat.appSecret ?? "", ...Object.values(appEnv(cfg)),
+    cfg.server.privateKey, cfg.server.passphrase ?? "", cfg.tls.privateKey ?? "", cfg.wechat.appSecret ?? "",
+    ...Object.values(cfg.app.env), ...Object.values(databaseEnv(cfg)),
     db.password ?? "", db.password ? encodeURIComponent(db.password) : "", db.url ?? "",
-    cfg.backup?.password ?? "", cfg.backup?.secretAccessKey ?? "",
+    cfg.backup?.password ?? "", cfg.backup?.secretAccessKey ?? "", cfg.uploads.s3?.secretAccessKey ?? "",
   ].filter((s, i, all) => s.length >= 4 && all.indexOf(s) === i);
 }
 

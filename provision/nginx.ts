@@ -48,6 +48,11 @@ export interface NginxOptions {
   appPort: number;
   /** The app's data directory (aistudio:app.dataDir): /media/ serves <dataDir>/media. */
   dataDir: string;
+  /**
+   * Who serves /media/: "disk" (default) nginx from <dataDir>/media; "app" the app, which streams
+   * the uploads from the object store every server sees (aistudio:uploads.store s3, issue #15).
+   */
+  media?: "disk" | "app";
   /** Client body limit, e.g. "20m" (photo uploads). */
   maxBodySize?: string;
   /** HSTS max-age in seconds; 0 disables the header (test stacks with throwaway certificates). */
@@ -113,6 +118,22 @@ const upstreamBlock = (port: number) => `upstream ${UPSTREAM} {
 const RETRY_RULES = `proxy_next_upstream error timeout;
 proxy_next_upstream_tries 2;
 proxy_next_upstream_timeout 10s;`;
+
+const mediaFromDisk = (dataDir: string) => `    location /media/ {
+        alias ${mediaDir(dataDir)}/;
+        expires 1d;
+    }`;
+
+/**
+ * The uploads are in the object store: the app streams them (a day in caches, ETag and ranges from
+ * the store; JSON 404/503). No add_header here, which would drop the server's HSTS and nosniff:
+ * those apply, and the app's own nosniff is hidden so it is sent once.
+ */
+const mediaFromApp = (upstream: string) => `    # uploads in the object store (aistudio:uploads.store s3): the app streams them from it
+    location /media/ {
+        proxy_pass ${upstream};
+        proxy_hide_header X-Content-Type-Options;
+    }`;
 
 export function nginxSite(o: NginxOptions): string {
   const d = o.domain;
@@ -205,10 +226,7 @@ ${errorLocations}
         access_log off;
     }
 
-    location /media/ {
-        alias ${mediaDir(o.dataDir)}/;
-        expires 1d;
-    }
+${o.media === "app" ? mediaFromApp(upstream) : mediaFromDisk(o.dataDir)}
 
     # everything else is the app's: its pages, the admin backend, its own error pages
     location / {

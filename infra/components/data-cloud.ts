@@ -5,6 +5,8 @@
 //                   the same disk back), daily automatic snapshots (AutoSnapshotPolicy + attachment)
 //   backup bucket   the restic repository's OSS bucket: private (BucketAcl + public access blocked),
 //                   versioned, encrypted at rest, old versions and stale multipart uploads expired
+//   uploads bucket  the users' uploads, one store every server sees (issue #15; uploads.bucket): the
+//                   same rules (private: the app signs its requests and serves the photos itself)
 //   database        ApsaraDB RDS PostgreSQL in the server's vSwitch, reachable only from the server's
 //                   private IP (a fleet's: every server's); one database and its owner account
 //
@@ -50,6 +52,8 @@ export interface DataStoreArgs {
   server?: ServerPlacement;
   disk?: DataDiskArgs;
   bucket?: BackupBucketArgs;
+  /** The uploads' bucket (uploads.store s3 with uploads.bucket), kept like the backups'. */
+  uploadsBucket?: BackupBucketArgs;
   rds?: RdsArgs;
   /** Prod-like: deleting or replacing the data takes a deliberate step outside the program. */
   protect: boolean;
@@ -60,6 +64,7 @@ export interface DataStoreArgs {
 export interface DataOutputs {
   dataDiskId?: pulumi.Output<string>;
   backupBucket?: pulumi.Output<string>;
+  uploadsBucket?: pulumi.Output<string>;
   databaseHost?: pulumi.Output<string>;
 }
 
@@ -96,6 +101,7 @@ export const rdsWhitelist = (privateIp: string): string[] => [`${privateIp}/32`]
 export class DataStore extends pulumi.ComponentResource implements DataOutputs {
   public readonly dataDiskId?: pulumi.Output<string>;
   public readonly backupBucket?: pulumi.Output<string>;
+  public readonly uploadsBucket?: pulumi.Output<string>;
   public readonly databaseHost?: pulumi.Output<string>;
 
   constructor(name: string, args: DataStoreArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -105,11 +111,12 @@ export class DataStore extends pulumi.ComponentResource implements DataOutputs {
     const tags = args.tags;
 
     if (args.server && args.disk) this.dataDiskId = dataDisk(name, args.server, args.disk, tags, keep, o);
-    if (args.bucket) this.backupBucket = backupBucket(name, args.bucket, tags, keep, o);
+    if (args.bucket) this.backupBucket = ossBucket(`${name}-backup`, args.bucket, tags, keep, o);
+    if (args.uploadsBucket) this.uploadsBucket = ossBucket(`${name}-uploads`, args.uploadsBucket, tags, keep, o);
     // RDS needs the server's private IP for its whitelist: a created server only (adopt mode has none to read).
     if (args.server && args.rds) this.databaseHost = rdsDatabase(name, args.server, args.rds, args.protect, tags, keep, o);
 
-    this.registerOutputs({ dataDiskId: this.dataDiskId, backupBucket: this.backupBucket, databaseHost: this.databaseHost });
+    this.registerOutputs({ dataDiskId: this.dataDiskId, backupBucket: this.backupBucket, uploadsBucket: this.uploadsBucket, databaseHost: this.databaseHost });
   }
 }
 
@@ -142,15 +149,16 @@ function dataDisk(name: string, server: ServerPlacement, d: DataDiskArgs, tags: 
   return disk.id;
 }
 
-function backupBucket(name: string, b: BackupBucketArgs, tags: Record<string, string>, keep: Options, o: pulumi.CustomResourceOptions): pulumi.Output<string> {
-  const bucket = new alicloud.oss.Bucket(`${name}-backup`, {
+/** A private, versioned, encrypted OSS bucket (resources `<id>`, `<id>-acl`, `<id>-no-public`). */
+function ossBucket(id: string, b: BackupBucketArgs, tags: Record<string, string>, keep: Options, o: pulumi.CustomResourceOptions): pulumi.Output<string> {
+  const bucket = new alicloud.oss.Bucket(id, {
     bucket: b.name,
     storageClass: "Standard",
-    // Versions undo what the restic key can do (overwrite, delete); that key cannot delete versions.
+    // Versions undo what the restic or app key can do (overwrite, delete); that key cannot delete versions.
     versioning: { status: "Enabled" },
     serverSideEncryptionRule: { sseAlgorithm: "AES256" },
     // One rule for the whole bucket: old versions go after the window, then the delete markers left
-    // without versions; uploads restic never finished go after a week.
+    // without versions; multipart uploads never finished go after a week.
     lifecycleRules: [{
       id: "expire-old-versions",
       enabled: true,
@@ -162,8 +170,8 @@ function backupBucket(name: string, b: BackupBucketArgs, tags: Record<string, st
     tags,
   }, { ...o, ...keep.bucket });
   // The bucket's own acl field is deprecated (provider 1.220.0): the ACL and the public access block are resources.
-  new alicloud.oss.BucketAcl(`${name}-backup-acl`, { bucket: bucket.bucket, acl: "private" }, o);
-  new alicloud.oss.BucketPublicAccessBlock(`${name}-backup-no-public`, { bucket: bucket.bucket, blockPublicAccess: true }, o);
+  new alicloud.oss.BucketAcl(`${id}-acl`, { bucket: bucket.bucket, acl: "private" }, o);
+  new alicloud.oss.BucketPublicAccessBlock(`${id}-no-public`, { bucket: bucket.bucket, blockPublicAccess: true }, o);
   return bucket.bucket;
 }
 

@@ -52,6 +52,7 @@ interface Run {
   options: Map<string, Options>;
   dataDiskId?: string;
   backupBucket?: string;
+  uploadsBucket?: string;
   databaseHost?: string;
 }
 
@@ -68,10 +69,10 @@ async function run(name: string, raw: Raw, stack = "prod"): Promise<Run> {
   });
   if (!cloud) throw new Error("declareCloud declared nothing for an alicloud config");
   const value = <T>(o?: pulumiType.Output<T>) => (o ? outputValue(o) : Promise.resolve(undefined));
-  const [dataDiskId, backupBucket, databaseHost] = await Promise.all([value(cloud.dataDiskId), value(cloud.backupBucket), value(cloud.databaseHost)]);
+  const [dataDiskId, backupBucket, uploadsBucket, databaseHost] = await Promise.all([value(cloud.dataDiskId), value(cloud.backupBucket), value(cloud.uploadsBucket), value(cloud.databaseHost)]);
   await outputValue(cloud.publicIp);
   await settle(pulumi);
-  return { resources: [...recorded], options: new Map(optionsOf), dataDiskId, backupBucket, databaseHost };
+  return { resources: [...recorded], options: new Map(optionsOf), dataDiskId, backupBucket, uploadsBucket, databaseHost };
 }
 
 /** The options a resource was registered with (seen by the transformation). */
@@ -342,6 +343,58 @@ describe("secrets of the backups", () => {
         expect(secretPaths(r.resources, s)).toEqual([]);
       }
     }
+  });
+});
+
+describe("the uploads bucket (uploads.store s3 with uploads.bucket, issue #15)", () => {
+  const UPLOADS_SECRET = "uploads-secret-key-0123456789";
+  const UPLOADS: Raw = { uploads: { store: "s3", bucket: "photogooo-uploads", accessKeyId: "LTAI5tUploadsKey0001" }, uploadsSecretAccessKey: UPLOADS_SECRET };
+  let r: Run;
+  beforeAll(async () => {
+    r = await run("aistudio", alicloudCreateRaw(UPLOADS));
+  });
+  const uploads = (x: Run) => ofType(x.resources, T.bucket).find((b) => b.name.endsWith("-uploads"))!;
+
+  it("is declared beside the backup bucket in the DataStore, named exactly uploads.bucket and exported", () => {
+    expect(dataGraph(r.resources)).toEqual(expect.arrayContaining([`${T.bucket} aistudio-uploads`, `${T.bucketAcl} aistudio-uploads-acl`, `${T.publicBlock} aistudio-uploads-no-public`, `${T.bucket} aistudio-backup`]));
+    expect(uploads(r).inputs.bucket).toBe("photogooo-uploads");
+    expect(r.uploadsBucket).toBe("photogooo-uploads");
+    expect(opt(r, T.bucket, "aistudio-uploads").parent).toBe("DataStore");
+  });
+
+  it("is private, versioned, encrypted, protected on prod and not force-destroyable", () => {
+    expect(uploads(r).inputs.acl).toBeUndefined();
+    expect(ofType(r.resources, T.bucketAcl).find((x) => x.name === "aistudio-uploads-acl")!.inputs).toEqual({ bucket: "photogooo-uploads", acl: "private" });
+    expect(ofType(r.resources, T.publicBlock).find((x) => x.name === "aistudio-uploads-no-public")!.inputs).toEqual({ bucket: "photogooo-uploads", blockPublicAccess: true });
+    expect(uploads(r).inputs).toMatchObject({ versioning: { status: "Enabled" }, serverSideEncryptionRule: { sseAlgorithm: "AES256" }, forceDestroy: false });
+    expect(uploads(r).inputs.lifecycleRules[0].noncurrentVersionExpirations).toEqual([{ days: 30 }]);
+    expect(opt(r, T.bucket, "aistudio-uploads").protect).toBe(true);
+  });
+
+  it("passes the policy pack (oss-bucket-private, oss-bucket-versioned) exactly as registered", async () => {
+    expect(await policyViolations(r.resources)).toEqual([]);
+  });
+
+  it("its secret key is no cloud input at all", () => {
+    expect(plaintextPaths(r.resources, UPLOADS_SECRET)).toEqual([]);
+    expect(secretPaths(r.resources, UPLOADS_SECRET)).toEqual([]);
+  });
+
+  it("adopt mode declares it too; an existing store (uploads.endpoint) or uploads on disk declare none", async () => {
+    const adopted = await run("adopt", alicloudAdoptRaw(UPLOADS));
+    expect(adopted.uploadsBucket).toBe("photogooo-uploads");
+    const existing = await run("ext", alicloudCreateRaw({ ...UPLOADS, uploads: { ...(UPLOADS.uploads as Raw), endpoint: "https://s3.oss-cn-hangzhou-internal.aliyuncs.com" } }));
+    const disk = await run("disk", alicloudCreateRaw());
+    for (const x of [existing, disk]) {
+      expect(ofType(x.resources, T.bucket).map((b) => b.name)).toEqual([`${x === disk ? "disk" : "ext"}-backup`]);
+      expect(x.uploadsBucket).toBeUndefined();
+    }
+  });
+
+  it("alone (no disk, no backups) still gets a DataStore", async () => {
+    const alone = await run("alone", alicloudCreateRaw({ ...UPLOADS, data: { volume: false }, backup: { enabled: false }, backupPassword: undefined, backupSecretAccessKey: undefined }));
+    expect(dataGraph(alone.resources)).toEqual([`${T.bucket} alone-uploads`, `${T.bucketAcl} alone-uploads-acl`, `${T.publicBlock} alone-uploads-no-public`].sort());
+    one(alone.resources, T.store);
   });
 });
 
