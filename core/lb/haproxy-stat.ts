@@ -36,30 +36,38 @@ export function parseStatCsv(csv: string): StatRow[] {
 }
 
 /**
- * HAProxy's server status (the `status` column) as the pool's health. "UP" and "UP 1/2" (failing a
- * check, not yet down) take requests: healthy. "DRAIN" (weight 0, or drained by hand) is still a
- * healthy server that gets no new requests. "DOWN", "DOWN 1/2" (passing again, not yet up), "NOLB"
- * (refuses new requests) and "MAINT" are unhealthy. "no check" is unknown: HAProxy never asks.
+ * HAProxy's server status (the `status` column) and last check as the pool's health. "UP" and
+ * "UP 1/2" (failing a check, not yet down) take requests: healthy, except before the first check
+ * ("INI": HAProxy starts every server UP, so a fresh start says nothing yet): unknown. "DRAIN"
+ * (drained by hand) is a healthy server that gets no new requests. "DOWN", "DOWN 1/2" (passing
+ * again, not yet up), "NOLB" (refuses new requests) and "MAINT" are unhealthy. "no check": unknown.
  */
-export function healthOf(status: string): MemberHealth {
+export function healthOf(status: string, checkStatus = ""): MemberHealth {
   const s = status.trim();
-  if (/^(UP|DRAIN)\b/.test(s)) return s.startsWith("DRAIN (agent)") ? "unhealthy" : "healthy";
+  if (/^(UP|DRAIN)\b/.test(s)) {
+    if (s.startsWith("DRAIN (agent)")) return "unhealthy";
+    return checkStatus.replace(/^\* /, "") === "INI" ? "unknown" : "healthy";
+  }
   if (/^(DOWN|NOLB|MAINT)\b/.test(s)) return "unhealthy";
   return "unknown";
 }
 
 /**
- * The last health check in HAProxy's words: `check_status check_code in check_duration ms: last_chk`,
- * e.g. "L7STS 500 in 3 ms: HTTP status check returned code <3C>500<3E>", "L4CON in 0 ms: Connection
- * refused", "L7OK 200 in 2 ms". A check under way is marked "* " by HAProxy; the mark is dropped.
+ * The last health check in HAProxy's words: `check_status check_code in check_duration ms: reason`,
+ * e.g. "L7STS 500 in 3 ms: Internal Server Error", "L4CON in 0 ms: Connection refused", "L7OK 200 in
+ * 3 ms: Layer7 check passed". The reason is last_chk (the server's or the system's words), else
+ * HAProxy's description of the check status. A check under way is marked "* " by HAProxy: the
+ * mark is dropped, and so is its code (0 until it ends).
  */
 export function checkDetail(r: StatRow): string {
+  const running = (r.check_status ?? "").startsWith("* ");
   const st = (r.check_status ?? "").replace(/^\* /, "");
-  if (!st) return `${r.status ?? "?"} (no check result)`;
+  if (!st) return "no check result";
   let d = st;
-  if (r.check_code) d += ` ${r.check_code}`;
+  if (r.check_code && !(running && r.check_code === "0")) d += ` ${r.check_code}`;
   if (r.check_duration) d += ` in ${r.check_duration} ms`;
-  if (r.last_chk) d += `: ${r.last_chk}`;
+  const why = r.last_chk || r.check_desc;
+  if (why) d += `: ${why}`;
   return d;
 }
 
@@ -69,8 +77,9 @@ export function parseShowStat(csv: string, backend: string): MemberState[] {
     .filter((r) => r.pxname === backend && r.svname !== "FRONTEND" && r.svname !== "BACKEND" && r.type !== "0" && r.type !== "1")
     .map((r) => ({
       id: r.svname,
-      weight: Math.round(Number(r.weight || "0") * WEIGHT_SCALE),
-      health: healthOf(r.status ?? ""),
+      // a server drained by hand keeps its weight in the column but gets no new request
+      weight: /^DRAIN\b/.test(r.status ?? "") ? 0 : Math.round(Number(r.weight || "0") * WEIGHT_SCALE),
+      health: healthOf(r.status ?? "", r.check_status ?? ""),
       active: Number(r.scur || "0"),
       detail: `${r.status}; ${checkDetail(r)}`,
     }));
