@@ -6,7 +6,7 @@ import type * as pulumiType from "@pulumi/pulumi";
 import type { Raw } from "../../infra/config";
 import { alicloudCreateRaw, allConfigOf, localRaw, sshKeygen } from "./fixtures";
 
-const SECRETS = ["sshPrivateKey", "sshHostPrivateKey", "sshPrivateKeyPassphrase", "appEnv", "tlsPrivateKey", "wechatAppSecret"].map((k) => `aistudio:${k}`);
+const SECRETS = ["sshPrivateKey", "sshHostPrivateKey", "sshPrivateKeyPassphrase", "appEnv", "tlsPrivateKey", "wechatAppSecret", "uploadsSecretAccessKey"].map((k) => `aistudio:${k}`);
 
 /** Runs a fresh copy of the program with `raw` as the stack's config; returns what it threw and registered. */
 async function runProgram(raw: Raw, stack: string): Promise<{ error?: Error; runError: boolean; registered: string[]; inputs: unknown[] }> {
@@ -80,5 +80,18 @@ describe("the deploy key's passphrase is a secret everywhere", () => {
     const plain = JSON.stringify(withoutSecrets(inputs));
     expect(plain).not.toContain(passphrase);
     expect(plain).not.toContain(key.privateKey.split("\n")[1]);
+  });
+});
+
+describe("the uploads store's secret key is a secret everywhere (uploads.store s3)", () => {
+  it("reaches the app's environment file only inside secrets", async () => {
+    const secret = "uploads-secret-7e1d0c4a-55";
+    const raw = localRaw({ uploads: { store: "s3", endpoint: "http://198.18.0.250:8333", bucket: "aistudio-backup", accessKeyId: "store-key-id" }, uploadsSecretAccessKey: secret });
+    const { error, registered, inputs } = await runProgram(raw, "local");
+    expect(error).toBeUndefined();
+    expect(registered.length).toBeGreaterThan(3);
+    expect(JSON.stringify(inputs), "the key does reach the app step (inside its secret env file)").toContain(secret);
+    const plain = JSON.stringify(withoutSecrets(inputs));
+    expect(plain).not.toContain(secret);
   });
 });
