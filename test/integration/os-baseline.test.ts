@@ -1,9 +1,10 @@
 // The operating system around the app on a real Debian 12 test host (issue #16): the security
 // updates applied and unattended-upgrades limited to the security origin, sysctls read back, core
-// dumps off, login.defs' umask, a persistent journal, logrotate, the reboot window's timer; a second
-// `pulumi up` changes nothing; the doctor's OS checks pass there and report a pending reboot; a
-// reboot keeps the sysctls (ufw applies ours); drift sees a hand-edited sysctl file, a changed
-// sysctl and the daily upgrade switched off, which `pulumi up --refresh` repairs.
+// dumps off, login.defs' umask (and pam_umask giving it to a new SSH session and su), a persistent
+// journal, logrotate, the reboot window's timer; a second `pulumi up` changes nothing; the doctor's
+// OS checks pass there and report a pending reboot; a reboot keeps the sysctls (ufw applies ours);
+// drift sees a hand-edited sysctl file, a changed sysctl, the daily upgrade switched off and the
+// pam_umask profile removed, which `pulumi up --refresh` repairs.
 //
 // The test host is a container (systemd-nspawn): its kernel.* and fs.* sysctls are the host's
 // kernel's and read-only, so those are checked as "not settable" here; a VM (ECS) sets them.
@@ -14,7 +15,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { requireHosts, REPO } from "../support/capability";
 import { bootHost, hostCmd, hostCmdResult, hostDown, localConfig, TestStack, unchanged } from "../support/hosts";
-import { SYSCTLS } from "../../provision/baseline";
+import { PAM_UMASK_PROFILE, SYSCTLS } from "../../provision/baseline";
 import { readTesthost } from "../../infra/testhost";
 import { readServerFacts } from "../../checks/doctor/server-facts";
 import { OS_CHECKS } from "../../checks/doctor/os";
@@ -99,6 +100,18 @@ describe.skipIf(!canRun)("OS baseline and security updates on a real host", () =
     expect(hostCmd(HOST, "curl -sk -o /dev/null -w '%{http_code}' --resolve photogooo.com:443:127.0.0.1 https://photogooo.com/api/health")).toBe("200");
   });
 
+  it("a new SSH session gets umask 0027 from pam_umask (login.defs), su sessions too; what root creates there is not readable by others", () => {
+    // each hostCmd is a new SSH connection (ssh root@host bash -s)
+    expect(hostCmd(HOST, "umask").trim()).toBe("0027");
+    // su's session (common-session) sets it again, whatever the caller's umask
+    expect(hostCmd(HOST, "umask 077; su root -s /bin/sh -c umask").trim()).toBe("0027");
+    expect(hostCmd(HOST, "f=/root/umask-probe.$$; touch $f; stat -c '%a %U:%G' $f; rm -f $f").trim()).toBe("640 root:root");
+    for (const f of ["/etc/pam.d/common-session", "/etc/pam.d/common-session-noninteractive"]) {
+      expect(hostCmd(HOST, `grep -E '^session[[:space:]].*pam_umask\\.so' ${f}`), f).toMatch(/pam_umask\.so/);
+    }
+    console.log(`sudo's umask from a 022 caller: ${hostCmd(HOST, "umask 022; sudo -n sh -c umask 2>&1 || true").trim()}`);
+  });
+
   it("the journal is persistent and capped; timesyncd enabled; nginx's logs rotate", () => {
     expect(hostCmd(HOST, "ls /var/log/journal/$(cat /etc/machine-id)/system.journal")).toMatch(/system\.journal/);
     expect(hostCmd(HOST, "systemd-analyze cat-config systemd/journald.conf | grep -E '^(Storage|SystemMaxUse)='")).toMatch(/Storage=persistent\nSystemMaxUse=1G/);
@@ -151,6 +164,12 @@ describe.skipIf(!canRun)("OS baseline and security updates on a real host", () =
     { name: "a line added to the sysctl file", act: "echo 'net.ipv4.tcp_timestamps = 0' >> /etc/sysctl.d/90-aistudio-hardening.conf", resource: "aistudio-baseline", item: /^file \/etc\/sysctl\.d\/90-aistudio-hardening\.conf sha256=/ },
     { name: "a sysctl changed at runtime", act: "sysctl -qw net.ipv4.conf.all.rp_filter=0", resource: "aistudio-baseline", item: /^sysctl net\.ipv4\.conf\.all\.rp_filter value=1 value=0$/ },
     { name: "the daily upgrade timer disabled", act: "systemctl disable --now apt-daily-upgrade.timer 2>/dev/null", resource: "aistudio-updates", item: /^unit apt-daily-upgrade\.timer .*enabled=disabled/ },
+    {
+      name: "the pam_umask profile removed (pam-auth-update then drops its lines)",
+      act: `rm ${PAM_UMASK_PROFILE} && DEBIAN_FRONTEND=noninteractive pam-auth-update --package`,
+      resource: "aistudio-baseline",
+      item: /^login \/etc\/login\.defs pam_umask=common-session,common-session-noninteractive profile=[0-9a-f]{64} pam_umask=none profile=missing$/,
+    },
   ];
   for (const c of cases) {
     it(`drift: ${c.name} is reported naming the item, and pulumi up --refresh repairs it`, async () => {
