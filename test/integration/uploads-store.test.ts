@@ -141,7 +141,10 @@ describe.skipIf(!canRun)("uploads in the object store (uploads.store s3)", () =>
       await new Promise((r) => setTimeout(r, 1000));
     }
     expect(back!.status, back!.body.toString()).toBe(200);
-    expect((await listed()).length).toBe(stored.length + 1);
+    // every upload answered success is in the store (one the store took while the app had already
+    // given up on it, answered 503 just after a restart, may be there too, unreferenced)
+    const keys = await listed();
+    for (const url of [...stored.map((u) => u.url), json(back!).url]) expect(keys).toContain(PREFIX + url.slice("/media/uploads/".length));
   });
 
   it("wrong keys: JSON 503 as well, the app stays up", async () => {
