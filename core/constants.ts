@@ -5,6 +5,8 @@
 export const APP_USER = "aistudio";
 /** The systemd unit of the backend. */
 export const APP_UNIT = "aistudio";
+/** The local fleet's HAProxy backend holding the servers (provision/loadbalancer.ts; issue #15). */
+export const LB_BACKEND = "aistudio";
 /** Where gunicorn listens (127.0.0.1 only): the troubleshooting guide's port. */
 export const APP_PORT = 8000;
 export const APP_ROOT = "/srv/aistudio";

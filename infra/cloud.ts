@@ -17,6 +17,10 @@ export const BACKUP_VERSION_DAYS = 30;
 export interface FleetOutputs {
   serverAddresses: pulumi.Output<string[]>;
   loadBalancerDnsName?: pulumi.Output<string>;
+  /** A fleet: every server's ECS instance id, the ALB's server group and HTTPS listener (the rollout's pool). */
+  instanceIds?: pulumi.Output<string[]>;
+  serverGroupId?: pulumi.Output<string>;
+  listenerId?: pulumi.Output<string>;
 }
 
 /** The server's component, carrying what the program exports about the data and the servers. */
@@ -70,6 +74,7 @@ export function declareCloud(name: string, cfg: AistudioConfig, opts: pulumi.Com
     dataDiskId: data?.dataDiskId, backupBucket: data?.backupBucket, uploadsBucket: data?.uploadsBucket, databaseHost: data?.databaseHost,
     serverAddresses: fleet?.publicIps ?? server.publicIp.apply((ip) => [ip]),
     loadBalancerDnsName: fleet?.loadBalancerDnsName,
+    instanceIds: fleet?.instanceIds, serverGroupId: fleet?.serverGroupId, listenerId: fleet?.listenerId,
   };
   return Object.assign(server, outputs);
 }

@@ -1,9 +1,9 @@
-// The `servers` block: how many servers a stack runs and where (issue #15, in progress). One server
-// (count 1, the default) is today's layout and reads nothing else of this block. More than one is a
-// fleet behind an Alibaba Cloud ALB (infra/components/fleet-cloud.ts), which needs state every server
-// sees: the database external, TLS from a provided certificate (the ALB's, in Certificate
-// Management Service), no per-server data disk, and uploads in one shared place, which is not built
-// yet, so the config refuses every fleet for now and says so. Every refusal names its key and fix.
+// The `servers` block: how many servers a stack runs and where (issue #15). One server (count 1, the
+// default) is today's layout and reads nothing else of this block. More than one is a fleet behind a
+// load balancer (an Alibaba Cloud ALB, infra/components/fleet-cloud.ts; locally HAProxy on a test
+// host), deployed one server at a time (infra/fleet/rollout.ts). A fleet needs state every server
+// sees: the database external, uploads in the shared object store, TLS from a provided certificate
+// (the load balancer's), no per-server data disk. Every refusal names its key and fix.
 import type { Section } from "./config-section";
 import { t } from "../core/text";
 import { formatIp, parseCidr } from "../core/cidr";
@@ -29,8 +29,20 @@ export interface FleetConfig {
   zones: FleetZone[];
   /** The ALB server group's health check: GET over HTTPS, 2xx is healthy. */
   healthCheckPath: string;
-  /** How many servers the rolling deploy may take out at once (the rollout itself is not built yet). */
+  /** How many servers the rolling deploy takes out of the load balancer at once. */
   maxUnavailable: number;
+  /**
+   * The local fleet's test hosts (target local, count > 1), filled from their records by
+   * read-config.ts: the servers <testhost>, <testhost>-2 … and the load balancer <testhost>-lb.
+   */
+  testhosts?: { servers: FleetTesthost[]; loadBalancer: FleetTesthost };
+}
+
+/** A test host of the local fleet: its name, address and pinned host key. */
+export interface FleetTesthost {
+  name: string;
+  host: string;
+  hostKey: string;
 }
 
 /** What the fleet's checks need from the rest of the config. */
@@ -45,6 +57,8 @@ export interface FleetContext {
   databaseMode: string;
   tlsMode: string;
   volume: boolean;
+  /** Uploads go to a store every server sees (uploads.store s3), not the server's disk. */
+  sharedUploads: boolean;
 }
 
 /** A config message in both languages, as the other config messages read ("English / 中文"). */
@@ -89,23 +103,26 @@ export function parseFleet(s: Section<ServersKey>, ctx: FleetContext): FleetConf
   }
 
   if (ctx.target === "local") {
-    bad("servers.count", say(
-      `本地多服务器 (HAProxy 负载均衡测试机) 尚未实现 (issue #15): 本地栈保持 servers.count 1 (\`pulumi config rm --path aistudio:servers.count --stack ${stack}\`)`,
-      `the local fleet (HAProxy) is not built yet (issue #15): keep one server on the local stack (\`pulumi config rm --path aistudio:servers.count --stack ${stack}\`)`,
-    ));
-    return fleet;
-  }
-  if (ctx.adopt) {
-    bad("servers.count", say(
-      "多台服务器由本栈创建, 不能接管已有服务器 (cloud.adoptAddress): 删除 cloud.adoptAddress 让本栈创建服务器, 或保持 servers.count 1",
-      "a fleet is created by this stack and cannot adopt an existing server (cloud.adoptAddress): remove cloud.adoptAddress to let the stack create the servers, or keep servers.count 1",
-    ));
-  }
-  if (ctx.existingNetwork) {
-    bad("cloud.vswitchId", say(
-      "多台服务器需要每个可用区一个交换机, 已有网络 (cloud.vpcId/cloud.vswitchId) 暂不支持: 删除二者让本栈创建网络, 或保持 servers.count 1",
-      "a fleet needs a vSwitch in each zone, which an existing network (cloud.vpcId/cloud.vswitchId) does not give yet: remove both to let the stack create the network, or keep servers.count 1",
-    ));
+    // the local fleet: test hosts <testhost>, <testhost>-2 … and the load balancer <testhost>-lb (read-config.ts)
+    if (s.has("zones")) {
+      bad("servers.zones", say(
+        `是阿里云的可用区, 本地栈没有: 删除它 (\`pulumi config rm --path aistudio:servers.zones --stack ${stack}\`)`,
+        `are Alibaba Cloud zones, which the local stack has none of: remove them (\`pulumi config rm --path aistudio:servers.zones --stack ${stack}\`)`,
+      ));
+    }
+  } else {
+    if (ctx.adopt) {
+      bad("servers.count", say(
+        "多台服务器由本栈创建, 不能接管已有服务器 (cloud.adoptAddress): 删除 cloud.adoptAddress 让本栈创建服务器, 或保持 servers.count 1",
+        "a fleet is created by this stack and cannot adopt an existing server (cloud.adoptAddress): remove cloud.adoptAddress to let the stack create the servers, or keep servers.count 1",
+      ));
+    }
+    if (ctx.existingNetwork) {
+      bad("cloud.vswitchId", say(
+        "多台服务器需要每个可用区一个交换机, 已有网络 (cloud.vpcId/cloud.vswitchId) 暂不支持: 删除二者让本栈创建网络, 或保持 servers.count 1",
+        "a fleet needs a vSwitch in each zone, which an existing network (cloud.vpcId/cloud.vswitchId) does not give yet: remove both to let the stack create the network, or keep servers.count 1",
+      ));
+    }
   }
   if (ctx.databaseMode !== "external") {
     bad("database.mode", say(
@@ -121,16 +138,17 @@ export function parseFleet(s: Section<ServersKey>, ctx: FleetContext): FleetConf
   }
   if (ctx.tlsMode !== "provided") {
     bad("tls.mode", say(
-      `为 ${ctx.tlsMode}: 负载均衡的证书来自证书管理服务, 上传的是提供的证书 (通过阿里云 DNS 的 ACME DNS-01 签发尚未实现): 设置 tls.mode provided、tls.certificate 和 aistudio:tlsPrivateKey`,
-      `is ${ctx.tlsMode}: the load balancer's certificate is uploaded to Certificate Management Service from a provided one (ACME DNS-01 issuance through Alibaba Cloud DNS is not built yet): set tls.mode provided with tls.certificate and aistudio:tlsPrivateKey`,
+      `为 ${ctx.tlsMode}: 负载均衡的证书来自证书管理服务 (本地: HAProxy), 用的是提供的证书 (通过阿里云 DNS 的 ACME DNS-01 签发尚未实现): 设置 tls.mode provided、tls.certificate 和 aistudio:tlsPrivateKey`,
+      `is ${ctx.tlsMode}: the load balancer (ALB with Certificate Management Service; locally HAProxy) serves a provided certificate (ACME DNS-01 issuance through Alibaba Cloud DNS is not built yet): set tls.mode provided with tls.certificate and aistudio:tlsPrivateKey`,
     ));
   }
-  // Uploads are written to each server's data dir: a fleet would scatter them. Lift this when the
-  // shared uploads store (an OSS bucket, issue #15) is declared and handed to the app.
-  bad("servers.count", say(
-    `多台服务器需要共享的上传存储 (OSS 存储桶), 它将随 issue #15 的其余部分提供; 在此之前上传文件只存在于某一台服务器上: 暂时保持 servers.count 1 (\`pulumi config rm --path aistudio:servers.count --stack ${stack}\`)`,
-    `a fleet needs one uploads store all servers see (an OSS bucket), which comes with the rest of issue #15; until then an upload would live on one server only: keep servers.count 1 for now (\`pulumi config rm --path aistudio:servers.count --stack ${stack}\`)`,
-  ));
+  if (!ctx.sharedUploads) {
+    bad("uploads.store", say(
+      `上传文件写在各服务器自己的磁盘上, 多台服务器时只有一台能看到: 使用共享的对象存储 (\`pulumi config set --path aistudio:uploads.store s3 --stack ${stack}\`, 再设置 uploads.bucket 或本地的 uploads.objectstore)`,
+      `keeps uploads on each server's own disk, where only one server of a fleet would see them: put them in the shared object store (\`pulumi config set --path aistudio:uploads.store s3 --stack ${stack}\` with uploads.bucket, or uploads.objectstore on the local stack)`,
+    ));
+  }
+  if (ctx.target === "local") return fleet;
 
   fleet.zones = fleetZones(zoneIds, ctx, bad, stack);
   return fleet;

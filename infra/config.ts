@@ -275,6 +275,7 @@ export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig
   const servers = parseFleet(top.child("servers", SERVERS_KEYS), {
     target, region: cloud?.region, zoneId: cloud?.zoneId, existingNetwork: !!(cloud?.vpcId || cloud?.vswitchId), adopt: !!cloud?.adopt,
     vpcCidr: cloud?.vpcCidr, vswitchCidr: cloud?.vswitchCidr, databaseMode: database.mode, tlsMode: mode, volume: volume !== undefined,
+    sharedUploads: uploads.store === "s3",
   });
 
   const os = parseOs(top.child("os", OS_KEYS));

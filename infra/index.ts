@@ -13,6 +13,7 @@ import { ServerProvisioning } from "./components/server";
 import { declareCloud } from "./cloud";
 import { buildSteps, secretValues, serverConnection, smokeSpec } from "./steps";
 import { miniProgramUrls, wechatDomainLists } from "./outputs";
+import { declareFleet } from "./fleet/program";
 
 // config and the app's files, every problem of both reported together before any resource
 const { cfg, appFiles } = readConfig();
@@ -20,13 +21,17 @@ const { cfg, appFiles } = readConfig();
 const cloud = declareCloud("aistudio", cfg);
 const host = cloud ? cloud.publicIp : cfg.server.host;
 
-const server = new ServerProvisioning("aistudio", {
+// servers.count > 1: every server, rolled one batch at a time through the load balancer (issue #15)
+const fleet = cfg.servers.count > 1 ? declareFleet(cfg, appFiles, cloud) : undefined;
+const server = fleet ? fleet.servers[0] : new ServerProvisioning("aistudio", {
   connection: serverConnection(cfg, host),
   serverId: cloud?.instanceId ?? cfg.server.hostKey,
   steps: buildSteps(cfg, appFiles),
   redact: secretValues(cfg),
   smoke: smokeSpec(cfg, cfg.server.host),
 }, cloud ? { dependsOn: [cloud] } : undefined);
+// the site's smoke test: through the load balancer for a fleet
+const smoke = fleet ? fleet.site : server.smoke!;
 
 export const domain = cfg.domain;
 export const publicIp = host;
@@ -41,12 +46,14 @@ export const wechatDownloadDomains = wechatLists.download;
 export const sshCommand = cloud ? cloud.publicIp.apply((ip) => `ssh ${cfg.server.user}@${ip}`) : `ssh -p ${cfg.server.port} ${cfg.server.user}@${cfg.server.host}`;
 export const securityGroupId = cloud ? cloud.securityGroupId : "(local stack: no security group)";
 /** Every server's public address (one with servers.count 1), and the load balancer's DNS name (a fleet, issue #15). */
-export const serverAddresses = cloud ? cloud.serverAddresses : [cfg.server.host];
-export const loadBalancerDnsName = cloud?.loadBalancerDnsName ?? "(one server: no load balancer)";
-export const smokeTest = { status: server.smoke.status, body: server.smoke.body, seconds: server.smoke.seconds };
+export const serverAddresses = fleet ? fleet.addresses : cloud ? cloud.serverAddresses : [cfg.server.host];
+export const loadBalancerDnsName = fleet ? fleet.loadBalancer : "(one server: no load balancer)";
+export const smokeTest = { status: smoke.status, body: smoke.body, seconds: smoke.seconds };
 /** The data: the ECS data disk, the OSS bucket of the backups, the RDS instance's address (when declared). */
 export const dataDiskId = cloud?.dataDiskId ?? (cfg.volume ? `(test host volume at ${cfg.volume.device})` : "(no data volume: the system disk)");
 export const backupBucket = cloud?.backupBucket ?? (cfg.backup ? cfg.backup.repository : "(no backups)");
 export const databaseHost = cloud?.databaseHost ?? (cfg.database.mode === "local" ? "(local PostgreSQL, unix socket)" : cfg.database.mode === "none" ? "(the app's own file database)" : "(external: aistudio:databaseUrl)");
+/** A fleet on Alibaba Cloud: the servers' instance ids and the ALB's server group and listener (the doctor reads the pool there). */
+export const fleetPool = fleet && cloud ? { region: cfg.cloud!.region, serverGroupId: cloud.serverGroupId, listenerId: cloud.listenerId, serverIds: cloud.instanceIds } : undefined;
 export const stepHashes = server.stepHashes;
 export const fingerprint = server.fingerprint;

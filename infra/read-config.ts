@@ -10,6 +10,7 @@ import { readAppSource } from "./app-source";
 import { repoRoot } from "../core/paths";
 import { readObjectstore, readTesthost } from "./testhost";
 import type { AppFile } from "../provision/app";
+import type { FleetConfig, FleetTesthost } from "./config-fleet";
 
 export function rawFromPulumi(all: Record<string, string>): Raw {
   const raw: Raw = {};
@@ -31,6 +32,9 @@ export function loadConfig(all: Record<string, string>, stack: string, root = re
   const raw = withObjectstore(withTesthost(rawFromPulumi(all), problems), stack, problems);
   const { config, problems: found } = collectConfig(raw, stack);
   problems.push(...found);
+  if (config.target === "local" && config.servers.count > 1 && typeof raw["testhost"] === "string") {
+    config.servers.testhosts = fleetTesthosts(raw["testhost"], config.servers.count, config.server, problems);
+  }
   let appFiles: AppFile[] = [];
   // the source's location is read only when its keys are valid (a bad one is reported already)
   if (config.app.source.location && !problems.some((p) => /^app(\.(dir|archive|git))?$/.test(p.key))) {
@@ -129,4 +133,31 @@ function withUploadsStore(raw: Raw, stack: string, problems?: Problem[]): Raw {
     problems.push(problem);
     return raw;
   }
+}
+
+/**
+ * The local fleet (servers.count N > 1): the servers are the test hosts <testhost> (its record
+ * already filled server.*), <testhost>-2 … <testhost>-N, and the load balancer <testhost>-lb.
+ * A missing one is a problem of servers.count, naming the command that boots it.
+ */
+export function fleetTesthosts(first: string, count: number, server: { host: string; hostKey: string }, problems: Problem[]): FleetConfig["testhosts"] {
+  const names = [...Array.from({ length: count - 1 }, (_, i) => `${first}-${i + 2}`), `${first}-lb`];
+  const found: FleetTesthost[] = [];
+  const missing: string[] = [];
+  for (const name of names) {
+    try {
+      const t = readTesthost(name);
+      found.push({ name, host: t.host, hostKey: t.hostKey });
+    } catch {
+      missing.push(name);
+    }
+  }
+  if (missing.length) {
+    problems.push({
+      key: "servers.count",
+      message: `is ${count}: the local fleet runs on the test hosts ${first}, ${names.join(", ")} (the last one the load balancer), and ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not booted / 本地多服务器所需的测试机未启动: boot ${missing.length === 1 ? "it" : "them"} with ${missing.map((m) => `\`npm run testhost -- up ${m}\``).join(", ")}`,
+    });
+    return undefined;
+  }
+  return { servers: [{ name: first, host: server.host, hostKey: server.hostKey }, ...found.slice(0, -1)], loadBalancer: found[found.length - 1] };
 }

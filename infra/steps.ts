@@ -108,6 +108,8 @@ export const STEP_NEEDS: Record<string, string[]> = {
   nginx: ["firewall", "tls", "app", "baseline"],
   acme: ["nginx"],
   backup: ["app", "database"],
+  // the local fleet's load balancer host (infra/fleet/program.ts): HAProxy goes live behind the firewall
+  loadbalancer: ["packages", "firewall"],
 };
 
 /** The steps with their needs: STEP_NEEDS limited to the steps present; the fingerprint needs all. */

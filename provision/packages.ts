@@ -24,7 +24,15 @@ export const PACKAGES = [
 /** The config key that lists the app's packages: an unknown one fails the step naming it. */
 export const APP_PACKAGES_KEY = "aistudio:app.packages";
 
+/**
+ * The load-balancer host of the local fleet (issue #15; HAProxy standing in for ALB): the
+ * firewall, SSH protection and logs as on the servers, no nginx (HAProxy holds 80 and 443).
+ */
+export const LOAD_BALANCER_PACKAGES = ["haproxy", "socat", "ufw", "ca-certificates", "fail2ban", "python3-systemd", "nftables", "logrotate"] as const;
+
 export interface PackagesOptions {
+  /** What the steps rely on: PACKAGES (a server) unless given (LOAD_BALANCER_PACKAGES). */
+  base?: readonly string[];
   /** The app's own Debian packages (e.g. python3-pil); the venv sees them (--system-site-packages). */
   app: string[];
   /** What the data features need (dataPackages): restic, the PostgreSQL client and driver. */
@@ -40,7 +48,7 @@ export function dataPackages(o: { backup: boolean; database: "none" | "local" | 
   ];
 }
 
-const ours = (o: PackagesOptions): string[] => [...new Set([...PACKAGES, ...(o.data ?? [])])];
+const ours = (o: PackagesOptions): string[] => [...new Set([...(o.base ?? PACKAGES), ...(o.data ?? [])])];
 
 /** Every package the step installs and probes: ours, then the app's (without repeats). */
 export function allPackages(o: PackagesOptions): string[] {
@@ -56,7 +64,7 @@ export function packagesStep(o: PackagesOptions = { app: [] }): Step {
   const app = allPackages(o).slice(ours(o).length);
   return {
     id: "packages",
-    description: `install nginx, certbot, ufw, python3-venv, gunicorn${app.length ? ` and the app's ${app.join(", ")}` : ""}`,
+    description: o.base ? `install ${o.base.join(", ")}` : `install nginx, certbot, ufw, python3-venv, gunicorn${app.length ? ` and the app's ${app.join(", ")}` : ""}`,
     files: [],
     apply: scriptFromFile("packages", packagesScriptVars(o)),
     ...probeOf(...allPackages(o).map((p) => packageProbe(p))),

@@ -79,6 +79,9 @@ export class ServerFleet extends pulumi.ComponentResource {
   /** The ALB's DNS name: what the domain points at. */
   public readonly loadBalancerDnsName: pulumi.Output<string>;
   public readonly loadBalancerId: pulumi.Output<string>;
+  /** The server group and the HTTPS listener: the rolling deploy's pool (core/lb/alb.ts) sets weights and reads health there. */
+  public readonly serverGroupId: pulumi.Output<string>;
+  public readonly listenerId: pulumi.Output<string>;
   /** Every server's instance id, public and private address, the first server's first. */
   public readonly instanceIds: pulumi.Output<string[]>;
   public readonly publicIps: pulumi.Output<string[]>;
@@ -172,7 +175,7 @@ export class ServerFleet extends pulumi.ComponentResource {
       ciphers: ALB_CIPHERS,
       tags,
     }, o);
-    new alicloud.alb.Listener(`${name}-https`, {
+    const https = new alicloud.alb.Listener(`${name}-https`, {
       loadBalancerId: alb.id,
       listenerProtocol: "HTTPS",
       listenerPort: 443,
@@ -223,6 +226,8 @@ export class ServerFleet extends pulumi.ComponentResource {
 
     this.loadBalancerDnsName = alb.dnsName;
     this.loadBalancerId = alb.id;
+    this.serverGroupId = group.id;
+    this.listenerId = https.id;
     this.instanceIds = pulumi.output(instanceIds);
     this.publicIps = pulumi.output(publicIps);
     this.privateIps = pulumi.output(privateIps);

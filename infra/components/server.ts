@@ -16,12 +16,18 @@ export interface ServerProvisioningArgs {
   steps: Step[];
   /** Secret values to scrub from any output. */
   redact: string[];
-  smoke: SmokeSpec;
+  /** The smoke test after the steps; none for a host that serves no app of its own (the local fleet's load balancer). */
+  smoke?: SmokeSpec;
+  /**
+   * A fleet's rolling deploy (infra/fleet/rollout.ts): the steps not listed in `ahead` also wait for
+   * `resource` (the server's drain), so what serves requests changes only out of rotation.
+   */
+  gate?: { resource: pulumi.Resource; ahead: string[] };
 }
 
 export class ServerProvisioning extends pulumi.ComponentResource {
   public readonly steps: RemoteStep[] = [];
-  public readonly smoke: SmokeTest;
+  public readonly smoke: SmokeTest | undefined;
   public readonly stepHashes: pulumi.Output<string[]>;
   /** Hash of the fingerprint step's probe records: equal for two servers built from the same code and config. */
   public readonly fingerprint: pulumi.Output<string>;
@@ -38,14 +44,16 @@ export class ServerProvisioning extends pulumi.ComponentResource {
         if (!r) throw new Error(`step ${step.id} needs ${id}, which is not an earlier step`);
         return r;
       });
-      const r: RemoteStep = new RemoteStep(`${name}-${step.id}`, { connection, step, redact, serverId: args.serverId }, { parent: this, dependsOn: needs ?? (prev ? [prev] : []) });
+      const after: pulumi.Resource[] = needs ?? (prev ? [prev] : []);
+      const gated = args.gate && !args.gate.ahead.includes(step.id) ? [args.gate.resource] : [];
+      const r: RemoteStep = new RemoteStep(`${name}-${step.id}`, { connection, step, redact, serverId: args.serverId }, { parent: this, dependsOn: [...after, ...gated] });
       this.steps.push(r);
       byId.set(step.id, r);
       prev = r;
     }
     this.stepHashes = pulumi.all(this.steps.map((s) => s.hash));
     this.fingerprint = this.steps[this.steps.length - 1].expected.apply((e) => fingerprintOf(e ?? ""));
-    this.smoke = new SmokeTest(
+    this.smoke = args.smoke && new SmokeTest(
       `${name}-smoke`,
       {
         ...args.smoke,
@@ -55,6 +63,6 @@ export class ServerProvisioning extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: this.steps },
     );
-    this.registerOutputs({ stepHashes: this.stepHashes, smokeSeconds: this.smoke.seconds });
+    this.registerOutputs({ stepHashes: this.stepHashes, smokeSeconds: this.smoke?.seconds });
   }
 }

@@ -192,6 +192,9 @@ export function alicloudFleetRaw(over: Raw = {}, servers: Raw = {}): Raw {
     database: { mode: "external", rds: { instanceType: "pg.n2.2c.1m" } },
     databasePassword: FLEET_DB_PASSWORD,
     servers: { count: 3, zones: ["cn-hangzhou-i", "cn-hangzhou-j"], ...servers },
+    // uploads in one OSS bucket every server sees, declared by the stack
+    uploads: { store: "s3", bucket: "photogooo-uploads", accessKeyId: "LTAI5tFleetUploads01" },
+    uploadsSecretAccessKey: "fleet-uploads-secret-0123456789",
     ...over,
   });
 }

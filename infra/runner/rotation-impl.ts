@@ -1,0 +1,66 @@
+// The dynamic provider behind Rotation (infra/runner/rotation.ts): drain and restore are
+// core/lb/pool.ts's, on the pool that core/lb/open.ts opens from the spec.
+import { FULL_WEIGHT, drain, restore } from "../../core/lb/pool";
+import { PoolSpec, openPool } from "../../core/lb/open";
+import type { Phase } from "./rotation";
+
+export interface RotationInputs {
+  pool: PoolSpec;
+  member: string;
+  release: string;
+  phase: Phase;
+  timeoutSeconds: number;
+  drainSeconds: number;
+}
+
+const progress = (line: string) => console.log(`[rotation] ${line}`);
+
+async function act(i: RotationInputs): Promise<RotationInputs & { ms: number }> {
+  const pool = openPool(i.pool);
+  try {
+    const o = { timeoutMs: i.timeoutSeconds * 1000, onProgress: progress };
+    const ms = i.phase === "drain"
+      ? await drain(pool, i.member, { ...o, minMs: i.drainSeconds * 1000 })
+      : await restore(pool, i.member, o);
+    progress(`${i.member} ${i.phase === "drain" ? "out of" : "back in"} ${pool.name} after ${(ms / 1000).toFixed(1)} s`);
+    return { ...i, ms };
+  } finally {
+    await pool.close();
+  }
+}
+
+export async function create(i: RotationInputs) {
+  return { id: `${i.phase}-${i.member}`, outs: await act(i) };
+}
+
+export async function update(_id: string, _o: RotationInputs, n: RotationInputs) {
+  return { outs: await act(n) };
+}
+
+/** Whether the pool shows the member out of rotation: weight below full, or not healthy. */
+async function outOfRotation(i: RotationInputs): Promise<string | undefined> {
+  const pool = openPool(i.pool);
+  try {
+    const m = (await pool.members()).find((x) => x.id === i.member);
+    if (!m) return `not in ${pool.name}`;
+    if (m.weight < FULL_WEIGHT) return `weight ${m.weight} in ${pool.name}`;
+    if (m.health !== "healthy") return `${m.health} in ${pool.name} (${m.detail})`;
+    return undefined;
+  } catch (e) {
+    return `the load balancer could not be read: ${(e as Error).message.split("\n")[0]}`;
+  } finally {
+    await pool.close().catch(() => undefined);
+  }
+}
+
+export async function diff(_id: string, o: RotationInputs, n: RotationInputs) {
+  if (o.release !== n.release || o.member !== n.member || o.phase !== n.phase) return { changes: true };
+  if (n.phase === "restore") {
+    const why = await outOfRotation(n);
+    if (why) {
+      progress(`${n.member} is ${why}: it will be put back`);
+      return { changes: true };
+    }
+  }
+  return { changes: false };
+}
