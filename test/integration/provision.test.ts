@@ -98,7 +98,8 @@ describe.skipIf(!canRun)("provisioning on a real host", () => {
   it("HTTP answers 308 to https and serves ACME challenges", () => {
     const out = execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "-H", `Host: ${DOMAIN}`, `http://${ip}/api/user/visit`], { encoding: "utf8" });
     expect(out).toBe(`308 https://${DOMAIN}/api/user/visit`);
-    hostCmd(HOST, "mkdir -p /var/www/acme/.well-known/acme-challenge && echo tok123 > /var/www/acme/.well-known/acme-challenge/tok123");
+    // as certbot writes a challenge: readable by nginx (a root shell's umask is 027 since issue #16's pam_umask)
+    hostCmd(HOST, "umask 022; mkdir -p /var/www/acme/.well-known/acme-challenge && echo tok123 > /var/www/acme/.well-known/acme-challenge/tok123");
     const tok = execFileSync("curl", ["-s", "-H", `Host: ${DOMAIN}`, `http://${ip}/.well-known/acme-challenge/tok123`], { encoding: "utf8" });
     expect(tok.trim()).toBe("tok123");
   });
