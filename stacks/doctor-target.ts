@@ -6,6 +6,8 @@ import type { DoctorTarget, SecurityGroupRule } from "../checks/doctor/index";
 import { redact } from "../core/ssh";
 import { wechatDomainLists } from "../infra/outputs";
 import { secretValues, serverConnection, smokeConnectTo } from "../infra/steps";
+import { LB_BACKEND } from "../core/constants";
+import type { FleetTarget } from "../checks/doctor/fleet";
 import { PlannedStep, StackDriver } from "./driver";
 import { readStack, SECURITY_GROUP_RULE_TYPE, StackView } from "./read-stack";
 
@@ -19,10 +21,13 @@ export interface TargetExtras {
 export function doctorTarget(v: StackView, extra: TargetExtras = {}): DoctorTarget {
   const c = v.config;
   const ip = String(v.outputs.publicIp ?? c.server.host);
+  const fleet = fleetTarget(v);
   return {
     domain: c.domain,
     serverIp: ip,
-    connectTo: smokeConnectTo(c, ip),
+    // a local fleet's site is its load balancer's test host; a cloud fleet's, what DNS says (the ALB)
+    connectTo: c.servers.testhosts ? c.servers.testhosts.loadBalancer.host : smokeConnectTo(c, ip),
+    fleet,
     ca: c.tls.caBundle ?? (c.tls.mode === "self-signed" ? "server-cert" : undefined),
     wechat: c.wechat.checks,
     minCertDays: c.wechat.minCertDays,
@@ -42,6 +47,30 @@ export function doctorTarget(v: StackView, extra: TargetExtras = {}): DoctorTarg
 }
 
 const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** A fleet's pool and servers: the local HAProxy test host from config, the ALB from the stack's outputs. */
+export function fleetTarget(v: StackView): FleetTarget | undefined {
+  const c = v.config;
+  if (c.servers.count < 2) return undefined;
+  const healthCheckPath = c.servers.healthCheckPath;
+  const local = c.servers.testhosts;
+  if (local) {
+    const lb = local.loadBalancer;
+    return {
+      pool: { kind: "haproxy", connection: { ...serverConnection(c, lb.host), hostKey: lb.hostKey }, backend: LB_BACKEND },
+      servers: local.servers.map((h) => ({ member: h.name, address: h.host })),
+      healthCheckPath,
+    };
+  }
+  const p = v.outputs.fleetPool as { region?: string; serverGroupId?: string; listenerId?: string; serverIds?: string[] } | undefined;
+  const addresses = (v.outputs.serverAddresses as string[] | undefined) ?? [];
+  if (!p?.serverGroupId || !p.listenerId || !p.serverIds) return undefined;
+  return {
+    pool: { kind: "alb", region: p.region ?? c.cloud?.region ?? "", serverGroupId: p.serverGroupId, listenerId: p.listenerId },
+    servers: p.serverIds.map((member, i) => ({ member, address: addresses[i] ?? "" })),
+    healthCheckPath,
+  };
+}
 
 /**
  * The security group rules as the cloud has them now, from a preview with refresh: each rule's

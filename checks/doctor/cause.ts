@@ -23,7 +23,7 @@ import { recognise } from "./errors";
  * when only the APIs fail, the admin API's verdict (login page, app error, nginx page) is sharper.
  */
 export const ROOT_CAUSE_ORDER = [
-  "domain", "wechat-domains", "dns", "security-group", "ufw443", "data-volume", "server-services", "database", "tcp443", "tls-cert", "tls-versions", "admin-json", "api-json", "http-redirect", "miniprogram", "backup",
+  "domain", "wechat-domains", "dns", "security-group", "ufw443", "data-volume", "server-services", "load-balancer", "database", "tcp443", "tls-cert", "tls-versions", "admin-json", "api-json", "http-redirect", "miniprogram", "backup",
   "clock", "fail2ban", "security-updates", "reboot-required",
 ];
 
@@ -39,6 +39,8 @@ export const EXPLAINS: Record<string, string[]> = {
   ufw443: ["tcp443"],
   "data-volume": ["server-services", "database", "backup", "admin-json", "api-json"],
   database: ["admin-json", "api-json"],
+  // every server of a fleet out: the load balancer answers 503 for the APIs
+  "load-balancer": ["admin-json", "api-json"],
   "server-services": ["tcp443", "tls-cert", "tls-versions", "admin-json", "api-json", "http-redirect"],
   tcp443: ["tls-cert", "tls-versions", "admin-json", "api-json"],
   "tls-cert": ["admin-json", "api-json"],

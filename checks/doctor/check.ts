@@ -6,6 +6,7 @@ import type { Connection } from "../../core/ssh";
 import type { SmokeRequest, VisitTarget } from "../visit";
 import type { DomainList, HttpClient } from "../wechat";
 import type { ServerFacts } from "./server-facts";
+import type { FleetTarget } from "./fleet";
 
 export type Status = "ok" | "fail" | "warn" | "skip";
 
@@ -80,6 +81,8 @@ export interface DoctorTarget {
   wechatDomains?: Partial<Record<DomainList, string[]>>;
   /** The data: the app's data dir (a volume?), the database mode, the backups' freshness limit. */
   data?: { dataDir: string; volume: boolean; database: "none" | "local" | "external"; backup?: { maxAgeHours: number } };
+  /** A fleet (servers.count > 1): the load balancer's pool and the servers behind it (fleet.ts). */
+  fleet?: FleetTarget;
 }
 
 export interface SecurityGroupRule {

@@ -16,6 +16,7 @@ import { securityGroupCheck } from "./security-group";
 import { miniprogramCheck } from "./miniprogram";
 import { backupCheck, databaseCheck, dataVolumeCheck } from "./data";
 import { OS_CHECKS } from "./os";
+import { loadBalancerCheck } from "./fleet";
 
 export const CHECKS: Check[] = [
   domainCheck,
@@ -28,6 +29,7 @@ export const CHECKS: Check[] = [
   apiJsonCheck,
   adminJsonCheck,
   serverServicesCheck,
+  loadBalancerCheck,
   dataVolumeCheck,
   databaseCheck,
   backupCheck,

@@ -42,7 +42,7 @@ describe("the check list", () => {
   it("has the sixteen checks in the guide's order, the data checks after the services, then the OS's, each titled in both languages", () => {
     expect(CHECKS.map((c) => c.id)).toEqual([
       "domain", "wechat-domains", "dns", "tcp443", "tls-cert", "tls-versions", "http-redirect", "api-json", "admin-json", "server-services",
-      "data-volume", "database", "backup", "ufw443", "security-group", "miniprogram",
+      "load-balancer", "data-volume", "database", "backup", "ufw443", "security-group", "miniprogram",
       "security-updates", "reboot-required", "clock", "fail2ban",
     ]);
     for (const c of CHECKS) {
