@@ -51,6 +51,8 @@ export const loadBalancerDnsName = fleet ? fleet.loadBalancer : "(one server: no
 export const smokeTest = { status: smoke.status, body: smoke.body, seconds: smoke.seconds };
 /** The data: the ECS data disk, the OSS bucket of the backups, the RDS instance's address (when declared). */
 export const dataDiskId = cloud?.dataDiskId ?? (cfg.volume ? `(test host volume at ${cfg.volume.device})` : "(no data volume: the system disk)");
+/** Where the users' uploads live: the OSS bucket this stack declares, another S3 store, or the server's disk. */
+export const uploadsBucket = cloud?.uploadsBucket ?? (cfg.uploads.s3 ? `${cfg.uploads.s3.endpoint}/${cfg.uploads.s3.bucket}` : "(the server's disk: <app.dataDir>/media/uploads)");
 export const backupBucket = cloud?.backupBucket ?? (cfg.backup ? cfg.backup.repository : "(no backups)");
 export const databaseHost = cloud?.databaseHost ?? (cfg.database.mode === "local" ? "(local PostgreSQL, unix socket)" : cfg.database.mode === "none" ? "(the app's own file database)" : "(external: aistudio:databaseUrl)");
 /** A fleet on Alibaba Cloud: the servers' instance ids and the ALB's server group and listener (the doctor reads the pool there). */

@@ -80,8 +80,12 @@ up() {
   pw=$(openssl rand -hex 24)
   say "installing PostgreSQL on $name ($ip); at most ${READY_TIMEOUT}s"
   (umask 077; echo "$pw" >"$root/root/.dbhost-password"; echo "$SETUP" >"$root/root/dbhost-setup.sh")
-  timeout "$READY_TIMEOUT" bash "$TESTHOST" ssh "$name" bash /root/dbhost-setup.sh >&2 \
-    || die "$name: setting up PostgreSQL failed (output above; the host is left running: dbhost.sh down $name)"
+  local log; log=$(mktemp)
+  if ! timeout "$READY_TIMEOUT" bash "$TESTHOST" ssh "$name" bash /root/dbhost-setup.sh >"$log" 2>&1; then
+    tail -30 "$log" >&2; rm -f "$log"
+    die "$name: setting up PostgreSQL failed (its last output above; the host is left running: dbhost.sh down $name)"
+  fi
+  rm -f "$log"
   local json
   json=$(printf '{"name":"%s","host":"%s","url":"postgresql://aistudio:%s@%s:5432/aistudio"}' "$name" "$ip" "$pw" "$ip")
   (umask 077; echo "$json" >"$(dirname "$root")/dbhost.json")

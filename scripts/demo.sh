@@ -9,7 +9,9 @@
 #   5. prints the outputs and the smoke-test result
 #   6. creates data (a visit and an upload), backs it up and lists the snapshots
 #   7. runs `aistudio doctor` against it (the troubleshooting guide's checklist)
+# `npm run demo -- --servers N` (N ≥ 2) runs the fleet instead: scripts/demo-fleet.sh.
 set -euo pipefail
+if [ "${1:-}" = --servers ] && [ "${2:-1}" != 1 ]; then exec bash "$(dirname "$0")/demo-fleet.sh" "$2"; fi
 source "$(dirname "$0")/env.sh"
 cd "$REPO"
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }

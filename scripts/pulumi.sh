@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run pulumi -- ARGS`: the pulumi CLI with this project's toolchain, backend and build.
 # Compiles the TypeScript program first (incremental), since Pulumi runs dist/infra/index.js.
-# The passphrase "aistudio-local" is used only for the local test stack; other stacks need
+# The passphrase "aistudio-local" is used only for the local test stacks (local, fleet); other stacks need
 # PULUMI_CONFIG_PASSPHRASE (or a KMS secrets provider) from the environment.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -16,7 +16,7 @@ for a in "$@"; do
   case $prev in init|select|rm) [ "${1:-}" = stack ] && stack=$a ;; esac
   prev=$a
 done
-if [ "$stack" = local ] && [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+if { [ "$stack" = local ] || [ "$stack" = fleet ]; } && [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   export PULUMI_CONFIG_PASSPHRASE=aistudio-local
 fi
 # `--policy-pack policy` (the pack's directory) needs a language host with RunPlugin, which the

@@ -34,6 +34,15 @@ export function bootObjectstore(name: string): ObjectstoreRecord {
   return readObjectstore(name);
 }
 
+/** PostgreSQL on a fresh test host (scripts/dbhost.sh: a fleet's shared database), removed at the end of the run. */
+export function bootDbhost(name: string): { name: string; host: string; url: string } {
+  try {
+    execFileSync("bash", [TESTHOST, "down", name], { stdio: "ignore" });
+  } catch { /* not there */ }
+  if (process.env.AISTUDIO_RUN_HOSTS) fs.appendFileSync(process.env.AISTUDIO_RUN_HOSTS, name + "\n");
+  return JSON.parse(execFileSync("bash", [path.join(REPO, "scripts/dbhost.sh"), "up", name], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
+}
+
 export function hostDown(name: string) {
   execFileSync("bash", [TESTHOST, "down", name], { stdio: ["ignore", "ignore", "inherit"] });
 }
