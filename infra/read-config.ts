@@ -32,9 +32,7 @@ export function loadConfig(all: Record<string, string>, stack: string, root = re
   const raw = withObjectstore(withTesthost(rawFromPulumi(all), problems), stack, problems);
   const { config, problems: found } = collectConfig(raw, stack);
   problems.push(...found);
-  if (config.target === "local" && config.servers.count > 1 && typeof raw["testhost"] === "string") {
-    config.servers.testhosts = fleetTesthosts(raw["testhost"], config.servers.count, config.server, problems);
-  }
+  withFleetTesthosts(config, raw, problems);
   let appFiles: AppFile[] = [];
   // the source's location is read only when its keys are valid (a bad one is reported already)
   if (config.app.source.location && !problems.some((p) => /^app(\.(dir|archive|git))?$/.test(p.key))) {
@@ -133,6 +131,16 @@ function withUploadsStore(raw: Raw, stack: string, problems?: Problem[]): Raw {
     problems.push(problem);
     return raw;
   }
+}
+
+/** A local fleet's config gets its test hosts' records (servers.testhosts); a missing one is a problem (or thrown). */
+export function withFleetTesthosts(config: AistudioConfig, raw: Raw, problems?: Problem[]): AistudioConfig {
+  if (config.target !== "local" || config.servers.count < 2 || typeof raw["testhost"] !== "string") return config;
+  const found: Problem[] = [];
+  config.servers.testhosts = fleetTesthosts(raw["testhost"], config.servers.count, config.server, found);
+  if (found.length && !problems) throw new ConfigError(found);
+  problems?.push(...found);
+  return config;
 }
 
 /**

@@ -70,9 +70,11 @@ step "5/6 through the load balancer"
 lb=$(bash scripts/testhost.sh ls --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).find((x) => x.name === "fleet-lb").host)')
 for i in $(seq 1 6); do
   curl -sS --cacert "$pki/ca.pem" --resolve "photogooo.com:443:$lb" -H 'Content-Type: application/json' \
-    -d "{\"sessionId\":\"demo-fleet-$i\",\"type\":\"launch\"}" -D - -o /dev/null https://photogooo.com/api/user/visit | tr -d '\r' | grep -i '^x-served-by\|^HTTP/' | tr '\n' ' '; echo
+    -d "{\"sessionId\":\"demo-fleet-$i\",\"type\":\"launch\"}" https://photogooo.com/api/user/visit; echo
 done
-bash scripts/testhost.sh ssh fleet-lb "echo 'show servers state aistudio' | socat stdio /run/haproxy/admin.sock" | awk 'NR>1 && NF>5 {print "  " $4 " " $5 " state " $6 " weight " $8}' >&2 || true
+echo "the pool as HAProxy sees it (server, status, weight, requests served):" >&2
+bash scripts/testhost.sh ssh fleet-lb "echo 'show stat' | socat stdio /run/haproxy/admin.sock" \
+  | awk -F, '$1 == "aistudio" && $2 != "BACKEND" {print "  " $2 "  " $18 "  weight " $19 "  " $8 " requests"}' >&2
 
 step "6/6 doctor: the guide's checks through the load balancer, and every server behind it"
 node bin/aistudio.js doctor --stack fleet --config-file "$conf"

@@ -109,7 +109,7 @@ export function pulumiEnv(spec: Pick<StackSpec, "name" | "env">): Record<string,
     NO_COLOR: "1",
   };
   // the local test stack's passphrase is not a secret (scripts/pulumi.sh does the same)
-  if (spec.name === "local" && !process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+  if ((spec.name === "local" || spec.name === "fleet") && !process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
     env.PULUMI_CONFIG_PASSPHRASE = "aistudio-local";
   }
   for (const [k, v] of Object.entries(spec.env ?? {})) if (v !== undefined) env[k] = v;

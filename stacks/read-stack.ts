@@ -1,7 +1,7 @@
 // Reads a deployed stack (config, outputs, state) for the commands that check a running server:
 // doctor and drift. Secrets are read into memory only.
 import { AistudioConfig, parseConfig } from "../infra/config";
-import { rawFromPulumi, withObjectstore, withTesthost } from "../infra/read-config";
+import { rawFromPulumi, withFleetTesthosts, withObjectstore, withTesthost } from "../infra/read-config";
 import type { SecurityGroupRule } from "../checks/doctor/index";
 import { StackDriver } from "./driver";
 
@@ -26,7 +26,9 @@ interface StateResource {
 
 export async function readStack(driver: StackDriver): Promise<StackView> {
   const [flat, state] = await Promise.all([driver.config(), driver.exportState()]);
-  const config = parseConfig(withObjectstore(withTesthost(rawFromPulumi(flat)), driver.spec.name), driver.spec.name);
+  const raw = withObjectstore(withTesthost(rawFromPulumi(flat)), driver.spec.name);
+  // a local fleet: its servers' and load balancer's test hosts, as the program found them
+  const config = withFleetTesthosts(parseConfig(raw, driver.spec.name), raw);
   const resources = ((state.deployment as { resources?: StateResource[] })?.resources ?? []);
   const outputs = (resources.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {}) as Record<string, any>;
   const rules = resources

@@ -66,6 +66,6 @@ export const loadBalancerCheck: Check = {
     const names = bad.map((v) => v.s.member).join(", ");
     return fail(expected, bad.map((v) => `${v.s.member} (${v.s.address}): ${v.problem}`).join("\n"),
         t(`${names} 不在服务: 其余服务器承担全部请求, 再坏一台网站就会中断`, `${names} ${bad.length === 1 ? "is" : "are"} not serving: the others carry every request, and one more failure takes the site down`),
-        t(`在该服务器上运行 \`aistudio doctor\` (服务、日志); 修复后 \`pulumi up\` 会把它放回负载均衡 (已停机的先启动)`, `look at that server (\`systemctl status aistudio nginx\`, \`journalctl -u aistudio -n 50\`); once fixed, \`pulumi up\` puts it back in the load balancer (boot it first if it is down)`));
+        t(`查看该服务器 (\`systemctl status aistudio nginx\`、\`journalctl -u aistudio -n 50\`); 修复后 \`pulumi up\` 会把它放回负载均衡 (已停机的先启动)`, `look at that server (\`systemctl status aistudio nginx\`, \`journalctl -u aistudio -n 50\`); once fixed, \`pulumi up\` puts it back in the load balancer (boot it first if it is down)`));
   },
 };

@@ -3,6 +3,7 @@
 import { FULL_WEIGHT, drain, restore } from "../../core/lb/pool";
 import { PoolSpec, openPool } from "../../core/lb/open";
 import type { Phase } from "./rotation";
+import { serializeRecord } from "../../core/probe";
 
 export interface RotationInputs {
   pool: PoolSpec;
@@ -15,7 +16,17 @@ export interface RotationInputs {
 
 const progress = (line: string) => console.log(`[rotation] ${line}`);
 
-async function act(i: RotationInputs): Promise<RotationInputs & { ms: number }> {
+/**
+ * The restore's place in the pool as a probe record (core/probe.ts), so drift (checks/drift.ts)
+ * reports a server left out of rotation as expected vs found like any server item. The health's
+ * detail is left out: it changes with every check.
+ */
+export function rotationRecord(member: string, o: { weight: number | string; health: string }): string {
+  return serializeRecord({ kind: "rotation", subject: member, fields: { weight: String(o.weight), health: o.health } });
+}
+const EXPECTED = (member: string) => rotationRecord(member, { weight: FULL_WEIGHT, health: "healthy" });
+
+async function act(i: RotationInputs): Promise<RotationInputs & { ms: number; expected?: string; observed?: string }> {
   const pool = openPool(i.pool);
   try {
     const o = { timeoutMs: i.timeoutSeconds * 1000, onProgress: progress };
@@ -23,7 +34,7 @@ async function act(i: RotationInputs): Promise<RotationInputs & { ms: number }> 
       ? await drain(pool, i.member, { ...o, minMs: i.drainSeconds * 1000 })
       : await restore(pool, i.member, o);
     progress(`${i.member} ${i.phase === "drain" ? "out of" : "back in"} ${pool.name} after ${(ms / 1000).toFixed(1)} s`);
-    return { ...i, ms };
+    return i.phase === "restore" ? { ...i, ms, expected: EXPECTED(i.member), observed: EXPECTED(i.member) } : { ...i, ms };
   } finally {
     await pool.close();
   }
@@ -35,6 +46,22 @@ export async function create(i: RotationInputs) {
 
 export async function update(_id: string, _o: RotationInputs, n: RotationInputs) {
   return { outs: await act(n) };
+}
+
+/** Refresh: the restore reads the member's weight and health from the pool (drift compares them with full and healthy). */
+export async function read(id: string, props: RotationInputs & { expected?: string; observed?: string }) {
+  if (props.phase !== "restore") return { id, props };
+  let observed: string;
+  const pool = openPool(props.pool);
+  try {
+    const m = (await pool.members()).find((x) => x.id === props.member);
+    observed = m ? rotationRecord(props.member, m) : rotationRecord(props.member, { weight: "absent", health: "absent" });
+  } catch (e) {
+    observed = rotationRecord(props.member, { weight: "unknown", health: `unreadable: ${(e as Error).message.split("\n")[0]}` });
+  } finally {
+    await pool.close().catch(() => undefined);
+  }
+  return { id, props: { ...props, expected: EXPECTED(props.member), observed } };
 }
 
 /** Whether the pool shows the member out of rotation: weight below full, or not healthy. */

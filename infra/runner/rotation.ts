@@ -31,8 +31,11 @@ export interface RotationArgs {
 export class Rotation extends pulumi.dynamic.Resource {
   /** Milliseconds the last drain or restore took. */
   public readonly ms!: pulumi.Output<number>;
+  /** restore: the member's place in the pool as a probe record, as left (expected) and as refresh read it (observed). */
+  public readonly expected!: pulumi.Output<string | undefined>;
+  public readonly observed!: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: RotationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, pool: pulumi.secret(args.pool), ms: undefined }, { ...opts, additionalSecretOutputs: ["pool"] });
+    super(provider, name, { ...args, pool: pulumi.secret(args.pool), ms: undefined, expected: undefined, observed: undefined }, { ...opts, additionalSecretOutputs: ["pool"] });
   }
 }

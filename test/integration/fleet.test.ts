@@ -18,6 +18,7 @@ import { LoadGenerator, LoadResult } from "../../bench/load";
 import { httpsRequest } from "../../checks/visit";
 import { HaproxyPool } from "../../core/lb/haproxy";
 import { readTesthost } from "../../infra/testhost";
+import { checkDrift } from "../../stacks/drift";
 import type { MemberState } from "../../core/lb/pool";
 
 const canRun = requireHosts();
@@ -120,6 +121,18 @@ describe.skipIf(!canRun)("a fleet of three servers behind a load balancer (HAPro
     const again = await stack.up();
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(unchanged(again), again.stdout).toBe(true);
+  });
+
+  it("drift sees a server left out of the load balancer, and the next up puts it back", async () => {
+    const p = pool();
+    try { await p.setWeight(SERVERS[1], 0); } finally { await p.close(); }
+    const d = await checkDrift(stack.spec());
+    if (!d.ok) throw new Error(`drift failed: ${d.error}`);
+    expect(d.items.map((i) => [i.resource, i.item, i.expected, i.found])).toEqual([["aistudio-2-restore", `rotation ${SERVERS[1]}`, "weight=100", "weight=0"]]);
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(rotations(r.stdout)).toEqual([`+${SERVERS[1]}`]);
+    expect((await members()).map((x) => [x.id, x.weight, x.health])).toEqual(SERVERS.map((s) => [s, 100, "healthy"]));
   });
 
   it("keeps one database and one uploads store for all servers", async () => {

@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { FULL_WEIGHT, MemberState, ServerPool, drain, restore } from "../../core/lb/pool";
 import { AHEAD_OF_ROLLOUT, batches, releaseOf } from "../../infra/fleet/rollout";
 import { serverProblem } from "../../checks/doctor/fleet";
+import { rotationRecord } from "../../infra/runner/rotation-impl";
+import { probeDiff } from "../../checks/drift";
 import { STEP_NEEDS } from "../../infra/steps";
 import type { Step } from "../../provision/step";
 
@@ -104,5 +106,14 @@ describe("the doctor's verdict on one server of a fleet", () => {
     expect(serverProblem(m({ weight: 0 }), undefined)).toMatch(/out of rotation \(weight 0\): a rollout stopped at it/);
     expect(serverProblem(m({ health: "unhealthy", detail: "L4TOUT in 2001ms" }), "GET /api/health: connect ETIMEDOUT"))
       .toBe("unhealthy in the load balancer's check (L4TOUT in 2001ms); direct: GET /api/health: connect ETIMEDOUT");
+  });
+});
+
+describe("the rotation as drift sees it", () => {
+  it("a server out of rotation is an item whose weight and health differ from full and healthy", () => {
+    const expected = rotationRecord("fl-2", { weight: FULL_WEIGHT, health: "healthy" });
+    expect(probeDiff(expected, expected)).toEqual([]);
+    expect(probeDiff(expected, rotationRecord("fl-2", { weight: 0, health: "healthy" }))).toEqual([{ item: "rotation fl-2", expected: "weight=100", found: "weight=0" }]);
+    expect(probeDiff(expected, rotationRecord("fl-2", { weight: 100, health: "unhealthy" }))).toEqual([{ item: "rotation fl-2", expected: "health=healthy", found: "health=unhealthy" }]);
   });
 });
