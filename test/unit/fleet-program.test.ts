@@ -1,0 +1,83 @@
+// The whole program (infra/index.ts) under Pulumi mocks for a fleet on Alibaba Cloud (issue #15):
+// every server gets the same steps between its drain and its restore in the ALB's server group,
+// the pool is the ALB's (server group and HTTPS listener) and stays a secret, each server is
+// smoke-tested at its own address, and the site once more through the load balancer.
+import { describe, expect, it, vi } from "vitest";
+import type * as pulumiType from "@pulumi/pulumi";
+import type { Raw } from "../../infra/config";
+import { alicloudFleetRaw, allConfigOf, FLEET_DB_PASSWORD } from "./fixtures";
+
+const SECRETS = ["sshPrivateKey", "sshHostPrivateKey", "sshPrivateKeyPassphrase", "appEnv", "tlsPrivateKey", "wechatAppSecret", "databasePassword", "uploadsSecretAccessKey"].map((k) => `aistudio:${k}`);
+/** How a secret reaches the mock monitor (the SDK's wire format): its plaintext sits under this signature. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+interface Registered { type: string; name: string; inputs: Record<string, any> }
+
+async function runProgram(raw: Raw, stack: string): Promise<Registered[]> {
+  vi.resetModules();
+  const pulumi: typeof pulumiType = await import("@pulumi/pulumi");
+  const registered: Registered[] = [];
+  await pulumi.runtime.setMocks({
+    newResource: async (a) => {
+      registered.push({ type: a.type, name: a.name, inputs: a.inputs });
+      const k = /-(\d+)$/.exec(a.name)?.[1] ?? "1";
+      return { id: `id-${a.name}`, state: { ...a.inputs, ipAddress: `198.51.100.${k}`, privateIp: `172.16.1.${k}`, dnsName: "alb-x.cn-hangzhou.alb.aliyuncs.com" } };
+    },
+    call: async () => ({ ids: ["cn-hangzhou-i"], zones: [{ id: "cn-hangzhou-i", availableInstanceTypes: ["ecs.e-c1m2.large"] }], images: [{ id: "ubuntu_22_04" }] }),
+  }, "aistudio", stack, false);
+  pulumi.runtime.setAllConfig(allConfigOf(raw), SECRETS);
+  await import("../../infra/index");
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  return registered;
+}
+
+/** The value under a secret wrapper, or the value itself. */
+const plain = (v: any): any => (v && typeof v === "object" && SECRET_SIG in v ? v.value : v);
+/** The inputs with every secret-wrapped value cut out: what would be plaintext in the state. */
+function withoutSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutSecrets);
+  if (v && typeof v === "object") {
+    if (SECRET_SIG in (v as Record<string, unknown>)) return "[secret]";
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, withoutSecrets(x)]));
+  }
+  return v;
+}
+
+describe("a fleet of three on Alibaba Cloud, as the program declares it", async () => {
+  const regs = await runProgram(alicloudFleetRaw(), "prod");
+  const named = (n: string) => regs.find((r) => r.name === n);
+
+  it("gives every server a drain, its steps and a restore, and the site a smoke test through the load balancer", () => {
+    for (const s of ["aistudio", "aistudio-2", "aistudio-3"]) {
+      for (const part of ["drain", "restore", "app", "nginx", "smoke", "updates"]) expect(named(`${s}-${part}`), `${s}-${part}`).toBeDefined();
+    }
+    expect(named("aistudio-site-smoke")).toBeDefined();
+    expect(regs.filter((r) => r.type === "aistudio:server:Provisioning").map((r) => r.name)).toEqual(["aistudio", "aistudio-2", "aistudio-3"]);
+  });
+
+  it("rolls each server in the ALB's server group by its instance id, with the same release everywhere", () => {
+    const drains = ["aistudio", "aistudio-2", "aistudio-3"].map((s) => named(`${s}-drain`)!.inputs);
+    expect(drains.map((d) => d.phase)).toEqual(["drain", "drain", "drain"]);
+    expect(drains.map((d) => d.member)).toEqual(["id-aistudio-server", "id-aistudio-server-2", "id-aistudio-server-3"]);
+    expect(new Set(drains.map((d) => d.release)).size).toBe(1);
+    expect(named("aistudio-3-restore")!.inputs).toMatchObject({ phase: "restore", member: "id-aistudio-server-3", release: drains[0].release, timeoutSeconds: 120 });
+    expect(plain(drains[1].pool)).toEqual({ kind: "alb", region: "cn-hangzhou", serverGroupId: "id-aistudio-servers", listenerId: "id-aistudio-https" });
+    // ALB reports no requests in flight: a drained server is given time
+    expect(drains[0].drainSeconds).toBeGreaterThan(0);
+  });
+
+  it("smoke-tests each server at its own address, and the site by its domain (the ALB)", () => {
+    expect(["aistudio-smoke", "aistudio-2-smoke", "aistudio-3-smoke"].map((n) => named(n)!.inputs.connectTo)).toEqual(["198.51.100.1", "198.51.100.2", "198.51.100.3"]);
+    expect(named("aistudio-site-smoke")!.inputs.connectTo ?? null).toBeNull();
+    expect(named("aistudio-site-smoke")!.inputs.domain).toBe("photogooo.com");
+  });
+
+  it("keeps the pool, the deploy key and the database password out of plaintext", () => {
+    for (const r of regs.filter((x) => x.type === "pulumi-nodejs:dynamic:Resource")) {
+      if (r.inputs.pool !== undefined) expect(withoutSecrets(r.inputs).pool, r.name).toBe("[secret]");
+    }
+    const text = JSON.stringify(regs.map((r) => withoutSecrets(r.inputs)));
+    expect(text).not.toContain(FLEET_DB_PASSWORD);
+    expect(text).not.toContain("PRIVATE KEY");
+  });
+});
