@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import type * as pulumiType from "@pulumi/pulumi";
 import type { Raw } from "../../infra/config";
 import { alicloudCreateRaw, allConfigOf, localRaw, sshKeygen } from "./fixtures";
+import { withoutSecrets } from "./pulumi-mocks";
 
 const SECRETS = ["sshPrivateKey", "sshHostPrivateKey", "sshPrivateKeyPassphrase", "appEnv", "tlsPrivateKey", "wechatAppSecret", "uploadsSecretAccessKey"].map((k) => `aistudio:${k}`);
 
@@ -54,19 +55,6 @@ describe("a bad config never reaches resource registration", () => {
     expect(registered.some((r) => r.startsWith("aistudio:server:Provisioning"))).toBe(true);
   });
 });
-
-/** How a secret reaches the mock monitor (the SDK's wire format): its plaintext sits under this signature. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
-/** The inputs with every secret-wrapped value cut out: what would be plaintext in the state. */
-function withoutSecrets(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutSecrets);
-  if (v && typeof v === "object") {
-    if (SECRET_SIG in (v as Record<string, unknown>)) return "[secret]";
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, withoutSecrets(x)]));
-  }
-  return v;
-}
 
 describe("the deploy key's passphrase is a secret everywhere", () => {
   it("an encrypted deploy key and its passphrase reach the resources only inside secrets", async () => {

@@ -33,6 +33,19 @@ export const ALB_DNS_NAME = "alb-aistudio0123.cn-hangzhou.alb.aliyuncs.com";
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
+/** The inputs with every secret-wrapped value cut out: what would be plaintext in the state. */
+export function withoutSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutSecrets);
+  if (v && typeof v === "object") {
+    if (SECRET_SIG in (v as Record<string, unknown>)) return "[secret]";
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, withoutSecrets(x)]));
+  }
+  return v;
+}
+
+/** The value under a secret wrapper, or the value itself. */
+export const unwrapSecret = (v: any): any => (v && typeof v === "object" && SECRET_SIG in v ? v.value : v);
+
 /** Mock ids name the resource, so wiring can be checked by value: `id-<name>`. */
 export const idOf = (name: string) => `id-${name}`;
 
