@@ -167,7 +167,13 @@ export class ServerFleet extends pulumi.ComponentResource {
       // ALB's default weight is 0 (no traffic): every server is given its share explicitly
       servers: instanceIds.map((serverId, i) => ({ serverType: "Ecs", serverId, port: 443, weight: 100, description: `${name}-server${i === 0 ? "" : `-${i + 1}`}` })),
       tags,
-    }, o);
+    }, {
+      ...o,
+      // the rolling deploy owns the weights after creation (infra/fleet/rollout.ts): a server a failed
+      // rollout left at 0 goes back only through its restore, after its smoke test, never because a
+      // refresh made this declaration "put it back" beside the rollout
+      ignoreChanges: ["servers[*].weight"],
+    });
 
     const policy = new alicloud.alb.SecurityPolicy(`${name}-tls`, {
       securityPolicyName: `${name}-tls12`,
