@@ -23,14 +23,15 @@ export class AnsibleProject {
   readonly controlDir: string;
   readonly transcript: string[] = [];
 
-  constructor(readonly name: string, readonly hosts: TesthostRecord[]) {
+  /** lb: a load-balancer host, the inventory's group [lb] (bench/ansible/rolling.yml drains through it). */
+  constructor(readonly name: string, readonly hosts: TesthostRecord[], readonly o: { lb?: TesthostRecord } = {}) {
     fs.mkdirSync(WORK, { recursive: true });
     this.dir = fs.mkdtempSync(path.join(WORK, `ans-${name}-`));
     // ControlPath sockets need a short path (108 bytes); one directory per project, so a reused
     // address never meets a master of a host that is gone
     this.controlDir = fs.mkdtempSync("/tmp/bn-cp-");
     const kh = path.join(this.dir, "known_hosts");
-    fs.writeFileSync(kh, hosts.map((h) => `${h.host} ${h.hostKey}\n`).join(""));
+    fs.writeFileSync(kh, [...hosts, ...(o.lb ? [o.lb] : [])].map((h) => `${h.host} ${h.hostKey}\n`).join(""));
     const tmpl = fs.readFileSync(path.join(ANSIBLE_DIR, "inventory.ini.tmpl"), "utf8");
     this.inventory = path.join(this.dir, "inventory.ini");
     fs.writeFileSync(
@@ -38,19 +39,20 @@ export class AnsibleProject {
       tmpl
         .replace(/^@HOSTS@$/m, hosts.map((h) => `${h.name} ansible_host=${h.host}`).join("\n"))
         .replace("@KEY@", hosts[0].privateKeyPath)
-        .replace("@KNOWN_HOSTS@", kh),
+        .replace("@KNOWN_HOSTS@", kh)
+        + `\n[lb]\n${o.lb ? `${o.lb.name} ansible_host=${o.lb.host}\n` : ""}`,
     );
   }
 
-  /** ansible-playbook with the files rendered in filesDir (vars.json there). */
-  run(filesDir: string, extraArgs: string[] = []): Promise<PlaybookRun> {
+  /** ansible-playbook (bench/ansible/<playbook>) with the files rendered in filesDir (vars.json there). */
+  run(filesDir: string, extraArgs: string[] = [], playbook = "playbook.yml"): Promise<PlaybookRun> {
     const t0 = Date.now();
     const args = [
       "-i", this.inventory,
       "--forks", String(Math.max(5, this.hosts.length)),
       "-e", `@${path.join(filesDir, "vars.json")}`,
       ...extraArgs,
-      path.join(ANSIBLE_DIR, "playbook.yml"),
+      path.join(ANSIBLE_DIR, playbook),
     ];
     const env = {
       ...process.env,

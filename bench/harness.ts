@@ -21,6 +21,8 @@ import { dataBench, DataOptions, DataResults } from "./data";
 import { Breakdown, medianPhases, oursPhases } from "./breakdown";
 import { SECRET_ENV, fleet, inPool, must, parity, pulumiOut, secretsOf, security } from "./scenarios";
 import { reliabilityBench, ReliabilityResults } from "./reliability";
+import { rolloutBench, RolloutResults } from "./rollout";
+import { LB_PACKAGES } from "../provision/loadbalancer";
 export { renderTable };
 
 export interface BenchOptions {
@@ -44,14 +46,18 @@ export interface BenchOptions {
   dataOnly?: boolean;
   /** The data figures (backup, restore, rebuild with data); false: not measured. */
   data?: DataOptions | false;
+  /** Rollout figures for fleets of these sizes behind the load balancer (bench/rollout.ts); false/absent: not measured. */
+  rollout?: number[] | false;
+  /** Only the rollout figures (npm run bench -- --rollout-only). */
+  rolloutOnly?: boolean;
   /** Load generator bounds. */
   loadConcurrency?: number;
   loadMaxRequests?: number;
   loadMaxSeconds?: number;
 }
 
-export const QUICK: BenchOptions = { runs: 1, fleet: [1], load: false, testssl: false, refreshAndDrift: false, oneFile: false, data: false };
-export const FULL: BenchOptions = { runs: 3, fleet: [1, 2, 4, 8], load: true, testssl: true, refreshAndDrift: true, data: { uploadsMiB: 1024, visits: 100_000 } };
+export const QUICK: BenchOptions = { runs: 1, fleet: [1], load: false, testssl: false, refreshAndDrift: false, oneFile: false, data: false, rollout: false };
+export const FULL: BenchOptions = { runs: 3, fleet: [1, 2, 4, 8], load: true, testssl: true, refreshAndDrift: true, data: { uploadsMiB: 1024, visits: 100_000 }, rollout: [1, 2, 4] };
 
 const CHANGE_A = 'add_header X-Bench-Revision "a" always;';
 
@@ -78,6 +84,7 @@ export interface BenchResults {
   data?: DataResults;
   /** Where a cold provision spends its time: ours per step, the floor per phase (medians). */
   breakdown?: Breakdown;
+  rollout?: RolloutResults;
   notes: string[];
   errors: string[];
 }
@@ -168,13 +175,13 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     // --- warm the shared .deb archive, so no timed run downloads packages from the mirror ---------
     say("warming the shared apt archive on bn-warm (not timed)");
     await bootHost("bn-warm", { privateArchive: false });
-    const warm = await hostCmd("bn-warm", `export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --download-only --no-install-recommends ${["python3-apt", ...PACKAGES].join(" ")} >/dev/null && echo warmed`);
+    const warm = await hostCmd("bn-warm", `export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --download-only --no-install-recommends ${["python3-apt", ...PACKAGES, ...LB_PACKAGES].join(" ")} >/dev/null && echo warmed`);
     if (!warm.includes("warmed")) throw new Error(`warming the apt archive failed: ${warm.slice(-500)}`);
     await downHost("bn-warm");
     const filesA = render("files-base");
     const filesChange = render("files-change-a", { extraServerConfig: CHANGE_A });
 
-    for (let run = 1; run <= (o.dataOnly ? 0 : o.runs); run++) {
+    for (let run = 1; run <= (o.dataOnly || o.rolloutOnly ? 0 : o.runs); run++) {
       const hO = `bn-o${run}`, hA = `bn-a${run}`, hF = `bn-f${run}`;
       say(`run ${run}/${o.runs}: booting ${hF}, ${hO}, ${hA}`);
       const [recF, recO, recA] = await inPool([hF, hO, hA], 3, (h) => bootHost(h));
@@ -263,7 +270,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     else if (!hasDrift) R.notes.push("drift check skipped: `npm run drift` does not exist yet (the drift issue has not landed)");
 
     // --- fleet -------------------------------------------------------------------------------
-    for (const n of o.dataOnly || o.reliabilityOnly ? [] : o.fleet) {
+    for (const n of o.dataOnly || o.reliabilityOnly || o.rolloutOnly ? [] : o.fleet) {
       if (n === 1) {
         // one host at once is the cold provision above
         R.fleet["1"] = {};
@@ -282,7 +289,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     }
 
     // --- reliability: every change kind, recoveries, the disk filling up --------------------------
-    if (o.load && !o.dataOnly) {
+    if (o.load && !o.dataOnly && !o.rolloutOnly) {
       R.reliability = await reliabilityBench(async (tag, config) => {
         const s = new BenchStack(`bn${process.pid}${tag}${seq++}`, config);
         stacks.push(s);
@@ -294,7 +301,20 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
     }
 
     // --- data: backup, restore, rebuild with data ---------------------------------------------
-    if (o.data && !o.reliabilityOnly) {
+    // --- rollout: fleets behind the load balancer, a new release under load (issue #15) ----------
+    if (o.rollout && o.rollout.length && !o.dataOnly && !o.reliabilityOnly) {
+      R.rollout = await rolloutBench({ sizes: o.rollout }, async (tag, config) => {
+        const s = new BenchStack(`bn${process.pid}${tag}${seq++}`, config);
+        stacks.push(s);
+        await s.init();
+        await s.setSecrets({ appEnv: JSON.stringify(SECRET_ENV) });
+        return s;
+      }, SECRET_ENV, work);
+      R.errors.push(...R.rollout.errors);
+      R.notes.push(...R.rollout.notes);
+    }
+
+    if (o.data && !o.reliabilityOnly && !o.rolloutOnly) {
       R.data = await dataBench(o.data, async (tag, config) => {
         const s = new BenchStack(`bn${process.pid}${tag}${seq++}`, config);
         stacks.push(s);

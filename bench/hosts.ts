@@ -22,7 +22,8 @@ export const booted = new Set<string>();
  * timed, the same way for ours, Ansible and the floor.
  */
 export async function bootHost(name: string, o: { privateArchive?: boolean } = {}): Promise<TesthostRecord> {
-  if (!/^bn-[a-z0-9-]{1,8}$/.test(name)) throw new Error(`bench host names are bn-… (≤ 11 chars): ${name}`);
+  // bn-…: the bench's hosts; br-…: the rollout bench's fleets (bench/rollout.ts)
+  if (!/^b[nr]-[a-z0-9-]{1,8}$/.test(name)) throw new Error(`bench host names are bn-… or br-… (≤ 11 chars): ${name}`);
   await pexec("bash", [TESTHOST, "down", name]).catch(() => undefined);
   booted.add(name);
   say(`booting test host ${name}`);

@@ -3,6 +3,7 @@
 import type { BenchResults } from "./harness";
 import { fmt, table } from "./stats";
 import { renderLynis } from "./lynis";
+import { ROLLOUT_HEADER, rolloutRows } from "./rollout";
 
 /** The printed table (also reproducible from a results JSON: renderTable(JSON.parse(...))). */
 export function renderTable(R: BenchResults): string {
@@ -91,6 +92,9 @@ export function renderTable(R: BenchResults): string {
       ["restore (ours: restic restore, app stopped/started; floor: ssh | tar x + pg_restore)", fmt(d.restore.ours), fmt(d.restore.floor), fmt(d.restore.oursOverFloor, 2)],
       [`rebuild with data (${d.rebuild.data}) vs a plain rebuild`, fmt(d.rebuild.withData), fmt(d.rebuild.plain), fmt(d.rebuild.withDataOverPlain, 2)],
     ]));
+  }
+  if (R.rollout && Object.keys(R.rollout.sizes).length) {
+    out.push("", "rollout: a new release to N servers behind the load balancer while POST /api/user/visit runs through it (4 concurrent, keep-alive off); seconds / failed of requests; goal 0 failed", table(ROLLOUT_HEADER, rolloutRows(R.rollout)));
   }
   if (R.parity) out.push("", `parity ours vs Ansible (files, modes, rules, units): ${R.parity.same.length} identical, ${R.parity.different.length} different${R.parity.different.length ? "\n  " + R.parity.different.join("\n  ") : ""}`);
   if (R.notes.length) out.push("", "notes", ...R.notes.map((n) => `  - ${n}`));

@@ -1,7 +1,8 @@
-// `npm run bench [-- --runs N --fleet 1,2,4,8 --quick --no-load --no-testssl --no-data --data-mib N --data-only --reliability-only]`: prints the table
+// `npm run bench [-- --runs N --fleet 1,2,4,8 --quick --no-load --no-testssl --no-data --data-mib N --data-only --reliability-only --rollout-only --rollout-sizes 1,2,4 --no-rollout]`: prints the table
 // and writes bench/results/<timestamp>.json. Progress goes to stderr.
 import { FULL, QUICK, BenchOptions, runBench, renderTable } from "./harness";
 import * as fs from "node:fs";
+import { parseSizes } from "./rollout";
 
 function parse(argv: string[]): BenchOptions | { table: string } {
   const o: BenchOptions = argv.includes("--quick") ? { ...QUICK } : { ...FULL };
@@ -21,10 +22,13 @@ function parse(argv: string[]): BenchOptions | { table: string } {
       case "--no-data": o.data = false; break;
       case "--data-only": o.dataOnly = true; o.data ||= { uploadsMiB: 1024, visits: 100_000 }; break;
       case "--reliability-only": Object.assign(o, { reliabilityOnly: true, load: true, runs: 1, oneFile: false, refreshAndDrift: false, testssl: o.testssl }); break;
+      case "--rollout-sizes": o.rollout = parseSizes(val()); break;
+      case "--no-rollout": o.rollout = false; break;
+      case "--rollout-only": Object.assign(o, { rolloutOnly: true, rollout: o.rollout || [1, 2, 4], runs: 1, data: false, oneFile: false, refreshAndDrift: false, testssl: false }); break;
       case "--data-mib": o.data = { uploadsMiB: Number(val()), visits: o.data ? o.data.visits : 100_000 }; break;
       case "--table": return { table: val() };
       case "-h": case "--help":
-        console.log("usage: npm run bench -- [--runs N (3)] [--fleet 1,2,4,8] [--quick] [--no-load] [--no-testssl] [--no-data | --data-mib N (1024) | --data-only] [--reliability-only] [--table results.json]");
+        console.log("usage: npm run bench -- [--runs N (3)] [--fleet 1,2,4,8] [--quick] [--no-load] [--no-testssl] [--no-data | --data-mib N (1024) | --data-only] [--reliability-only] [--rollout-only] [--rollout-sizes 1,2,4 | --no-rollout] [--table results.json]");
         process.exit(0);
       default: throw new Error(`unknown option ${a} (see --help)`);
     }
