@@ -265,8 +265,8 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
       say(`run ${run}: removing ${hF}, ${hO}, ${hA}`);
       for (const h of [hF, hO, hA]) await downHost(h);
     }
-    if (!extra) R.notes.push("no-op with --refresh and drift check not measured (--quick)");
-    if (o.oneFile === false) R.notes.push("one-file change not measured (--quick)");
+    if (!extra && Object.keys(samples).length) R.notes.push("no-op with --refresh and drift check not measured (--quick)");
+    if (o.oneFile === false) { if (Object.keys(samples).length) R.notes.push("one-file change not measured (--quick)"); }
     else if (!hasDrift) R.notes.push("drift check skipped: `npm run drift` does not exist yet (the drift issue has not landed)");
 
     // --- fleet -------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
       R.ssh[scenario][t] = { connections: median(xs.map((x) => x.connections)), commands: median(xs.map((x) => x.commands)), runs: xs };
     }
   }
-  R.notes.push(
+  if (Object.keys(samples).length) R.notes.push(
     "cold: bare Debian 12 test host -> smoke test passes; apt-get update still asks Debian's mirror through the proxy (all three pay it), .deb files come from the warmed shared archive",
     "noop: ours = `pulumi up` with nothing changed (diffs against the state, opens no SSH connection); noopRefresh = `pulumi up --refresh` (re-probes every step over SSH, the closer match to Ansible's second run, which checks every task on the server)",
     "floor: apt-get update + the same apt-get install + first start of nginx and gunicorn by a bare script over one SSH session",

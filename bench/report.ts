@@ -27,7 +27,8 @@ export function renderTable(R: BenchResults): string {
   for (const [n, f] of Object.entries(R.fleet).sort((a, b) => Number(a[0]) - Number(b[0]))) {
     rows.push([`fleet: ${n} host${n === "1" ? "" : "s"} at once (wall clock)`, fmt(f.ours?.seconds), fmt(f.ansible?.seconds), fmt(f.floor?.seconds), fmt(f.oursOverAnsible, 2), fmt(f.oursOverFloor, 2)]);
   }
-  const out = [`seconds (median of ${R.options.runs} run${R.options.runs === 1 ? "" : "s"}; fleet > 1: one run)`, table(["scenario", "ours", "Ansible", "floor", "ours/Ansible", "ours/floor"], rows)];
+  const out: string[] = [];
+  if (rows.length) out.push(`seconds (median of ${R.options.runs} run${R.options.runs === 1 ? "" : "s"}; fleet > 1: one run)`, table(["scenario", "ours", "Ansible", "floor", "ours/Ansible", "ours/floor"], rows));
 
   const srows: string[][] = [];
   for (const k of ["cold", "noop", "noopRefresh", "oneFile", "drift"]) {
@@ -39,7 +40,7 @@ export function renderTable(R: BenchResults): string {
     if (n === "1") continue;
     srows.push([`fleet ${n} (all hosts)`, fmt(f.ours?.ssh.connections, 0), fmt(f.ours?.ssh.commands, 0), fmt(f.ansible?.ssh.connections, 0), fmt(f.ansible?.ssh.commands, 0), fmt(f.floor?.ssh.connections, 0), fmt(f.floor?.ssh.commands, 0)]);
   }
-  out.push("", "SSH per host (sshd log; median): connections / remote commands", table(["scenario", "ours conn", "ours cmds", "Ansible conn", "Ansible cmds", "floor conn", "floor cmds"], srows));
+  if (srows.length) out.push("", "SSH per host (sshd log; median): connections / remote commands", table(["scenario", "ours conn", "ours cmds", "Ansible conn", "Ansible cmds", "floor conn", "floor cmds"], srows));
 
   if (R.breakdown) {
     const b = R.breakdown;
@@ -94,7 +95,7 @@ export function renderTable(R: BenchResults): string {
     ]));
   }
   if (R.rollout && Object.keys(R.rollout.sizes).length) {
-    out.push("", "rollout: a new release to N servers behind the load balancer while POST /api/user/visit runs through it (4 concurrent, keep-alive off); seconds / failed of requests; goal 0 failed", table(ROLLOUT_HEADER, rolloutRows(R.rollout)));
+    out.push("", "rollout: a new release to N servers behind the load balancer while POST /api/user/visit runs through it (4 concurrent, keep-alive off): deploy seconds / failed of requests, longest gap between successes (s); goal 0 failed", table(ROLLOUT_HEADER, rolloutRows(R.rollout)));
   }
   if (R.parity) out.push("", `parity ours vs Ansible (files, modes, rules, units): ${R.parity.same.length} identical, ${R.parity.different.length} different${R.parity.different.length ? "\n  " + R.parity.different.join("\n  ") : ""}`);
   if (R.notes.length) out.push("", "notes", ...R.notes.map((n) => `  - ${n}`));
