@@ -11,6 +11,7 @@ export const REBUILD: CommandSpec = {
   },
   footer: [
     "A fresh backup is taken first (stacks with aistudio:backup); if it fails nothing is replaced.",
+    "A fleet (servers.count > 1): its servers one at a time, each out of the load balancer until its new server is healthy.",
     "alicloud: the ECS instance is replaced (EIP, DNS, host key and data disk kept); local: the test host is booted",
     "fresh at its address with the same volume. A new (empty) volume gets the fresh backup restored.",
     "exit 0: rebuilt, 1: the rebuild failed",

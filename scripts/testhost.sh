@@ -23,6 +23,7 @@ set -euo pipefail
 CACHE=${AISTUDIO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/aistudio-infra}/testhost
 STATE=${AISTUDIO_TESTHOST_STATE:-/var/lib/aistudio-testhost}
 BRIDGE=aist0
+BRIDGE_MAC=02:a1:57:00:00:01
 BRIDGE_IP=198.18.0.1
 PREFIX=24
 PROXY_PORT=3128
@@ -85,7 +86,10 @@ ensure_network() {
   exec 8>"$STATE/net.lock"; flock 8
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     say "creating bridge $BRIDGE ($BRIDGE_IP/$PREFIX)"
-    ip link add "$BRIDGE" type bridge
+    # A fixed (locally administered) MAC: a bridge without one takes its lowest port's, so it changed
+    # whenever that test host went down, and every other host's ARP entry for $BRIDGE_IP went stale:
+    # the fleet's rebuild under load saw all traffic to this machine stop for 35 s.
+    ip link add "$BRIDGE" address "$BRIDGE_MAC" type bridge
     ip addr add "$BRIDGE_IP/$PREFIX" dev "$BRIDGE"
     ip link set "$BRIDGE" up
   fi

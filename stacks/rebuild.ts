@@ -7,7 +7,8 @@
 //   3. `pulumi up` converges it: the volume step mounts the data volume as it is (never formats it)
 //   4. the data moved with the volume when its filesystem is the one from before; when the volume is
 //      new (the disk was lost), the backup from step 1 is restored and the server smoke-tested again
-// Equal fingerprints mean the same server was rebuilt.
+// Equal fingerprints mean the same server was rebuilt. A fleet (servers.count > 1) is rebuilt one
+// server at a time, each taken out of the load balancer first (stacks/fleet-rebuild.ts).
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { repoRoot } from "../core/paths";
@@ -16,6 +17,8 @@ import { readTesthost } from "../infra/testhost";
 import { backupNow, backupTargetOf, restoreSnapshot } from "./backup";
 import { StackDriver, StackSpec } from "./driver";
 import { readStack } from "./read-stack";
+import { fleetTarget } from "./doctor-target";
+import { rebuildFleet } from "./fleet-rebuild";
 
 export interface RebuildOutcome {
   ok: boolean;
@@ -54,6 +57,12 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
   const view = await readStack(driver);
   const config = view.config;
   const target = config.backup ? backupTargetOf(view, spec.name) : undefined;
+  // a fleet: its servers one at a time, each out of the load balancer while it is replaced (fleet-rebuild.ts)
+  const fleet = fleetTarget(view);
+  if (fleet) {
+    const r = await rebuildFleet(driver, view, fleet, { onOutput: o.onOutput, say });
+    return { ...r, replaced: r.replaced.join(", "), before, after: (await driver.outputs().catch(() => ({} as Record<string, unknown>))).fingerprint as string | undefined, seconds: seconds() };
+  }
 
   // 1. a fresh backup first: the rebuild must never be the moment data is lost
   let snapshot: string | undefined;

@@ -19,6 +19,7 @@ import { httpsRequest } from "../../checks/visit";
 import { HaproxyPool } from "../../core/lb/haproxy";
 import { readTesthost } from "../../infra/testhost";
 import { checkDrift } from "../../stacks/drift";
+import { rebuild } from "../../stacks/rebuild";
 import type { MemberState } from "../../core/lb/pool";
 
 const canRun = requireHosts();
@@ -66,8 +67,8 @@ describe.skipIf(!canRun)("a fleet of three servers behind a load balancer (HAPro
     const r = await httpsRequest({ domain: DOMAIN, connectTo: ips[server], ca: pki.rootPem, timeoutMs: 5000 }, "GET", "/api/health");
     return JSON.parse(r.body).release;
   };
-  const underLoad = async (change: () => Promise<void>): Promise<LoadResult> => {
-    const gen = new LoadGenerator({ address: lbIp, domain: DOMAIN, ca: pki.rootPem, concurrency: 4, maxRequests: 30_000, maxSeconds: 150 }).start();
+  const underLoad = async (change: () => Promise<void>, maxSeconds = 150): Promise<LoadResult> => {
+    const gen = new LoadGenerator({ address: lbIp, domain: DOMAIN, ca: pki.rootPem, concurrency: 4, maxRequests: 60_000, maxSeconds }).start();
     await sleep(1000);
     await change();
     await sleep(1000);
@@ -226,6 +227,24 @@ describe.skipIf(!canRun)("a fleet of three servers behind a load balancer (HAPro
     }
     const healed = await stack.up();
     expect(healed.code, healed.stdout + healed.stderr).toBe(0);
+    expect((await members()).map((x) => [x.id, x.weight, x.health])).toEqual(SERVERS.map((s) => [s, 100, "healthy"]));
+  });
+
+  it("rebuilds the servers one at a time with 0 failed requests: each out of the load balancer until its new server is healthy", async () => {
+    const keysBefore = SERVERS.map((h) => readTesthost(h).hostKey);
+    const said: string[] = [];
+    let outcome: Awaited<ReturnType<typeof rebuild>> | undefined;
+    const load = await underLoad(async () => {
+      outcome = await rebuild(stack.spec(), { say: (l) => said.push(l) });
+    }, 420);
+    expect(outcome?.ok, `${outcome?.error}\n${said.join("\n")}`).toBe(true);
+    expect(outcome?.replaced).toBe(SERVERS.join(", "));
+    // new machines: each test host has a new host key
+    SERVERS.forEach((h, i) => expect(readTesthost(h).hostKey, h).not.toBe(keysBefore[i]));
+    // one at a time: each back before the next went out
+    const order = said.filter((l) => /: out of |back in the load balancer/.test(l)).map((l) => l.replace(/^server (\d).*?: (out|rebuilt).*/, "$2 $1"));
+    expect(order).toEqual(["out 1", "rebuilt 1", "out 2", "rebuilt 2", "out 3", "rebuilt 3"]);
+    expect(load.failed, load.failures.join("\n")).toBe(0);
     expect((await members()).map((x) => [x.id, x.weight, x.health])).toEqual(SERVERS.map((s) => [s, 100, "healthy"]));
   });
 

@@ -7,6 +7,7 @@ import { AHEAD_OF_ROLLOUT, batches, releaseOf } from "../../infra/fleet/rollout"
 import { serverProblem } from "../../checks/doctor/fleet";
 import { rotationRecord } from "../../infra/runner/rotation-impl";
 import { probeDiff } from "../../checks/drift";
+import { instanceUrnOf } from "../../stacks/fleet-rebuild";
 import { STEP_NEEDS } from "../../infra/steps";
 import type { Step } from "../../provision/step";
 
@@ -115,5 +116,17 @@ describe("the rotation as drift sees it", () => {
     expect(probeDiff(expected, expected)).toEqual([]);
     expect(probeDiff(expected, rotationRecord("fl-2", { weight: 0, health: "healthy" }))).toEqual([{ item: "rotation fl-2", expected: "weight=100", found: "weight=0" }]);
     expect(probeDiff(expected, rotationRecord("fl-2", { weight: 100, health: "unhealthy" }))).toEqual([{ item: "rotation fl-2", expected: "health=healthy", found: "health=unhealthy" }]);
+  });
+});
+
+describe("a cloud fleet's rebuild finds each server's instance", () => {
+  const urns = ["urn:pulumi:prod::aistudio::aistudio:cloud:AlicloudServer$alicloud:ecs/instance:Instance::aistudio-server",
+    "urn:pulumi:prod::aistudio::aistudio:cloud:AlicloudServer$aistudio:cloud:ServerFleet$alicloud:ecs/instance:Instance::aistudio-server-2",
+    "urn:pulumi:prod::aistudio::aistudio:cloud:AlicloudServer$aistudio:cloud:ServerFleet$alicloud:ecs/instance:Instance::aistudio-server-12"];
+  it("by its name: the first, then -K (never -12 for 1 or 2)", () => {
+    expect(instanceUrnOf(urns, 1)).toBe(urns[0]);
+    expect(instanceUrnOf(urns, 2)).toBe(urns[1]);
+    expect(instanceUrnOf(urns, 12)).toBe(urns[2]);
+    expect(instanceUrnOf(urns, 3)).toBeUndefined();
   });
 });
