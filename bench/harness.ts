@@ -288,28 +288,25 @@ export async function runBench(o: BenchOptions): Promise<{ results: BenchResults
       f.oursOverFloor = ratio(f.ours?.seconds, f.floor?.seconds);
     }
 
+    // a stack of a scenario's own config (reliability, rollout), removed with the others at the end
+    const scenarioStack = async (tag: string, config: Record<string, unknown>): Promise<BenchStack> => {
+      const s = new BenchStack(`bn${process.pid}${tag}${seq++}`, config);
+      stacks.push(s);
+      await s.init();
+      await s.setSecrets({ appEnv: JSON.stringify(SECRET_ENV) });
+      return s;
+    };
+
     // --- reliability: every change kind, recoveries, the disk filling up --------------------------
     if (o.load && !o.dataOnly && !o.rolloutOnly) {
-      R.reliability = await reliabilityBench(async (tag, config) => {
-        const s = new BenchStack(`bn${process.pid}${tag}${seq++}`, config);
-        stacks.push(s);
-        await s.init();
-        await s.setSecrets({ appEnv: JSON.stringify(SECRET_ENV) });
-        return s;
-      }, SECRET_ENV, work);
+      R.reliability = await reliabilityBench(scenarioStack, SECRET_ENV, work);
       R.errors.push(...R.reliability.errors.map((e) => `reliability: ${e}`));
     }
 
     // --- data: backup, restore, rebuild with data ---------------------------------------------
     // --- rollout: fleets behind the load balancer, a new release under load (issue #15) ----------
     if (o.rollout && o.rollout.length && !o.dataOnly && !o.reliabilityOnly) {
-      R.rollout = await rolloutBench({ sizes: o.rollout }, async (tag, config) => {
-        const s = new BenchStack(`bn${process.pid}${tag}${seq++}`, config);
-        stacks.push(s);
-        await s.init();
-        await s.setSecrets({ appEnv: JSON.stringify(SECRET_ENV) });
-        return s;
-      }, SECRET_ENV, work);
+      R.rollout = await rolloutBench({ sizes: o.rollout }, scenarioStack, SECRET_ENV, work);
       R.errors.push(...R.rollout.errors);
       R.notes.push(...R.rollout.notes);
     }
