@@ -24,6 +24,7 @@ CACHE=${AISTUDIO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/aistudio-infra}/testhost
 STATE=${AISTUDIO_TESTHOST_STATE:-/var/lib/aistudio-testhost}
 BRIDGE=aist0
 BRIDGE_MAC=02:a1:57:00:00:01
+INOTIFY_INSTANCES=1024
 BRIDGE_IP=198.18.0.1
 PREFIX=24
 PROXY_PORT=3128
@@ -84,6 +85,13 @@ ensure_key() {
 ensure_network() {
   mkdir -p "$STATE"
   exec 8>"$STATE/net.lock"; flock 8
+  # Every test host's systemd, journald, logind … take inotify instances of this machine's root (no
+  # user namespace): the kernel's default of 128 ran out at about 18 hosts ("Failed to allocate
+  # manager object: Too many open files" while booting).
+  if [ "$(cat /proc/sys/fs/inotify/max_user_instances)" -lt "$INOTIFY_INSTANCES" ]; then
+    say "raising fs.inotify.max_user_instances to $INOTIFY_INSTANCES (systemd in each test host takes some)"
+    sysctl -qw fs.inotify.max_user_instances="$INOTIFY_INSTANCES"
+  fi
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     say "creating bridge $BRIDGE ($BRIDGE_IP/$PREFIX)"
     # A fixed (locally administered) MAC: a bridge without one takes its lowest port's, so it changed

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO, requireHosts } from "../support/capability";
-import { bootDbhost, bootHost, bootObjectstore, hostCmd, localConfig, TestStack, unchanged } from "../support/hosts";
+import { bootDbhost, bootHost, bootObjectstore, hostCmd, hostDown, localConfig, TestStack, unchanged } from "../support/hosts";
 import { TestPki } from "../support/certs";
 import { LoadGenerator, LoadResult } from "../../bench/load";
 import { httpsRequest } from "../../checks/visit";
@@ -109,6 +109,10 @@ describe.skipIf(!canRun)("a fleet of three servers behind a load balancer (HAPro
   }, 900_000);
   afterAll(() => {
     stack?.cleanup();
+    // six hosts: down now rather than at the end of the run, for the test files after this one
+    for (const h of [...SERVERS, LB, "fl-s3", "fl-db"]) {
+      try { hostDown(h); } catch { /* already down */ }
+    }
     pki.cleanup();
     fs.rmSync(work, { recursive: true, force: true });
   });
