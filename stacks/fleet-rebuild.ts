@@ -11,7 +11,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { repoRoot } from "../core/paths";
-import { FULL_WEIGHT, drain } from "../core/lb/pool";
+import { drain, inRotation } from "../core/lb/pool";
 import { openPool } from "../core/lb/open";
 import { readTesthost } from "../infra/testhost";
 import type { FleetTarget } from "../checks/doctor/fleet";
@@ -85,7 +85,7 @@ export async function rebuildFleet(
     const check = openPool(fleet.pool);
     try {
       const m = (await check.members()).find((x) => x.id === member);
-      if (!m || m.weight < FULL_WEIGHT || m.health !== "healthy") return stop(`${label}: rebuilt but not back in ${check.name} (${m ? `weight ${m.weight}, ${m.health}: ${m.detail}` : "not a member"})`);
+      if (!m || !inRotation(m)) return stop(`${label}: rebuilt but not back in ${check.name} (${m ? `weight ${m.weight}, ${m.health}: ${m.detail}` : "not a member"})`);
     } finally {
       await check.close().catch(() => undefined);
     }

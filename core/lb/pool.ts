@@ -39,6 +39,9 @@ export interface WaitOptions {
 /** The weight every server is given in rotation (ALB's scale is 0-100). */
 export const FULL_WEIGHT = 100;
 
+/** Fully in rotation: at full weight and healthy in the load balancer's own check (what restore leaves). */
+export const inRotation = (m: MemberState): boolean => m.weight >= FULL_WEIGHT && m.health === "healthy";
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function member(pool: ServerPool, id: string): Promise<MemberState> {

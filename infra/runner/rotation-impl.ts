@@ -1,6 +1,6 @@
 // The dynamic provider behind Rotation (infra/runner/rotation.ts): drain and restore are
 // core/lb/pool.ts's, on the pool that core/lb/open.ts opens from the spec.
-import { FULL_WEIGHT, drain, restore } from "../../core/lb/pool";
+import { FULL_WEIGHT, drain, inRotation, restore } from "../../core/lb/pool";
 import { PoolSpec, openPool } from "../../core/lb/open";
 import type { Phase } from "./rotation";
 import { serializeRecord } from "../../core/probe";
@@ -70,9 +70,8 @@ async function outOfRotation(i: RotationInputs): Promise<string | undefined> {
   try {
     const m = (await pool.members()).find((x) => x.id === i.member);
     if (!m) return `not in ${pool.name}`;
-    if (m.weight < FULL_WEIGHT) return `weight ${m.weight} in ${pool.name}`;
-    if (m.health !== "healthy") return `${m.health} in ${pool.name} (${m.detail})`;
-    return undefined;
+    if (inRotation(m)) return undefined;
+    return m.weight < FULL_WEIGHT ? `weight ${m.weight} in ${pool.name}` : `${m.health} in ${pool.name} (${m.detail})`;
   } catch (e) {
     return `the load balancer could not be read: ${(e as Error).message.split("\n")[0]}`;
   } finally {

@@ -2,7 +2,7 @@
 // scripted pool whose members change as a real one's do, the rollout's batches and release hash
 // (infra/fleet/rollout.ts), and the doctor's verdict on one server (checks/doctor/fleet.ts).
 import { describe, expect, it } from "vitest";
-import { FULL_WEIGHT, MemberState, ServerPool, drain, restore } from "../../core/lb/pool";
+import { FULL_WEIGHT, MemberState, ServerPool, drain, inRotation, restore } from "../../core/lb/pool";
 import { AHEAD_OF_ROLLOUT, batches, releaseOf } from "../../infra/fleet/rollout";
 import { serverProblem } from "../../checks/doctor/fleet";
 import { rotationRecord } from "../../infra/runner/rotation-impl";
@@ -72,6 +72,17 @@ describe("restore", () => {
   it("fails with the load balancer's words when the member never becomes healthy", async () => {
     const p = new ScriptedPool("s1", [{ health: "unhealthy", detail: "L4CON in 0ms" }]);
     await expect(restore(p, "s1", { timeoutMs: 30, pollMs: 5 })).rejects.toThrow(/s1 is not healthy in scripted pool .*\(unhealthy: L4CON in 0ms\)/);
+  });
+});
+
+describe("in rotation", () => {
+  const m = (o: Partial<MemberState>): MemberState => ({ id: "s1", weight: FULL_WEIGHT, health: "healthy", detail: "", ...o });
+  it("is full weight and healthy, nothing less", () => {
+    expect(inRotation(m({}))).toBe(true);
+    expect(inRotation(m({ weight: 0 }))).toBe(false);
+    expect(inRotation(m({ weight: FULL_WEIGHT - 1 }))).toBe(false);
+    expect(inRotation(m({ health: "unhealthy" }))).toBe(false);
+    expect(inRotation(m({ health: "unknown" }))).toBe(false);
   });
 });
 
