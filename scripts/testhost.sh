@@ -15,6 +15,10 @@
 #   testhost.sh ls [--json]           list servers
 #   testhost.sh ssh NAME [CMD...]     run a command (or a shell) on the server as root
 #   testhost.sh down NAME|--all       stop and delete (clean: no container, link, proxy left over)
+#   testhost.sh move NEW NAME         NAME's address and volume name move to the running server NEW,
+#                                     which takes NAME's place; the old server is cut off at once, then
+#                                     powered off and removed (an EIP moving to a new ECS instance): its
+#                                     volume VOL is kept as VOL-old
 #   testhost.sh check                 exit 0 when this machine can host test servers
 #
 # Progress goes to stderr; machine-readable output (JSON) to stdout.
@@ -134,6 +138,10 @@ teardown_network_if_idle() {
 
 hostdir() { echo "$STATE/hosts/$1"; }
 
+# The name NAME's running server was booted with (its network link is vb-<it>): NAME's own unless
+# the server took another's place (move) since its boot.
+machine_name() { cat "$(hostdir "$1")/machine" 2>/dev/null || echo "$1"; }
+
 next_ip() {
   local used n
   used=$(cat "$STATE"/hosts/*/ip 2>/dev/null || true)
@@ -219,7 +227,8 @@ boot() {
   running_pid "$name" >/dev/null && { say "$name is already running"; return 0; }
   ensure_network
   # a host-side veth left by an nspawn that died (no process holds it): nspawn would refuse to boot
-  ip link del "vb-$name" 2>/dev/null || true
+  ip link del "vb-$(machine_name "$name")" 2>/dev/null || true
+  echo "$name" >"$d/machine"
   local ip; ip=$(cat "$d/ip")
   say "booting $name ($ip) with systemd-nspawn"
   # .deb files are cached across hosts like a warm local mirror: hard-linked in at boot and
@@ -230,7 +239,10 @@ boot() {
   # the data volume: its image's loop device, seen by the server as /dev/vdb (a cloud data disk's name)
   local extra=()
   if [ -f "$d/volume" ]; then extra+=("--bind=$(volume_loop "$(cat "$d/volume")"):/dev/vdb"); fi
-  setsid bash "${BASH_SOURCE[0]}" _supervise "$name" systemd-nspawn -D "$d/root" -b --register=no --keep-unit --network-bridge="$BRIDGE" \
+  # the root through a link named after the machine: a server that took another's place (move) keeps
+  # its machine name, and its next boot by the supervisor (a reboot inside) must find its new directory
+  mkdir -p "$STATE/machines"; ln -sfn "$d/root" "$STATE/machines/$name"
+  setsid bash "${BASH_SOURCE[0]}" _supervise "$name" systemd-nspawn -D "$STATE/machines/$name" -b --register=no --keep-unit --network-bridge="$BRIDGE" \
     -M "$name" --console=passive "${extra[@]}" >"$d/console.log" 2>&1 </dev/null &
   echo $! >"$d/nspawn.pid"
   local t0=$SECONDS
@@ -314,10 +326,55 @@ down() {
   for name in "${names[@]}"; do
     [ -d "$(hostdir "$name")" ] || { say "no test server named $name"; continue; }
     poweroff_host "$name"
+    rm -f "$STATE/machines/$(machine_name "$name")"
     rm -rf "$(hostdir "$name")"
     say "$name removed"
   done
   teardown_network_if_idle
+}
+
+# The running server NEW takes server NAME's place: NAME's address and volume name, like an EIP and
+# a data disk's role moving to a new ECS instance. The old server's link is cut first (it answers
+# nothing from then on), the address is added to NEW and this machine's ARP entry for it dropped, so
+# the address answers from NEW within a fraction of a second; then the old server is powered off and
+# removed. The old volume is kept as VOL-old (one generation: an older VOL-old is removed).
+move() {
+  local new=$1 name=$2
+  local dn dd; dn=$(hostdir "$new"); dd=$(hostdir "$name")
+  [ -d "$dn" ] || die "no test server named $new"
+  [ -d "$dd" ] || die "no test server named $name"
+  running_pid "$new" >/dev/null || die "$new is not running: boot it first (testhost.sh boot $new)"
+  local a b; a=$(cat "$dd/ip"); b=$(cat "$dn/ip")
+  say "moving $name's address $a to $new (was $b)"
+  # cut the old server off the bridge: from here nothing reaches it, and it answers nothing
+  ip link set "vb-$(machine_name "$name")" down 2>/dev/null || true
+  (ssh_host "$new" "ip addr add $a/$PREFIX dev host0") </dev/null >/dev/null || die "could not add $a to $new"
+  ip neigh flush to "$a" dev "$BRIDGE" 2>/dev/null || true
+  echo "$a" >"$dn/ip"
+  sed -i "s|^Address=.*|Address=$a/$PREFIX|" "$dn/root/etc/systemd/network/80-aistudio.network"
+  echo "$name" >"$dn/root/etc/hostname"
+  printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$name" >"$dn/root/etc/hosts"
+  (ssh_host "$new" "ip addr del $b/$PREFIX dev host0; hostname $name") </dev/null >/dev/null || say "warning: $b is still on $new's link until its next boot"
+  say "$a answers from $new; powering the old server off"
+  local oldvol=""; [ ! -f "$dd/volume" ] || oldvol=$(cat "$dd/volume")
+  poweroff_host "$name"
+  rm -f "$STATE/machines/$(machine_name "$name")"
+  rm -rf "$dd"
+  if [ -n "$oldvol" ] && [ -f "$(volume_file "$oldvol")" ]; then
+    local keep="${oldvol:0:27}-old"
+    rm -f "$(volume_file "$keep")"
+    mv "$(volume_file "$oldvol")" "$(volume_file "$keep")"
+    say "the old server's volume is kept as $keep (testhost.sh volume rm $keep when no longer needed)"
+    if [ -f "$dn/volume" ]; then
+      mv "$(volume_file "$(cat "$dn/volume")")" "$(volume_file "$oldvol")"
+      echo "$oldvol" >"$dn/volume"
+    fi
+  fi
+  mv "$dn" "$dd"
+  # its nspawn (and the one booted again when it reboots) finds its root through this link
+  ln -sfn "$dd/root" "$STATE/machines/$(machine_name "$name")"
+  say "$new is now $name at $a"
+  record "$name"
 }
 
 ls_hosts() {
@@ -361,7 +418,8 @@ case $cmd in
   ls) ls_hosts "$@" ;;
   ssh) [ $# -ge 1 ] || die "usage: testhost.sh ssh NAME [CMD...]"; ssh_host "$@" ;;
   down) [ $# -ge 1 ] || die "usage: testhost.sh down NAME|--all"; down "$1" ;;
+  move) [ $# -eq 2 ] || die "usage: testhost.sh move NEW NAME"; move "$1" "$2" ;;
   volume) volume_cmd "$@" ;;
   _supervise) supervise "$@" ;;   # internal: boot's background process
-  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,24p' "$0" >&2; exit 2 ;;
 esac
