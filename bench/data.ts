@@ -25,7 +25,8 @@ export interface DataResults {
   backupBytes: number;
   backup: { ours: number; floor: number; oursOverFloor: number | null };
   restore: { ours: number; floor: number; oursOverFloor: number | null };
-  rebuild: { withData: number; plain: number; withDataOverPlain: number | null; data: string };
+  /** pausedSeconds: how long the old app was paused (requests waiting) while the data was handed over. */
+  rebuild: { withData: number; plain: number; withDataOverPlain: number | null; data: string; pausedSeconds?: number };
 }
 
 const S3 = "bn-s3";
@@ -95,20 +96,23 @@ export async function dataBench(o: DataOptions, newStack: (name: string, config:
   const restoreFloor = await seconds(() => execFileSync("bash", ["-c", `ssh ${sshArgs(s3ip).join(" ")} 'cat /var/tmp/floor.tar' | ssh ${sshArgs(dataIp).join(" ")} '${restoreScript}'`], { stdio: ["ignore", "ignore", "inherit"] }));
   say(`  restore ours ${restoreOurs} s, floor ${restoreFloor} s`);
 
-  say("data: rebuild with data (fresh backup, new host, same volume) and a plain rebuild");
+  say("data: rebuild with data (fresh backup, a new host beside the old one, the data handed over) and a plain rebuild");
   const withData = await rebuild(stack.spec());
   if (!withData.ok) throw new Error(`rebuild with data failed: ${withData.error}`);
   const plainR = await rebuild(plain.spec());
   if (!plainR.ok) throw new Error(`plain rebuild failed: ${plainR.error}`);
 
   for (const h of [DATA, PLAIN, S3]) await downHost(h);
-  try { execFileSync("bash", [TESTHOST, "volume", "rm", VOLUME], { stdio: "ignore" }); } catch { /* gone */ }
+  // the rebuild keeps the old server's volume as VOLUME-old
+  for (const v of [VOLUME, `${VOLUME}-old`]) {
+    try { execFileSync("bash", [TESTHOST, "volume", "rm", v], { stdio: "ignore" }); } catch { /* gone */ }
+  }
   return {
     uploadsMiB: o.uploadsMiB,
     visits: o.visits,
     backupBytes: run.bytesProcessed,
     backup: { ours: backupOurs, floor: backupFloor, oursOverFloor: ratio(backupOurs, backupFloor) },
     restore: { ours: restoreOurs, floor: restoreFloor, oursOverFloor: ratio(restoreOurs, restoreFloor) },
-    rebuild: { withData: withData.seconds, plain: plainR.seconds, withDataOverPlain: ratio(withData.seconds, plainR.seconds), data: withData.data ?? "none" },
+    rebuild: { withData: withData.seconds, plain: plainR.seconds, withDataOverPlain: ratio(withData.seconds, plainR.seconds), data: withData.data ?? "none", pausedSeconds: withData.pausedSeconds },
   };
 }

@@ -46,6 +46,32 @@ export interface AppOptions {
 }
 
 /** A release id that changes exactly when the code changes: only `source` counts. */
+/**
+ * Pauses the app's processes (SIGSTOP) and resumes them (SIGCONT): its listening socket is systemd's
+ * (aistudio.socket), so while paused the kernel keeps accepting connections and requests wait in the
+ * backlog instead of failing. A rebuild pauses the old server's app while its data is handed over.
+ * The gunicorn master stops first and resumes last, so it never sees its paused workers as hung (their
+ * heartbeat is older than its timeout) before they run again. By pid: `systemctl kill` failed on the
+ * sandboxed unit ("Failed to send signal SIGSTOP to auxiliary processes: Input/output error").
+ */
+export const pauseAppCommand = (): string =>
+  `main=$(systemctl show -p MainPID --value ${APP_UNIT}.service); [ "\${main:-0}" -gt 0 ] || { echo "${APP_UNIT}.service is not running" >&2; exit 3; }; ` +
+  `kill -STOP "$main"; for p in $(pgrep -P "$main"); do kill -STOP "$p"; done`;
+/**
+ * Retires a paused app for good, its held requests answered 502 at once (nginx's JSON) instead of
+ * hanging until the client gives up: a runtime drop-in stops systemd from starting it again (neither
+ * Restart= nor a connection to the socket may run it on the old data), the paused processes are
+ * SIGKILLed (never resumed: they would answer from data the new server no longer shares), then the
+ * socket is closed. Not `systemctl stop`: it sends SIGCONT, and the paused requests would be served.
+ */
+export const retireAppCommand = (): string =>
+  `install -d /run/systemd/system/${APP_UNIT}.service.d && printf '[Service]\\nRestart=no\\nExecStartPre=\\nExecStartPre=/bin/false\\n' >/run/systemd/system/${APP_UNIT}.service.d/zz-retired.conf && systemctl daemon-reload; ` +
+  `main=$(systemctl show -p MainPID --value ${APP_UNIT}.service); if [ "\${main:-0}" -gt 0 ]; then for p in $(pgrep -P "$main"); do kill -KILL "$p"; done; kill -KILL "$main"; fi; ` +
+  `systemctl stop ${APP_UNIT}.socket`;
+export const resumeAppCommand = (): string =>
+  `main=$(systemctl show -p MainPID --value ${APP_UNIT}.service); [ "\${main:-0}" -gt 0 ] || { echo "${APP_UNIT}.service is not running" >&2; exit 3; }; ` +
+  `for p in $(pgrep -P "$main"); do kill -CONT "$p"; done; kill -CONT "$main"`;
+
 export function releaseId(o: Pick<AppOptions, "source"> & Partial<AppOptions>): string {
   if (o.source.kind === "git") return "git-" + sha256(o.source.url + "#" + o.source.ref).slice(0, 12);
   const h = sha256(

@@ -139,9 +139,21 @@ export function backupStep(o: BackupOptions): Step {
 
 // the tool's commands, for `npm run backup|restore|backups` (run as root over SSH); the doctor asks
 // for `status` in its server script (checks/doctor/server-facts.ts)
-export const backupNowCommand = (tag = "manual"): string => `${BACKUP_TOOL} run ${tag}`;
+export const backupNowCommand = (tag = "manual"): string => {
+  if (!/^[a-z][a-z-]{0,30}$/.test(tag)) throw new Error(`not a backup tag: ${JSON.stringify(tag)}`);
+  return `${BACKUP_TOOL} run ${tag}`;
+};
 export const snapshotsCommand = (): string => `${BACKUP_TOOL} snapshots`;
-export const restoreCommand = (snapshot: string): string => {
-  if (!/^([0-9a-f]{8,64}|latest)$/.test(snapshot)) throw new Error(`not a restic snapshot id: ${JSON.stringify(snapshot)}`);
-  return `${BACKUP_TOOL} restore ${snapshot}`;
+/**
+ * keepReplaced false: no pre-restore snapshot of the data being replaced: for a new server's first
+ * data (a rebuild's handover), whose near-empty data dir would otherwise become the newest snapshot.
+ * over: the snapshot the data dir holds (restored last on this server): only what changed since is
+ * fetched and put back (the tool restores in full when the data dir does not hold it).
+ */
+export const restoreCommand = (snapshot: string, o: { keepReplaced?: boolean; over?: string } = {}): string => {
+  const id = (s: string, latest: boolean) => {
+    if (!(/^[0-9a-f]{8,64}$/.test(s) || (latest && s === "latest"))) throw new Error(`not a restic snapshot id: ${JSON.stringify(s)}`);
+    return s;
+  };
+  return `${o.keepReplaced === false ? "AISTUDIO_NO_PRE_RESTORE=1 " : ""}${BACKUP_TOOL} restore ${id(snapshot, true)}${o.over ? ` --over ${id(o.over, false)}` : ""}`;
 };

@@ -73,8 +73,8 @@ async function runTool(t: BackupTarget, command: string, onProgress?: (line: str
   }
 }
 
-export async function backupNow(t: BackupTarget, onProgress?: (line: string) => void): Promise<BackupRun> {
-  const out = await runTool(t, backupNowCommand("manual"), onProgress);
+export async function backupNow(t: BackupTarget, onProgress?: (line: string) => void, tag = "manual"): Promise<BackupRun> {
+  const out = await runTool(t, backupNowCommand(tag), onProgress);
   return JSON.parse(out.trim().split("\n").pop()!) as BackupRun;
 }
 
@@ -83,8 +83,8 @@ export async function listSnapshots(t: BackupTarget): Promise<Snapshot[]> {
 }
 
 /** Restores a snapshot (or "latest"), then runs the deploy's smoke test against the server. */
-export async function restoreSnapshot(t: BackupTarget, snapshot: string, onProgress?: (line: string) => void): Promise<SmokeOutcome> {
-  await runTool(t, restoreCommand(snapshot), onProgress);
+export async function restoreSnapshot(t: BackupTarget, snapshot: string, onProgress?: (line: string) => void, o: { keepReplaced?: boolean; over?: string } = {}): Promise<SmokeOutcome> {
+  await runTool(t, restoreCommand(snapshot, o), onProgress);
   onProgress?.("[restore] smoke test");
   return smokeOrThrow({ ...smokeSpec(t.config, t.connection.host), connection: t.connection, redact: t.secrets });
 }

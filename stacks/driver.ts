@@ -238,6 +238,18 @@ export class StackDriver {
     return flattenConfig(JSON.parse((await this.tidied(this.cli(["config", "--show-secrets", "--json"]))).stdout));
   }
 
+  /**
+   * The stack's config as entries that say which values are secret (decrypted, in memory only), for
+   * a copy of the stack (the rebuild's new server is converged by a stack with the same settings).
+   */
+  async configEntries(): Promise<Record<string, { value: string; secret: boolean }>> {
+    const raw = (this.spec.configFile
+      ? JSON.parse((await this.tidied(this.cli(["config", "--show-secrets", "--json"]))).stdout)
+      : await this.stack.getAllConfig()) as Record<string, { value?: string; objectValue?: unknown; secret?: boolean }>;
+    const flat = flattenConfig(raw);
+    return Object.fromEntries(Object.keys(flat).map((k) => [k, { value: flat[k], secret: raw[k]?.secret === true }]));
+  }
+
   /** Sets one config value; secrets are encrypted by the stack's secrets provider. */
   async setConfig(key: string, value: string, o: { secret?: boolean; path?: boolean } = {}): Promise<void> {
     if (!this.spec.configFile) return this.stack.setConfig(key, { value, secret: o.secret }, o.path);

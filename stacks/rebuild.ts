@@ -8,7 +8,10 @@
 //   4. the data moved with the volume when its filesystem is the one from before; when the volume is
 //      new (the disk was lost), the backup from step 1 is restored and the server smoke-tested again
 // Equal fingerprints mean the same server was rebuilt. A fleet (servers.count > 1) is rebuilt one
-// server at a time, each taken out of the load balancer first (stacks/fleet-rebuild.ts).
+// server at a time, each taken out of the load balancer first (stacks/fleet-rebuild.ts). The local
+// stack's one server is rebuilt beside the old one (stacks/rebuild-beside.ts: a failure leaves the
+// old server serving) unless its data can only move with its volume (a volume and no backups) or
+// --in-place is asked for; the steps above are the in-place rebuild.
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { repoRoot } from "../core/paths";
@@ -19,6 +22,7 @@ import { StackDriver, StackSpec } from "./driver";
 import { readStack } from "./read-stack";
 import { fleetTarget } from "./doctor-target";
 import { rebuildFleet } from "./fleet-rebuild";
+import { rebuildBeside } from "./rebuild-beside";
 
 export interface RebuildOutcome {
   ok: boolean;
@@ -28,8 +32,14 @@ export interface RebuildOutcome {
   replaced?: string;
   /** The snapshot taken before the rebuild. */
   backup?: string;
-  /** How the data reached the new server: on its volume, restored from the backup, or not at all (no volume, no backup). */
-  data?: "volume" | "restored" | "none";
+  /**
+   * How the data reached the new server: on its volume, restored from the backup, handed over (a last
+   * backup with the old app paused, restored on the new server built beside it), or not at all.
+   */
+  data?: "volume" | "restored" | "handover" | "none";
+  /** Built beside the old server: the backup restored on the new one, and how long the old app was paused. */
+  handover?: string;
+  pausedSeconds?: number;
   error?: string;
   seconds: number;
 }
@@ -45,7 +55,7 @@ export function volumeUuid(resources: StateResource[]): string | undefined {
   return rec?.fields.uuid || undefined;
 }
 
-export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => void; say?: (s: string) => void } = {}): Promise<RebuildOutcome> {
+export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => void; say?: (s: string) => void; inPlace?: boolean } = {}): Promise<RebuildOutcome> {
   const t0 = Date.now();
   const seconds = () => Math.round((Date.now() - t0) / 100) / 10;
   const say = o.say ?? (() => undefined);
@@ -62,6 +72,18 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
   if (fleet) {
     const r = await rebuildFleet(driver, view, fleet, { onOutput: o.onOutput, say });
     return { ...r, replaced: r.replaced.join(", "), before, after: (await driver.outputs().catch(() => ({} as Record<string, unknown>))).fingerprint as string | undefined, seconds: seconds() };
+  }
+
+  // the local stack's one server: beside the old one, unless the data can only move with the volume
+  if (config.target === "local" && !o.inPlace) {
+    const name = (await driver.config())["aistudio:testhost"];
+    if (!name) return { ok: false, error: "aistudio:testhost is not set: the local stack has no test host to rebuild", seconds: seconds() };
+    if (config.backup || !readTesthost(name).volume) {
+      const r = await rebuildBeside(driver, view, { onOutput: o.onOutput, say });
+      const after = r.ok ? (await driver.outputs().catch(() => ({} as Record<string, unknown>))).fingerprint as string | undefined : undefined;
+      return { ok: r.ok, before, after, replaced: name, backup: r.backup, handover: r.handover, pausedSeconds: r.pausedSeconds, data: r.data, error: r.error, seconds: seconds() };
+    }
+    say("a data volume and no backups (aistudio:backup): the data can only move with the volume, so the old server is replaced where it stands");
   }
 
   // 1. a fresh backup first: the rebuild must never be the moment data is lost

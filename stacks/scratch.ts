@@ -1,5 +1,6 @@
 // A stack of this project with its own state directory, settings file and PULUMI_HOME in a
-// temp directory: what the integration tests and the bench deploy with. Driven through
+// temp directory: what the integration tests and the bench deploy with, and the copy of a stack
+// that converges a rebuild's new server beside the old one (stacks/rebuild-beside.ts). Driven through
 // StackDriver like every other stack; config is written the way a user writes it (plain values
 // in the settings file, secrets with `config set --secret`, stored encrypted).
 import * as fs from "node:fs";
@@ -55,7 +56,8 @@ export class ScratchStack {
     fs.writeFileSync(this.configFile, lines.join("\n") + "\n");
   }
 
-  private driver(): Promise<StackDriver> {
+  /** The stack's driver (created on first use): for reading it like any other stack (readStack). */
+  driver(): Promise<StackDriver> {
     this.driverP ??= StackDriver.open({ name: this.name, configFile: this.configFile, env: this.ownEnv() }, { create: true }).then((d) => {
       this.salt = fs.readFileSync(this.configFile, "utf8").split("\n").find((l) => l.startsWith("encryptionsalt:"));
       return d;

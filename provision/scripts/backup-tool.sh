@@ -10,6 +10,9 @@
 #   aistudio-backup restore ID      restore snapshot ID (or "latest"): stop the app, put the database
 #                                   and the data dir back, start the app; a "pre-restore" snapshot of
 #                                   the data being replaced is taken first
+#   aistudio-backup restore ID --over BASE
+#                                   the data dir holds BASE (restored here last): fetch and put back
+#                                   only the files that changed from BASE to ID, and the database
 #   aistudio-backup status          JSON: the last success, the last run's result, the timer
 #
 # Header (generated): DATA_DIR DB_MODE DB_NAME DB_USER ENV_FILE APP_ENV_FILE STATE_DIR APP_UNIT APP_PORT
@@ -108,10 +111,15 @@ run() {
     "$STATE_DIR/dump" "$DATA_DIR" 2>"$STATE_DIR/last-error" | tee >(progress >&2) | grep '"message_type":"summary"' | tail -1) \
     || die "restic backup failed: $(tail -5 "$STATE_DIR/last-error")"
   [ -n "$summary" ] || die "restic backup wrote no summary: $(tail -5 "$STATE_DIR/last-error")"
-  say "applying the retention: all of the last $KEEP_WITHIN, then $KEEP_DAILY daily, $KEEP_WEEKLY weekly, $KEEP_MONTHLY monthly"
-  # every snapshot of the last KEEP_WITHIN is kept (a manual or pre-restore one among them), older ones thinned
-  restic forget --host "$BACKUP_HOST" --tag aistudio --keep-within "$KEEP_WITHIN" --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY" --prune >/dev/null 2>"$STATE_DIR/last-error" \
-    || die "restic forget --prune failed: $(tail -5 "$STATE_DIR/last-error")"
+  if [ "$tag" = handover ]; then
+    # a rebuild's hand-over runs while the app is paused: the next scheduled run applies the retention
+    say "retention left to the next scheduled run (the app is paused for this backup)"
+  else
+    say "applying the retention: all of the last $KEEP_WITHIN, then $KEEP_DAILY daily, $KEEP_WEEKLY weekly, $KEEP_MONTHLY monthly"
+    # every snapshot of the last KEEP_WITHIN is kept (a manual or pre-restore one among them), older ones thinned
+    restic forget --host "$BACKUP_HOST" --tag aistudio --keep-within "$KEEP_WITHIN" --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY" --prune >/dev/null 2>"$STATE_DIR/last-error" \
+      || die "restic forget --prune failed: $(tail -5 "$STATE_DIR/last-error")"
+  fi
   rm -rf "$STATE_DIR/dump"
   python3 - "$summary" "$((SECONDS - t0))" "$tag" > "$STATE_DIR/last-success.json.new" <<'PY'
 import json, sys, time
@@ -146,32 +154,73 @@ for line in sys.stdin:
 print(json.dumps(out))' "$list"
 }
 
+# What changed from snapshot BASE to SNAP in the data dir, as "<+|-|M|T|U> PATH" lines (a directory
+# ends in /). A directory's own metadata (U, its mtime when a file was added) is left out: restoring
+# it would fetch its whole tree. Fails when a path holds a character restic's --include would read as
+# a pattern (or a space): the caller restores in full then.
+changes() {
+  local mod p
+  restic diff "$1" "$2" 2>"$STATE_DIR/last-error" | sed -nE 's#^([-+MTU?]) +(/.*)$#\1 \2#p' | while read -r mod p; do
+    case $p in "$DATA_DIR"/*) ;; *) continue ;; esac
+    [[ $p =~ ^[A-Za-z0-9._/@+=,:~-]+$ ]] || return 1
+    [ "$mod" = U ] && [[ $p == */ ]] && continue
+    echo "$mod $p"
+  done
+}
+
 restore() {
-  local id=${1:?usage: aistudio-backup restore SNAPSHOT|latest} target
+  local id=${1:?usage: aistudio-backup restore SNAPSHOT|latest [--over BASE]} base="" target delta="" mod p
+  if [ "${2:-}" = --over ]; then base=${3:?usage: aistudio-backup restore SNAPSHOT --over BASE}; fi
   load_env
   restic snapshots --json "$id" >/dev/null 2>&1 || [ "$id" = latest ] || die "no snapshot $id in $RESTIC_REPOSITORY"
   target="$STATE_DIR/restore"
   rm -rf "$target"; install -d -m 0700 "$target"
-  say "fetching snapshot $id"
-  if [ "$id" = latest ]; then
-    restic restore latest --host "$BACKUP_HOST" --tag aistudio --target "$target" >/dev/null 2>"$STATE_DIR/last-error" || die "restic restore failed: $(tail -5 "$STATE_DIR/last-error")"
-  else
-    restic restore "$id" --target "$target" >/dev/null 2>"$STATE_DIR/last-error" || die "restic restore failed: $(tail -5 "$STATE_DIR/last-error")"
+  # --over BASE: the data dir holds snapshot BASE (the last restore here was BASE), so only what changed
+  # since is fetched and put back (a rebuild's hand-over: the bulk was restored while the old server served)
+  if [ -n "$base" ]; then
+    if [ "$(cat "$STATE_DIR/restored" 2>/dev/null)" != "$base" ]; then
+      say "the data dir is not snapshot $base (the last restore here was $(cat "$STATE_DIR/restored" 2>/dev/null || echo none)): restoring $id in full"; base=""
+    elif ! delta=$(changes "$base" "$id"); then
+      say "the changes from $base to $id cannot be listed safely: restoring $id in full"; base=""; delta=""
+    fi
   fi
-  [ -d "$target$DATA_DIR" ] || die "snapshot $id holds no $DATA_DIR"
-  if [ -n "$(find "$DATA_DIR" -mindepth 1 -maxdepth 1 ! -name lost+found ! -name postgresql -print -quit 2>/dev/null)" ] && [ "${AISTUDIO_NO_PRE_RESTORE:-}" != 1 ]; then
-    say "keeping the data being replaced: a pre-restore snapshot"
-    run pre-restore >/dev/null
+  if [ -n "$base" ]; then
+    local includes=(--include "$STATE_DIR/dump")
+    while read -r mod p; do [ -z "$p" ] || [ "$mod" = - ] || includes+=(--include "${p%/}"); done <<<"$delta"
+    say "fetching the changes from snapshot $base to $id ($(grep -c . <<<"$delta" || true) paths) and its database dump"
+    restic restore "$id" --target "$target" "${includes[@]}" >/dev/null 2>"$STATE_DIR/last-error" || die "restic restore failed: $(tail -5 "$STATE_DIR/last-error")"
+  else
+    say "fetching snapshot $id"
+    if [ "$id" = latest ]; then
+      restic restore latest --host "$BACKUP_HOST" --tag aistudio --target "$target" >/dev/null 2>"$STATE_DIR/last-error" || die "restic restore failed: $(tail -5 "$STATE_DIR/last-error")"
+    else
+      restic restore "$id" --target "$target" >/dev/null 2>"$STATE_DIR/last-error" || die "restic restore failed: $(tail -5 "$STATE_DIR/last-error")"
+    fi
+    [ -d "$target$DATA_DIR" ] || die "snapshot $id holds no $DATA_DIR"
+    if [ -n "$(find "$DATA_DIR" -mindepth 1 -maxdepth 1 ! -name lost+found ! -name postgresql -print -quit 2>/dev/null)" ] && [ "${AISTUDIO_NO_PRE_RESTORE:-}" != 1 ]; then
+      say "keeping the data being replaced: a pre-restore snapshot"
+      run pre-restore >/dev/null
+    fi
   fi
   # the socket too: a request to it alone would start the app again on half-restored data
   say "stopping $APP_UNIT (requests fail until it is back)"
   systemctl stop "$APP_UNIT.socket" "$APP_UNIT.service"
   # from here a failure leaves the app stopped on half-restored data: say so, and where the old data is
   trap 'say "RESTORE FAILED: $APP_UNIT and its socket are stopped. The data replaced is in the pre-restore snapshot (aistudio-backup snapshots); run the restore again, or restore that snapshot"' ERR
-  say "putting back the data dir"
-  find "$DATA_DIR" -mindepth 1 -maxdepth 1 ! -name lost+found ! -name postgresql -exec rm -rf {} +
-  # the entries only: the data dir itself keeps its owner and mode (the database's cluster is inside it)
-  find "$target$DATA_DIR" -mindepth 1 -maxdepth 1 -exec cp -a {} "$DATA_DIR/" \;
+  if [ -n "$base" ]; then
+    say "putting back what changed in the data dir"
+    while read -r mod p; do
+      [ -n "$p" ] || continue
+      rm -rf -- "${p%/}"
+      # a new or changed entry (a new directory with its tree), with its owner and mode
+      if [ "$mod" != - ]; then install -d "$(dirname "${p%/}")"; cp -a "$target${p%/}" "${p%/}"; fi
+    done <<<"$delta"
+  else
+    say "putting back the data dir"
+    find "$DATA_DIR" -mindepth 1 -maxdepth 1 ! -name lost+found ! -name postgresql -exec rm -rf {} +
+    # the entries only: the data dir itself keeps its owner and mode (the database's cluster is inside it)
+    find "$target$DATA_DIR" -mindepth 1 -maxdepth 1 -exec cp -a {} "$DATA_DIR/" \;
+  fi
   local dump="$target$STATE_DIR/dump" f
   case $DB_MODE in
     local)
@@ -194,6 +243,8 @@ restore() {
   esac
   trap - ERR
   rm -rf "$target"
+  # what the data dir now holds, for a later `restore SNAP --over` it
+  echo "$id" > "$STATE_DIR/restored"
   say "starting $APP_UNIT"
   systemctl start "$APP_UNIT.socket" "$APP_UNIT.service"
   local i
@@ -223,5 +274,5 @@ case ${1:-} in
   snapshots) snapshots ;;
   restore) shift; restore "$@" ;;
   status) status ;;
-  *) sed -n '2,17p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
 esac

@@ -1,8 +1,10 @@
 // No data lost (issue #12), on real test hosts: the sample app on a data volume with PostgreSQL on
 // it, backed up by restic to a real S3 store (SeaweedFS on its own test host). Visits and uploads
-// survive a backup + restore of an older snapshot, two rebuilds (the volume moves; the volume is
-// lost and the backup comes back), and the failures of the backup are loud and named by the doctor.
-// Two hosts for the whole file: the server (with its volume) and the object store.
+// survive a backup + restore of an older snapshot and three rebuilds: beside the old server under
+// load (the data handed over by a last backup), a failed one that leaves the old server serving,
+// and one in place after the volume is lost (the backup comes back); the failures of the backup are
+// loud and named by the doctor. Two hosts for the whole file (the server with its volume, the object
+// store), and the rebuilds' new servers.
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
@@ -11,7 +13,10 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireHosts, REPO } from "../support/capability";
 import { bootHost, bootObjectstore, hostCmd, hostCmdResult, localConfig, TestStack, unchanged } from "../support/hosts";
-import { testhostStateDir, type ObjectstoreRecord } from "../../infra/testhost";
+import { TestPki } from "../support/certs";
+import { LoadGenerator } from "../../bench/load";
+import { pauseAppCommand, resumeAppCommand } from "../../provision/app";
+import { readTesthost, testhostStateDir, type ObjectstoreRecord } from "../../infra/testhost";
 
 const canRun = requireHosts();
 const DOMAIN = "photogooo.com";
@@ -28,9 +33,13 @@ interface Answer { status: number; body: Buffer }
 
 describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3, restore, rebuild", () => {
   let ip: string;
-  let ca: string;
+  // a provided certificate (as production's): every server the rebuilds make answers with the same one
+  const pki = new TestPki();
+  const leaf = pki.leaf(DOMAIN);
+  const ca = pki.rootPem;
   let store: ObjectstoreRecord;
   let stack: TestStack;
+  let config: Record<string, unknown>;
   /** What the app must still hold: its visit count and each upload's URL and bytes. */
   const uploads: { url: string; bytes: Buffer }[] = [];
   const outputs: string[] = [];
@@ -51,7 +60,7 @@ describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3
     });
   const visits = async (): Promise<number> => JSON.parse((await request("GET", "/api/visits/stats")).body.toString()).count;
   /** The users' visits: every row but the deploy's own checks (smoke test, release check, doctor). */
-  const userVisits = (): string => hostCmd(HOST, "cd / && runuser -u postgres -- psql -qAt -d aistudio -c \"select count(*) || ' ' || md5(string_agg(session_id, ',' order by id)) from visits where session_id not like 'smoke-%' and session_id <> 'aistudio-deploy-check' and session_id not like 'doctor-%'\"").trim();
+  const userVisits = (): string => hostCmd(HOST, "cd / && runuser -u postgres -- psql -qAt -d aistudio -c \"select count(*) || ' ' || md5(string_agg(session_id, ',' order by id)) from visits where session_id not like 'smoke-%' and session_id <> 'aistudio-deploy-check' and session_id not like 'doctor-%' and session_id <> 'bench-load'\"").trim();
   const addVisits = async (n: number, tag: string) => {
     for (let i = 0; i < n; i++) {
       const a = await request("POST", "/api/user/visit", JSON.stringify({ sessionId: `${tag}-${i}`, type: "launch" }));
@@ -86,21 +95,26 @@ describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3
   beforeAll(async () => {
     store = bootObjectstore(S3);
     ip = bootHost(HOST, undefined, { volume: VOLUME }).host;
-    stack = new TestStack("itdata", localConfig(HOST, {
+    // what the rebuilds leave or make: the old server's volume, and a new server's if a rebuild fails
+    if (process.env.AISTUDIO_RUN_HOSTS) fs.appendFileSync(process.env.AISTUDIO_RUN_HOSTS, `${HOST}-1\nvolume:${VOLUME}-old\nvolume:${VOLUME}-next\n`);
+    stack = new TestStack("itdata", config = localConfig(HOST, {
+      tls: { mode: "provided", certificate: leaf.fullchain, caBundle: pki.rootPem },
       app: { dir: "provision/sample-app", workers: 2, preStart: ["python3 migrate.py"] },
       data: { volume: true },
       database: { mode: "local" },
       backup: { objectstore: S3 },
     }));
     await stack.init();
-    await stack.setSecrets({ databasePassword: DB_PASSWORD, backupPassword: BACKUP_PASSWORD, appEnv: JSON.stringify({ SECRET_KEY, ADMIN_PASSWORD }) });
+    await stack.setSecrets({ tlsPrivateKey: leaf.key, databasePassword: DB_PASSWORD, backupPassword: BACKUP_PASSWORD, appEnv: JSON.stringify({ SECRET_KEY, ADMIN_PASSWORD }) });
   });
-  afterAll(() => stack?.cleanup());
+  afterAll(() => {
+    stack?.cleanup();
+    pki.cleanup();
+  });
 
   it("deploys the data dir on the volume, PostgreSQL on it behind a unix socket only, backups set up; a second up changes nothing", async () => {
     const r = await stack.up();
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    ca = hostCmd(HOST, "cat /etc/aistudio/tls/fullchain.pem");
     expect(hostCmd(HOST, "findmnt -n -o SOURCE,FSTYPE /var/lib/aistudio").trim()).toBe("/dev/vdb ext4");
     expect(hostCmd(HOST, "grep ' /var/lib/aistudio ' /etc/fstab")).toMatch(/^UUID=[0-9a-f-]+ \/var\/lib\/aistudio ext4 /);
     expect(hostCmd(HOST, "ls -d /var/lib/aistudio/postgresql/*/main")).toMatch(/\/var\/lib\/aistudio\/postgresql\/\d+\/main/);
@@ -164,6 +178,37 @@ describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3
     expect(snapshots().some((s) => s.tags.includes("pre-restore"))).toBe(true);
   });
 
+  it("restore --over: only what changed since the snapshot the data dir holds is fetched and put back (the rebuild's hand-over)", async () => {
+    const tool = "/usr/local/sbin/aistudio-backup";
+    const snap = (tag: string) => JSON.parse(hostCmd(HOST, `${tool} run ${tag} 2>/dev/null | tail -1`)).snapshot.slice(0, 8) as string;
+    const uploadsDir = "/var/lib/aistudio/media/uploads";
+    hostCmd(HOST, `head -c 50000 /dev/urandom > ${uploadsDir}/gone.bin && chown aistudio: ${uploadsDir}/gone.bin`);
+    const base = snap("manual");
+    // the full restore of BASE: the data dir holds it from here
+    hostCmd(HOST, `AISTUDIO_NO_PRE_RESTORE=1 ${tool} restore ${base} 2>/dev/null`);
+    await addVisits(2, "over");
+    const added = await upload("over.jpg", 70_000, 11);
+    hostCmd(HOST, `rm ${uploadsDir}/gone.bin`);
+    const count = userVisits();
+    const next = snap("manual");
+    // the server still holds NEXT's data; go back to BASE in full, then forward with the changes only
+    hostCmd(HOST, `AISTUDIO_NO_PRE_RESTORE=1 ${tool} restore ${base} 2>/dev/null`);
+    expect(hostCmd(HOST, `test -e ${uploadsDir}/gone.bin && echo there`).trim()).toBe("there");
+    const over = hostCmdResult(HOST, `AISTUDIO_NO_PRE_RESTORE=1 ${tool} restore ${next} --over ${base} 2>&1`);
+    expect(over.code, over.out).toBe(0);
+    expect(over.out).toMatch(new RegExp(`fetching the changes from snapshot ${base} to ${next} \\(\\d+ paths\\)`));
+    expect(over.out).toMatch(/putting back what changed in the data dir/);
+    expect(userVisits()).toBe(count);
+    await expectUploads(uploads);
+    expect(uploads).toContain(added);
+    expect(hostCmd(HOST, `test -e ${uploadsDir}/gone.bin && echo there || echo gone`).trim()).toBe("gone");
+    // --over a snapshot the data dir does not hold: a full restore, said so
+    const wrong = hostCmdResult(HOST, `AISTUDIO_NO_PRE_RESTORE=1 ${tool} restore ${next} --over ${base} 2>&1`);
+    expect(wrong.code, wrong.out).toBe(0);
+    expect(wrong.out).toMatch(new RegExp(`the data dir is not snapshot ${base} \\(the last restore here was ${next}\\): restoring ${next} in full`));
+    expect(userVisits()).toBe(count);
+  });
+
   it("a wrong repository password or an unreachable store fails the backup loudly, and the doctor names it", async () => {
     const env = "/etc/aistudio/backup.env";
     hostCmd(HOST, `cp -p ${env} /root/backup.env.good && sed -i 's/^RESTIC_PASSWORD=.*/RESTIC_PASSWORD="wrong-password-000000"/' ${env}`);
@@ -214,27 +259,97 @@ describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
   });
 
-  it("rebuild: a fresh backup, a new server with the same volume: the same rows and byte-equal files", async () => {
-    const count = userVisits();
-    const r = await aistudio("rebuild");
-    expect(r.code, r.stderr.slice(-3000)).toBe(0);
-    expect(r.stderr).toMatch(/backup before the rebuild: [0-9a-f]{8}/);
-    expect(r.stderr).toMatch(/data: moved with the data volume/);
-    ca = hostCmd(HOST, "cat /etc/aistudio/tls/fullchain.pem");
-    expect(userVisits()).toBe(count);
-    await expectUploads(uploads);
+  /** The visits the load generator wrote (bench/load.ts posts sessionId "bench-load"). */
+  const loadRows = (): number => Number(hostCmd(HOST, "cd / && runuser -u postgres -- psql -qAt -d aistudio -c \"select count(*) from visits where session_id = 'bench-load'\"").trim());
+  const hostKey = (): string => readTesthost(HOST).hostKey;
+
+  it("pausing the app (the rebuild's hand-over) holds requests instead of failing them; resuming answers them", async () => {
+    hostCmd(HOST, pauseAppCommand());
+    let answered: Answer | undefined;
+    const pending = request("POST", "/api/user/visit", JSON.stringify({ sessionId: "paused-1", type: "launch" })).then((a) => (answered = a));
+    try {
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(answered, "answered while the app was paused").toBeUndefined();
+      expect(hostCmd(HOST, "ps -o stat= -p $(systemctl show -p MainPID --value aistudio.service)").trim()).toMatch(/^T/);
+    } finally {
+      hostCmd(HOST, resumeAppCommand());
+    }
+    const a = await pending;
+    expect(a.status, a.body.toString()).toBe(200);
+    expect(JSON.parse(a.body.toString()).success).toBe(true);
   });
 
-  it("rebuild after the volume is lost: the new server gets a blank volume and the fresh backup back", async () => {
+  it("a rebuild whose new server fails (a broken preStart in the settings) leaves the old server serving, unchanged, under load", async () => {
+    const keyBefore = hostKey();
+    const count = userVisits();
+    const app = config.app as { preStart: string[] };
+    await stack.reconfigure({ ...config, app: { ...app, preStart: [...app.preStart, "python3 -c 'raise SystemExit(\"the migration failed\")'"] } });
+    const gen = new LoadGenerator({ address: ip, domain: DOMAIN, ca, concurrency: 4, maxRequests: 20_000, maxSeconds: 400 }).start();
+    let r: Awaited<ReturnType<typeof aistudio>>;
+    try {
+      r = await aistudio("rebuild");
+    } finally {
+      await stack.reconfigure(config);
+    }
+    const load = await gen.stop();
+    console.log(`[data] failed rebuild under load: ${load.requests} requests, ${load.failed} failed, longest gap ${load.longestGapMs} ms`);
+    expect(r.code, r.stderr.slice(-3000)).toBe(1);
+    expect(r.stderr).toMatch(/converging the new server failed/);
+    expect(r.stderr).toMatch(/the migration failed/);
+    expect(r.stderr).toMatch(new RegExp(`old server ${HOST} \\(${ip.replace(/\./g, "\\.")}\\) was not changed and keeps serving`));
+    // the same machine at the same address, its data and app untouched, and nothing left of the new one
+    expect(hostKey()).toBe(keyBefore);
+    expect(userVisits()).toBe(count);
+    await expectUploads(uploads);
+    expect(fs.existsSync(path.join(testhostStateDir(), "hosts", `${HOST}-1`))).toBe(false);
+    expect(fs.existsSync(path.join(testhostStateDir(), "volumes", `${VOLUME}-next.img`))).toBe(false);
+    expect(load.failed, load.failures.join("\n")).toBe(0);
+    expect(load.ok).toBeGreaterThan(0);
+  });
+
+  it("rebuild beside the old server, under load: a new server at the same address with the same rows, byte-equal files and every acknowledged visit", async () => {
+    const keyBefore = hostKey();
+    const count = userVisits();
+    const loadBefore = loadRows();
+    const gen = new LoadGenerator({ address: ip, domain: DOMAIN, ca, concurrency: 4, maxRequests: 20_000, maxSeconds: 400 }).start();
+    const r = await aistudio("rebuild");
+    const load = await gen.stop();
+    console.log(`[data] rebuild beside under load: ${load.requests} requests, ${load.failed} failed, longest gap ${load.longestGapMs} ms`);
+    console.log(r.stderr.split("\n").filter((l) => /^==>|hand-over|rebuilt|data:/.test(l)).join("\n"));
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stderr).toMatch(/backup before the rebuild: [0-9a-f]{8}/);
+    expect(r.stderr).toMatch(/hand-over backup: [0-9a-f]{8} \(the old app paused [\d.]+s until the address moved\)/);
+    expect(r.stderr).toMatch(/data: handed over/);
+    // another machine answers at the address, with the same data
+    expect(hostKey()).not.toBe(keyBefore);
+    expect(readTesthost(HOST).host).toBe(ip);
+    expect(userVisits()).toBe(count);
+    await expectUploads(uploads);
+    // no acknowledged write is lost: every visit the load generator saw succeed is on the new server
+    expect(loadRows() - loadBefore).toBeGreaterThanOrEqual(load.ok);
+    // the only failures: the requests the paused old app held (one per client at most), answered the
+    // JSON 502 at once when it was retired (never served from the old data), and the clients' instant
+    // retries in the fraction of a second before the address moved (502, or a reset of a connection
+    // the old server had opened, which the new one does not know); none left hanging until the
+    // client gives up (a timeout)
+    expect(load.failed, load.failures.join("\n")).toBeLessThanOrEqual(12);
+    for (const f of load.failures) expect(f).toMatch(/HTTP 502 \{"success":false,"error":"bad_gateway"|ECONNRESET|socket hang up|aborted/);
+    // the old server's volume is kept; the stack's state is the new server's
+    expect(fs.existsSync(path.join(testhostStateDir(), "volumes", `${VOLUME}-old.img`))).toBe(true);
+    expect(readTesthost(HOST).volume).toBe(VOLUME);
+    const clean = await aistudio("drift");
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+  });
+
+  it("rebuild --in-place after the volume is lost: the new server gets a blank volume and the fresh backup back", async () => {
     await addVisits(3, "before-loss");
     const count = userVisits();
     // the disk is gone: the next boot of this host gets a new, blank volume
     fs.writeFileSync(path.join(testhostStateDir(), "hosts", HOST, "volume"), `${VOLUME}-new\n`);
     if (process.env.AISTUDIO_RUN_HOSTS) fs.appendFileSync(process.env.AISTUDIO_RUN_HOSTS, `volume:${VOLUME}-new\n`);
-    const r = await aistudio("rebuild");
+    const r = await aistudio("rebuild", "--in-place");
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     expect(r.stderr).toMatch(/data: restored from the backup/);
-    ca = hostCmd(HOST, "cat /etc/aistudio/tls/fullchain.pem");
     expect(userVisits()).toBe(count);
     await expectUploads(uploads);
   });
@@ -242,7 +357,7 @@ describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3
   it("restic check passes on the repository after all that, and no secret is in any output or the state", () => {
     expect(hostCmd(HOST, "/usr/local/sbin/aistudio-backup check 2>&1")).toMatch(/no errors were found/);
     const text = [...stack.transcript, ...outputs, stack.stateText()].join("\n");
-    for (const secret of [DB_PASSWORD, encodeURIComponent(DB_PASSWORD), BACKUP_PASSWORD, store.secretAccessKey, SECRET_KEY, ADMIN_PASSWORD]) {
+    for (const secret of [DB_PASSWORD, encodeURIComponent(DB_PASSWORD), BACKUP_PASSWORD, store.secretAccessKey, SECRET_KEY, ADMIN_PASSWORD, leaf.key.split("\n")[1]]) {
       expect(text.includes(secret), `a secret leaked: ${secret.slice(0, 6)}…`).toBe(false);
     }
   });
