@@ -4,7 +4,7 @@ import { CommandSpec, stackName, stackOptions, str, withArgs } from "./args";
 import { rebuild } from "../stacks/rebuild";
 
 export const REBUILD: CommandSpec = {
-  usage: "aistudio rebuild [--stack S] [--config-file F]",
+  usage: "aistudio rebuild [--stack S] [--config-file F] [--in-place]",
   summary: "replace the server with a fresh one and converge it / 用新服务器替换并重新部署",
   options: {
     ...stackOptions("rebuild"),
@@ -14,7 +14,8 @@ export const REBUILD: CommandSpec = {
     "A fresh backup is taken first (stacks with aistudio:backup); if it fails nothing is replaced.",
     "A fleet (servers.count > 1): its servers one at a time, each out of the load balancer until its new server is healthy.",
     "local: the new server is built and converged beside the old one, which serves until the new one has its data",
-    "(a last backup with the old app paused, restored on it) and passed its smoke test; then the address moves to it.",
+    "(the fresh backup restored while the old one serves, then the changes of a last backup taken with the old app",
+    "paused) and passed its smoke test; then the old app is retired and the address moves to the new server.",
     "A failure before that leaves the old server serving, unchanged. With a volume and no backups, and with --in-place:",
     "the test host is booted fresh at its address with the same volume.",
     "alicloud: the ECS instance is replaced in place (EIP, DNS, host key and data disk kept). A new (empty) volume gets",
