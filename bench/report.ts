@@ -93,7 +93,7 @@ export function renderTable(R: BenchResults): string {
       ["restore (ours: restic restore, app stopped/started; floor: ssh | tar x + pg_restore)", fmt(d.restore.ours), fmt(d.restore.floor), fmt(d.restore.oursOverFloor, 2)],
       [`rebuild with data (${d.rebuild.data}) vs a plain rebuild`, fmt(d.rebuild.withData), fmt(d.rebuild.plain), fmt(d.rebuild.withDataOverPlain, 2)],
     ]));
-    if (d.rebuild.pausedSeconds !== undefined) out.push(`the old app was paused ${fmt(d.rebuild.pausedSeconds)} s during the rebuild's hand-over (requests waited; the last backup restored on the new server)`);
+    if (d.rebuild.pausedSeconds !== undefined) out.push(`the old app was paused ${fmt(d.rebuild.pausedSeconds)} s during the rebuild's hand-over (requests waited while a last backup's changes went to the new server)`);
   }
   if (R.rollout && Object.keys(R.rollout.sizes).length) {
     out.push("", "rollout: a new release to N servers behind the load balancer while POST /api/user/visit runs through it (4 concurrent, keep-alive off): deploy seconds / failed of requests, longest gap between successes (s); goal 0 failed", table(ROLLOUT_HEADER, rolloutRows(R.rollout)));
