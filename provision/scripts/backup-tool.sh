@@ -11,8 +11,9 @@
 #                                   and the data dir back, start the app; a "pre-restore" snapshot of
 #                                   the data being replaced is taken first
 #   aistudio-backup restore ID --over BASE
-#                                   the data dir holds BASE (restored here last): fetch and put back
-#                                   only the files that changed from BASE to ID, and the database
+#                                   the data dir holds BASE (restored here last, unchanged since): fetch
+#                                   and put back only the files that changed from BASE to ID, and the
+#                                   database; otherwise a full restore
 #   aistudio-backup status          JSON: the last success, the last run's result, the timer
 #
 # Header (generated): DATA_DIR DB_MODE DB_NAME DB_USER ENV_FILE APP_ENV_FILE STATE_DIR APP_UNIT APP_PORT
@@ -168,6 +169,13 @@ changes() {
   done
 }
 
+# The data dir's files as they are (names, sizes, times; not the database's, always put back whole):
+# a restore records it, and `restore --over` trusts the delta only when nothing changed since.
+data_state() {
+  find "$DATA_DIR" -mindepth 1 \( -path "$DATA_DIR/postgresql" -o -path "$DATA_DIR/lost+found" \) -prune -o \
+    ! -name '*.sqlite3*' ! -name '*.sqlite' ! -name '*.sqlite-*' ! -name '*.db' ! -name '*.db-*' -printf '%P %s %T@\n' | sort | sha256sum | cut -d' ' -f1
+}
+
 restore() {
   local id=${1:?usage: aistudio-backup restore SNAPSHOT|latest [--over BASE]} base="" target delta="" mod p
   if [ "${2:-}" = --over ]; then base=${3:?usage: aistudio-backup restore SNAPSHOT --over BASE}; fi
@@ -178,8 +186,12 @@ restore() {
   # --over BASE: the data dir holds snapshot BASE (the last restore here was BASE), so only what changed
   # since is fetched and put back (a rebuild's hand-over: the bulk was restored while the old server served)
   if [ -n "$base" ]; then
-    if [ "$(cat "$STATE_DIR/restored" 2>/dev/null)" != "$base" ]; then
-      say "the data dir is not snapshot $base (the last restore here was $(cat "$STATE_DIR/restored" 2>/dev/null || echo none)): restoring $id in full"; base=""
+    local was="" state=""
+    [ ! -f "$STATE_DIR/restored" ] || read -r was state < "$STATE_DIR/restored"
+    if [ "$was" != "$base" ]; then
+      say "the data dir is not snapshot $base (the last restore here was ${was:-none}): restoring $id in full"; base=""
+    elif [ "$state" != "$(data_state)" ]; then
+      say "the data dir changed since snapshot $base was restored: restoring $id in full"; base=""
     elif ! delta=$(changes "$base" "$id"); then
       say "the changes from $base to $id cannot be listed safely: restoring $id in full"; base=""; delta=""
     fi
@@ -244,7 +256,7 @@ restore() {
   trap - ERR
   rm -rf "$target"
   # what the data dir now holds, for a later `restore SNAP --over` it
-  echo "$id" > "$STATE_DIR/restored"
+  echo "$id $(data_state)" > "$STATE_DIR/restored"
   say "starting $APP_UNIT"
   systemctl start "$APP_UNIT.socket" "$APP_UNIT.service"
   local i
@@ -274,5 +286,5 @@ case ${1:-} in
   snapshots) snapshots ;;
   restore) shift; restore "$@" ;;
   status) status ;;
-  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,21p' "$0" >&2; exit 2 ;;
 esac

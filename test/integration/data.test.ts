@@ -202,6 +202,12 @@ describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3
     await expectUploads(uploads);
     expect(uploads).toContain(added);
     expect(hostCmd(HOST, `test -e ${uploadsDir}/gone.bin && echo there || echo gone`).trim()).toBe("gone");
+    // --over the snapshot restored last, but the files changed since: a full restore, said so
+    hostCmd(HOST, `AISTUDIO_NO_PRE_RESTORE=1 ${tool} restore ${base} 2>/dev/null && touch ${uploadsDir}/gone.bin`);
+    const changed = hostCmdResult(HOST, `AISTUDIO_NO_PRE_RESTORE=1 ${tool} restore ${next} --over ${base} 2>&1`);
+    expect(changed.code, changed.out).toBe(0);
+    expect(changed.out).toMatch(new RegExp(`the data dir changed since snapshot ${base} was restored: restoring ${next} in full`));
+    expect(hostCmd(HOST, `test -e ${uploadsDir}/gone.bin && echo there || echo gone`).trim()).toBe("gone");
     // --over a snapshot the data dir does not hold: a full restore, said so
     const wrong = hostCmdResult(HOST, `AISTUDIO_NO_PRE_RESTORE=1 ${tool} restore ${next} --over ${base} 2>&1`);
     expect(wrong.code, wrong.out).toBe(0);

@@ -245,12 +245,13 @@ describe("every step's probe prints exactly the items it declares", () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  // a real process per step: under a second alone, but 5,072 ms once while other tests loaded the machine
   it.each(cases)("$config: $id, run in the sandbox, prints one record per declared item, in order", ({ step }) => {
     const records = parseProbe(splitProbe(run(probeScript(step))).probe);
     const printed = records.filter((r) => !(hostSites && r.kind === "site" && r.subject !== "/etc/nginx/sites-enabled/aistudio.conf"));
     expect(printed.filter((r) => r.kind === RAW)).toEqual([]);
     expect(printed.map((r) => ({ kind: r.kind, subject: r.subject }))).toEqual(step.manages);
-  });
+  }, 30_000);
 
   it("the agreement check can fail: a step whose probe prints an undeclared item", () => {
     const step = configs.local[0];
