@@ -45,7 +45,6 @@ export interface AppOptions {
   pipIndexUrl?: string;
 }
 
-/** A release id that changes exactly when the code changes: only `source` counts. */
 /**
  * Pauses the app's processes (SIGSTOP) and resumes them (SIGCONT): its listening socket is systemd's
  * (aistudio.socket), so while paused the kernel keeps accepting connections and requests wait in the
@@ -55,8 +54,9 @@ export interface AppOptions {
  * sandboxed unit ("Failed to send signal SIGSTOP to auxiliary processes: Input/output error").
  */
 export const pauseAppCommand = (): string =>
-  `main=$(systemctl show -p MainPID --value ${APP_UNIT}.service); [ "\${main:-0}" -gt 0 ] || { echo "${APP_UNIT}.service is not running" >&2; exit 3; }; ` +
-  `kill -STOP "$main"; for p in $(pgrep -P "$main"); do kill -STOP "$p"; done`;
+  `${APP_MAIN_PID}; ${APP_RUNNING}; kill -STOP "$main"; for p in $(pgrep -P "$main"); do kill -STOP "$p"; done`;
+export const resumeAppCommand = (): string =>
+  `${APP_MAIN_PID}; ${APP_RUNNING}; for p in $(pgrep -P "$main"); do kill -CONT "$p"; done; kill -CONT "$main"`;
 /**
  * Retires a paused app for good, its held requests answered 502 at once (nginx's JSON) instead of
  * hanging until the client gives up: a runtime drop-in stops systemd from starting it again (neither
@@ -66,12 +66,13 @@ export const pauseAppCommand = (): string =>
  */
 export const retireAppCommand = (): string =>
   `install -d /run/systemd/system/${APP_UNIT}.service.d && printf '[Service]\\nRestart=no\\nExecStartPre=\\nExecStartPre=/bin/false\\n' >/run/systemd/system/${APP_UNIT}.service.d/zz-retired.conf && systemctl daemon-reload; ` +
-  `main=$(systemctl show -p MainPID --value ${APP_UNIT}.service); if [ "\${main:-0}" -gt 0 ]; then for p in $(pgrep -P "$main"); do kill -KILL "$p"; done; kill -KILL "$main"; fi; ` +
+  `${APP_MAIN_PID}; if [ "\${main:-0}" -gt 0 ]; then for p in $(pgrep -P "$main"); do kill -KILL "$p"; done; kill -KILL "$main"; fi; ` +
   `systemctl stop ${APP_UNIT}.socket`;
-export const resumeAppCommand = (): string =>
-  `main=$(systemctl show -p MainPID --value ${APP_UNIT}.service); [ "\${main:-0}" -gt 0 ] || { echo "${APP_UNIT}.service is not running" >&2; exit 3; }; ` +
-  `for p in $(pgrep -P "$main"); do kill -CONT "$p"; done; kill -CONT "$main"`;
+/** The shell lines the three share: the gunicorn master's pid in $main, and a refusal when there is none. */
+const APP_MAIN_PID = `main=$(systemctl show -p MainPID --value ${APP_UNIT}.service)`;
+const APP_RUNNING = `[ "\${main:-0}" -gt 0 ] || { echo "${APP_UNIT}.service is not running" >&2; exit 3; }`;
 
+/** A release id that changes exactly when the code changes: only `source` counts. */
 export function releaseId(o: Pick<AppOptions, "source"> & Partial<AppOptions>): string {
   if (o.source.kind === "git") return "git-" + sha256(o.source.url + "#" + o.source.ref).slice(0, 12);
   const h = sha256(
