@@ -47,8 +47,12 @@ export async function backupTarget(spec: StackSpec): Promise<BackupTarget> {
   return backupTargetOf(await readStack(await StackDriver.open(spec)), spec.name);
 }
 
-/** Runs one of the tool's commands; stderr lines go to onProgress as they arrive (scrubbed). */
-async function runTool(t: BackupTarget, command: string, onProgress?: (line: string) => void): Promise<string> {
+/**
+ * Runs one command on the stack's server (the tool's, or the rebuild's pause/resume/retire) over its
+ * pinned connection; stderr lines go to onProgress as they arrive (scrubbed); `label` names it in the
+ * error (default: its first two words).
+ */
+export async function runOnServer(t: BackupTarget, command: string, onProgress?: (line: string) => void, label = command.split(" ").slice(0, 2).join(" ")): Promise<string> {
   const ssh = await connect(t.connection, { dialBudgetMs: 30_000 });
   try {
     let partial = "";
@@ -65,7 +69,7 @@ async function runTool(t: BackupTarget, command: string, onProgress?: (line: str
     });
     if (partial) onProgress?.(partial);
     if (r.code !== 0) {
-      throw new Error(`${command.split(" ").slice(0, 2).join(" ")} failed on ${t.connection.host} (exit ${r.code}):\n${redact(stderr || r.stderr, t.secrets).trim().split("\n").slice(-8).join("\n")}`);
+      throw new Error(`${label} failed on ${t.connection.host} (exit ${r.code}):\n${redact(stderr || r.stderr, t.secrets).trim().split("\n").slice(-8).join("\n")}`);
     }
     return redact(r.stdout, t.secrets);
   } finally {
@@ -74,17 +78,17 @@ async function runTool(t: BackupTarget, command: string, onProgress?: (line: str
 }
 
 export async function backupNow(t: BackupTarget, onProgress?: (line: string) => void, tag = "manual"): Promise<BackupRun> {
-  const out = await runTool(t, backupNowCommand(tag), onProgress);
+  const out = await runOnServer(t, backupNowCommand(tag), onProgress);
   return JSON.parse(out.trim().split("\n").pop()!) as BackupRun;
 }
 
 export async function listSnapshots(t: BackupTarget): Promise<Snapshot[]> {
-  return JSON.parse(await runTool(t, snapshotsCommand())) as Snapshot[];
+  return JSON.parse(await runOnServer(t, snapshotsCommand())) as Snapshot[];
 }
 
 /** Restores a snapshot (or "latest"), then runs the deploy's smoke test against the server. */
 export async function restoreSnapshot(t: BackupTarget, snapshot: string, onProgress?: (line: string) => void, o: { keepReplaced?: boolean; over?: string } = {}): Promise<SmokeOutcome> {
-  await runTool(t, restoreCommand(snapshot, o), onProgress);
+  await runOnServer(t, restoreCommand(snapshot, o), onProgress);
   onProgress?.("[restore] smoke test");
   return smokeOrThrow({ ...smokeSpec(t.config, t.connection.host), connection: t.connection, redact: t.secrets });
 }

@@ -232,10 +232,15 @@ export class StackDriver {
     return runner.run(full, this.workspace.workDir, this.env);
   }
 
+  /** Pulumi's config map, secrets decrypted (in memory only). */
+  private async rawConfig(): Promise<Record<string, { value?: string; objectValue?: unknown; secret?: boolean }>> {
+    if (!this.spec.configFile) return await this.stack.getAllConfig();
+    return JSON.parse((await this.tidied(this.cli(["config", "--show-secrets", "--json"]))).stdout);
+  }
+
   /** The stack's config with secrets decrypted (in memory only), flattened. */
   async config(): Promise<Record<string, string>> {
-    if (!this.spec.configFile) return flattenConfig(await this.stack.getAllConfig());
-    return flattenConfig(JSON.parse((await this.tidied(this.cli(["config", "--show-secrets", "--json"]))).stdout));
+    return flattenConfig(await this.rawConfig());
   }
 
   /**
@@ -243,9 +248,7 @@ export class StackDriver {
    * a copy of the stack (the rebuild's new server is converged by a stack with the same settings).
    */
   async configEntries(): Promise<Record<string, { value: string; secret: boolean }>> {
-    const raw = (this.spec.configFile
-      ? JSON.parse((await this.tidied(this.cli(["config", "--show-secrets", "--json"]))).stdout)
-      : await this.stack.getAllConfig()) as Record<string, { value?: string; objectValue?: unknown; secret?: boolean }>;
+    const raw = await this.rawConfig();
     const flat = flattenConfig(raw);
     return Object.fromEntries(Object.keys(flat).map((k) => [k, { value: flat[k], secret: raw[k]?.secret === true }]));
   }

@@ -8,12 +8,10 @@
 // A fleet keeps no data on its servers (the database is external, uploads are in the shared store),
 // so no backup is taken and none is restored. The first failure stops the rebuild: the servers not
 // yet rebuilt keep serving, and the message names the server.
-import { execFileSync } from "node:child_process";
-import * as path from "node:path";
-import { repoRoot } from "../core/paths";
 import { drain, inRotation } from "../core/lb/pool";
 import { openPool } from "../core/lb/open";
 import { readTesthost } from "../infra/testhost";
+import { runTesthost } from "./testhost-script";
 import type { FleetTarget } from "../checks/doctor/fleet";
 import type { StackDriver } from "./driver";
 import { readStack, StackView } from "./read-stack";
@@ -66,9 +64,8 @@ export async function rebuildFleet(
       const name = local.servers[i].name;
       const host = readTesthost(name);
       o.say(`${label}: booting a fresh test host ${name} at ${host.host}`);
-      const testhost = path.join(repoRoot(), "scripts/testhost.sh");
-      execFileSync("bash", [testhost, "down", name], { stdio: ["ignore", "ignore", "inherit"] });
-      execFileSync("bash", [testhost, "up", name, "--ip", host.host], { stdio: ["ignore", "ignore", "inherit"] });
+      runTesthost(["down", name]);
+      runTesthost(["up", name, "--ip", host.host]);
       replaced.push(name);
     } else {
       const urn = instanceUrnOf(instances, i + 1);

@@ -19,19 +19,19 @@
 // The cost of the hand-over: while the old app is paused, requests wait; the ones still waiting when
 // it is retired fail (502), at most one per client that was waiting. The integration test measures
 // them (test/integration/data.test.ts).
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { repoRoot } from "../core/paths";
-import { connect, Connection, redact, runScript } from "../core/ssh";
+import { redact } from "../core/ssh";
 import { smokeOrThrow } from "../checks/smoke";
 import { pauseAppCommand, resumeAppCommand, retireAppCommand } from "../provision/app";
 import { serverConnection, smokeSpec, secretValues } from "../infra/steps";
 import { readTesthost, testhostStateDir } from "../infra/testhost";
-import { backupNow, backupTargetOf, restoreSnapshot } from "./backup";
+import { backupNow, backupTargetOf, restoreSnapshot, runOnServer } from "./backup";
 import type { StackDriver } from "./driver";
 import { readStack, StackView } from "./read-stack";
 import { ScratchStack } from "./scratch";
+import { runTesthost, testhostScript } from "./testhost-script";
 
 export interface BesideOutcome {
   ok: boolean;
@@ -81,27 +81,13 @@ export function besideConfig(entries: Record<string, { value: string; secret: bo
   return { plain, secrets };
 }
 
-async function runOn(c: Connection, script: string, secrets: string[]): Promise<void> {
-  const ssh = await connect(c, { dialBudgetMs: 30_000 });
-  try {
-    const r = await runScript(ssh, c.user, script);
-    if (r.code !== 0) throw new Error(`\`${script}\` failed on ${c.host} (exit ${r.code}): ${redact(r.stderr, secrets).trim().split("\n").slice(-5).join("\n")}`);
-  } finally {
-    ssh.dispose();
-  }
-}
-
-function testhost(args: string[]): void {
-  execFileSync("bash", [path.join(repoRoot(), "scripts/testhost.sh"), ...args], { stdio: ["ignore", "ignore", "inherit"] });
-}
-
 /**
  * `testhost.sh move NEW NAME`, resolving with the moment the address answered from the new server
  * (its "answers from" line): the old server's poweroff after that only makes the command longer.
  */
 function moveAddress(next: string, name: string, say: (s: string) => void): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", [path.join(repoRoot(), "scripts/testhost.sh"), "move", next, name], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("bash", [testhostScript(), "move", next, name], { stdio: ["ignore", "ignore", "pipe"] });
     let moved = 0;
     let tail = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
@@ -122,24 +108,25 @@ function hostTaken(host: string): boolean {
   return fs.existsSync(path.join(state, "hosts", host)) || fs.existsSync(path.join(state, "machines", host)) || fs.existsSync(`/sys/class/net/vb-${host}`);
 }
 
+/** `name`: the stack's test host (aistudio:testhost), the server being replaced. */
 export async function rebuildBeside(
   driver: StackDriver,
   view: StackView,
+  name: string,
   o: { onOutput?: (s: string) => void; say: (s: string) => void },
 ): Promise<BesideOutcome> {
   const say = o.say;
   const config = view.config;
-  const name = (await driver.config())["aistudio:testhost"];
   const old = readTesthost(name);
   const secrets = secretValues(config);
-  const oldConnection = serverConnection(config, old.host);
 
   // 1. a fresh backup: the rebuild must never be the moment data is lost
   let backup: string | undefined;
-  if (config.backup) {
+  const oldTarget = config.backup ? backupTargetOf(view, driver.spec.name) : undefined;
+  if (oldTarget) {
     say("backing up the current server first");
     try {
-      backup = (await backupNow(backupTargetOf(view, driver.spec.name), say)).snapshot;
+      backup = (await backupNow(oldTarget, say)).snapshot;
       say(`backup ${backup.slice(0, 8)} taken`);
     } catch (e) {
       return { ok: false, data: "none", error: `the backup before the rebuild failed, so nothing was built (the old server keeps serving): ${(e as Error).message}` };
@@ -148,20 +135,20 @@ export async function rebuildBeside(
 
   // 2. the new server beside the old one
   const next = besideNames(name, old.volume, hostTaken);
-  if (next.volume && fs.existsSync(path.join(testhostStateDir(), "volumes", `${next.volume}.img`))) testhost(["volume", "rm", next.volume]);
+  if (next.volume && fs.existsSync(path.join(testhostStateDir(), "volumes", `${next.volume}.img`))) runTesthost(["volume", "rm", next.volume]);
   say(`building the new server ${next.host} beside ${name} (${old.host}), which keeps serving`);
   const abandon = (why: string, extra: Partial<BesideOutcome> = {}): BesideOutcome => {
     say(`removing the new server ${next.host}`);
     try {
-      testhost(["down", next.host]);
-      if (next.volume) testhost(["volume", "rm", next.volume]);
+      runTesthost(["down", next.host]);
+      if (next.volume) runTesthost(["volume", "rm", next.volume]);
     } catch (e) {
       say(`could not remove ${next.host}: ${(e as Error).message}`);
     }
     return { ok: false, built: next.host, backup, data: "none", ...extra, error: `${why}\nThe old server ${name} (${old.host}) was not changed and keeps serving.` };
   };
   try {
-    testhost(["up", next.host, ...(next.volume ? ["--volume", next.volume] : [])]);
+    runTesthost(["up", next.host, ...(next.volume ? ["--volume", next.volume] : [])]);
   } catch (e) {
     return abandon(`the new server ${next.host} did not boot: ${(e as Error).message}`);
   }
@@ -187,7 +174,7 @@ export async function rebuildBeside(
     // then a last backup with the old app paused, of which only the changes are put on the new server
     let handover: string | undefined;
     let pausedAt: number | undefined;
-    if (config.backup && backup) {
+    if (oldTarget && backup) {
       const newTarget = backupTargetOf(newView, copy.name);
       try {
         say(`restoring backup ${backup.slice(0, 8)} on ${next.host} while ${name} serves`);
@@ -198,13 +185,13 @@ export async function rebuildBeside(
       say(`pausing the app on ${name}: requests wait instead of failing while its last changes are handed over`);
       pausedAt = Date.now();
       try {
-        await runOn(oldConnection, pauseAppCommand(), secrets);
-        handover = (await backupNow(backupTargetOf(view, driver.spec.name), say, "handover")).snapshot;
+        await runOnServer(oldTarget, pauseAppCommand(), undefined, "pausing the app");
+        handover = (await backupNow(oldTarget, say, "handover")).snapshot;
         say(`hand-over backup ${handover.slice(0, 8)} taken; putting its changes since ${backup.slice(0, 8)} on ${next.host}`);
         await restoreSnapshot(newTarget, handover, say, { keepReplaced: false, over: backup });
       } catch (e) {
         say(`the hand-over failed: resuming the app on ${name}`);
-        await runOn(oldConnection, resumeAppCommand(), secrets).catch((r) => say(`COULD NOT RESUME the app on ${name}: ${(r as Error).message}; run there: ${resumeAppCommand()}`));
+        await runOnServer(oldTarget, resumeAppCommand(), undefined, "resuming the app").catch((r) => say(`COULD NOT RESUME the app on ${name}: ${(r as Error).message}; run there: ${resumeAppCommand()}`));
         return abandon(`handing the data over to the new server failed: ${(e as Error).message}`, { handover });
       }
     } else {
@@ -219,9 +206,9 @@ export async function rebuildBeside(
     // 5. the address moves: from here the new server is the stack's server. A paused old app is
     // retired first, so the requests it holds get nginx's 502 at once rather than hang until the
     // clients give up (the link cut below would leave them without an answer)
-    if (pausedAt) {
+    if (oldTarget && pausedAt) {
       say(`retiring the paused app on ${name}: the requests it holds are answered 502`);
-      await runOn(oldConnection, retireAppCommand(), secrets).catch((e) => say(`could not retire the app on ${name} (${(e as Error).message}); its held requests end when its link is cut`));
+      await runOnServer(oldTarget, retireAppCommand(), undefined, "retiring the app").catch((e) => say(`could not retire the app on ${name} (${(e as Error).message}); its held requests end when its link is cut`));
     }
     say(`moving ${name}'s address ${old.host} to ${next.host}`);
     let movedAt: number;

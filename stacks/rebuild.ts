@@ -12,11 +12,9 @@
 // stack's one server is rebuilt beside the old one (stacks/rebuild-beside.ts: a failure leaves the
 // old server serving) unless its data can only move with its volume (a volume and no backups) or
 // --in-place is asked for; the steps above are the in-place rebuild.
-import { execFileSync } from "node:child_process";
-import * as path from "node:path";
-import { repoRoot } from "../core/paths";
 import { parseProbe } from "../core/probe";
 import { readTesthost } from "../infra/testhost";
+import { runTesthost } from "./testhost-script";
 import { backupNow, backupTargetOf, restoreSnapshot } from "./backup";
 import { StackDriver, StackSpec } from "./driver";
 import { readStack } from "./read-stack";
@@ -74,12 +72,15 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
     return { ...r, replaced: r.replaced.join(", "), before, after: (await driver.outputs().catch(() => ({} as Record<string, unknown>))).fingerprint as string | undefined, seconds: seconds() };
   }
 
+  // the local stack's test host, read once for either way of rebuilding it
+  const testhostName = config.target === "local" ? (await driver.config())["aistudio:testhost"] : undefined;
+  if (config.target === "local" && !testhostName) return { ok: false, error: "aistudio:testhost is not set: the local stack has no test host to rebuild", seconds: seconds() };
+
   // the local stack's one server: beside the old one, unless the data can only move with the volume
-  if (config.target === "local" && !o.inPlace) {
-    const name = (await driver.config())["aistudio:testhost"];
-    if (!name) return { ok: false, error: "aistudio:testhost is not set: the local stack has no test host to rebuild", seconds: seconds() };
+  if (testhostName && !o.inPlace) {
+    const name = testhostName;
     if (config.backup || !readTesthost(name).volume) {
-      const r = await rebuildBeside(driver, view, { onOutput: o.onOutput, say });
+      const r = await rebuildBeside(driver, view, name, { onOutput: o.onOutput, say });
       const after = r.ok ? (await driver.outputs().catch(() => ({} as Record<string, unknown>))).fingerprint as string | undefined : undefined;
       return { ok: r.ok, before, after, replaced: name, backup: r.backup, handover: r.handover, pausedSeconds: r.pausedSeconds, data: r.data, error: r.error, seconds: seconds() };
     }
@@ -103,14 +104,12 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
   // 2. the new server
   let replace: string[] = [];
   let replaced: string;
-  if (config.target === "local") {
-    const name = (await driver.config())["aistudio:testhost"];
-    if (!name) return { ok: false, error: "aistudio:testhost is not set: the local stack has no test host to rebuild", seconds: seconds() };
+  if (testhostName) {
+    const name = testhostName;
     const host = readTesthost(name);
     say(`rebuilding test host ${name} at ${host.host}${host.volume ? ` with its volume ${host.volume}` : ""}`);
-    const testhost = path.join(repoRoot(), "scripts/testhost.sh");
-    execFileSync("bash", [testhost, "down", name], { stdio: ["ignore", "ignore", "inherit"] });
-    execFileSync("bash", [testhost, "up", name, "--ip", host.host, ...(host.volume ? ["--volume", host.volume] : [])], { stdio: ["ignore", "ignore", "inherit"] });
+    runTesthost(["down", name]);
+    runTesthost(["up", name, "--ip", host.host, ...(host.volume ? ["--volume", host.volume] : [])]);
     replaced = name;
   } else {
     const urn = stateBefore.find((r) => r.type === INSTANCE_TYPE)?.urn;
