@@ -138,6 +138,14 @@ teardown_network_if_idle() {
 
 hostdir() { echo "$STATE/hosts/$1"; }
 
+# A server's name and address in its root (ROOT NAME IP): hostname, /etc/hosts and its network, as its
+# next boot reads them (written by up, and by move when the server takes another's place)
+identity() {
+  echo "$2" >"$1/etc/hostname"
+  printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$2" >"$1/etc/hosts"
+  printf '[Match]\nName=host0\n\n[Network]\nAddress=%s/%s\nGateway=%s\n' "$3" "$PREFIX" "$BRIDGE_IP" >"$1/etc/systemd/network/80-aistudio.network"
+}
+
 # The name NAME's running server was booted with (its network link is vb-<it>): NAME's own unless
 # the server took another's place (move) since its boot.
 machine_name() { cat "$(hostdir "$1")/machine" 2>/dev/null || echo "$1"; }
@@ -246,18 +254,9 @@ up() {
   flock -u 9
   say "unpacking Debian 12 root for $name"
   tar --numeric-owner --xattrs -C "$d/root" -xf "$IMAGE"
-  echo "$name" >"$d/root/etc/hostname"
-  printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$name" >"$d/root/etc/hosts"
+  identity "$d/root" "$name" "$ip"
   # no DNS on test hosts: names resolve only through /etc/hosts (nothing leaves the test network)
   rm -f "$d/root/etc/resolv.conf"; echo "nameserver 127.0.0.1" >"$d/root/etc/resolv.conf"
-  cat >"$d/root/etc/systemd/network/80-aistudio.network" <<EOF
-[Match]
-Name=host0
-
-[Network]
-Address=$ip/$PREFIX
-Gateway=$BRIDGE_IP
-EOF
   # the data volume's fstab line is mounted at boot as on a VM (containers ignore fstab device lines)
   install -D -m 0755 "$(dirname "${BASH_SOURCE[0]}")/testhost-fstab-generator.sh" "$d/root/etc/systemd/system-generators/testhost-fstab"
   ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$d/root/etc/ssh/ssh_host_ed25519_key"
@@ -317,9 +316,7 @@ move() {
   (ssh_host "$new" "ip addr replace $a/$PREFIX dev host0") </dev/null >/dev/null || die "could not add $a to $new"
   ip neigh flush to "$a" dev "$BRIDGE" 2>/dev/null || true
   echo "$a" >"$dn/ip"
-  sed -i "s|^Address=.*|Address=$a/$PREFIX|" "$dn/root/etc/systemd/network/80-aistudio.network"
-  echo "$name" >"$dn/root/etc/hostname"
-  printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$name" >"$dn/root/etc/hosts"
+  identity "$dn/root" "$name" "$a"
   (ssh_host "$new" "ip addr del $b/$PREFIX dev host0; hostname $name") </dev/null >/dev/null || say "warning: $b is still on $new's link until its next boot"
   say "$a answers from $new; powering the old server off"
   local oldvol=""; [ ! -f "$dd/volume" ] || oldvol=$(cat "$dd/volume")
