@@ -143,8 +143,22 @@ export async function create(i: RemoteStepInputs) {
   return { id: `${i.connection.host}/${i.stepId}`, outs };
 }
 
-export async function update(_id: string, _olds: RemoteStepOutputs, news: RemoteStepInputs) {
+export async function update(_id: string, olds: RemoteStepOutputs, news: RemoteStepInputs) {
+  // the same server at a new address (a rebuild's standby after the switch): nothing to run again
+  if (onlyAddressChanged(olds, news)) return { outs: { ...news, expected: olds.expected, observed: olds.observed } };
   return { outs: await apply(news) };
+}
+
+/**
+ * True when the step, the server (serverId: the ECS instance) and its pinned host key are the same,
+ * nothing drifted, and only the address differs: the server was reached at a temporary address
+ * before (a rebuild's standby) and is now reached at the stack's own.
+ */
+export function onlyAddressChanged(olds: RemoteStepOutputs, news: RemoteStepInputs): boolean {
+  const oc = olds.connection, nc = news.connection;
+  return !!oc && !!olds.serverId && olds.serverId === news.serverId && olds.hash === news.hash &&
+    (olds.observed ?? "") === (olds.expected ?? "") &&
+    oc.host !== nc.host && oc.port === nc.port && oc.user === nc.user && oc.hostKey === nc.hostKey;
 }
 
 export async function read(id: string, props: RemoteStepOutputs) {
