@@ -21,6 +21,8 @@ export interface FleetOutputs {
   instanceIds?: pulumi.Output<string[]>;
   serverGroupId?: pulumi.Output<string>;
   listenerId?: pulumi.Output<string>;
+  /** A rebuild's standby beside the server (aistudio:standby): its instance and temporary address. */
+  standby?: { instanceId: pulumi.Output<string>; publicIp: pulumi.Output<string> };
 }
 
 /** The server's component, carrying what the program exports about the data and the servers. */
@@ -58,6 +60,7 @@ export function declareCloud(name: string, cfg: AistudioConfig, opts: pulumi.Com
       // a fleet's domain points at the load balancer: the record is the fleet's
       dns: zones ? undefined : dns,
       protectAddress: cfg.stack === "prod",
+      standby: c.standby !== undefined,
     }, o);
 
   const fleet = zones && server instanceof AlicloudServer ? declareFleet(name, cfg, server, zones, dns, tags) : undefined;
@@ -75,6 +78,7 @@ export function declareCloud(name: string, cfg: AistudioConfig, opts: pulumi.Com
     serverAddresses: fleet?.publicIps ?? server.publicIp.apply((ip) => [ip]),
     loadBalancerDnsName: fleet?.loadBalancerDnsName,
     instanceIds: fleet?.instanceIds, serverGroupId: fleet?.serverGroupId, listenerId: fleet?.listenerId,
+    standby: server instanceof AlicloudServer ? server.standby : undefined,
   };
   return Object.assign(server, outputs);
 }

@@ -29,6 +29,10 @@ export interface AppSource {
   ref?: string;
 }
 
+/** The phases of a standby server beside the old one during a cloud rebuild. */
+export const STANDBY_PHASES = ["boot", "converge"] as const;
+export type StandbyPhase = (typeof STANDBY_PHASES)[number];
+
 export interface CloudConfig {
   region: string;
   zoneId?: string;
@@ -46,6 +50,12 @@ export interface CloudConfig {
   hostPrivateKey?: string;
   /** When set, manage an existing server instead of creating one. */
   adopt?: { address: string; securityGroupId?: string };
+  /**
+   * Set only by `npm run rebuild` while it builds a new server beside the old one (aistudio:standby):
+   * "boot" declares the standby's instance, temporary address and data disk; "converge" also runs
+   * every step and the smoke test on it (stacks/rebuild-standby.ts).
+   */
+  standby?: StandbyPhase;
   dnsZone?: string;
 }
 
@@ -112,7 +122,7 @@ export type Raw = Record<string, unknown>;
 /** Every aistudio:* key; the objects among them declare their own keys (config-*.ts). */
 export const TOP_KEYS = [
   "target", "domain", "testhost", "server", "cloud", "tls", "app", "nginx", "firewall", "wechat", "smoke", "ssh",
-  "data", "database", "backup", "servers", "os", "uploads",
+  "data", "database", "backup", "servers", "os", "uploads", "standby",
   "sshPrivateKey", "sshPrivateKeyPassphrase", "sshHostPrivateKey", "tlsPrivateKey", "appEnv", "wechatAppSecret",
   "databasePassword", "databaseUrl", "backupPassword", "backupSecretAccessKey", "uploadsSecretAccessKey",
 ] as const;
@@ -277,6 +287,15 @@ export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig
     vpcCidr: cloud?.vpcCidr, vswitchCidr: cloud?.vswitchCidr, databaseMode: database.mode, tlsMode: mode, volume: volume !== undefined,
     sharedUploads: uploads.store === "s3",
   });
+
+  // a standby server beside this one: set and removed by `npm run rebuild`, never by hand
+  const standby = top.str("standby");
+  if (standby !== undefined) {
+    const rm = `\`pulumi config rm aistudio:standby --stack ${stack}\``;
+    if (!(STANDBY_PHASES as readonly string[]).includes(standby)) bad("standby", `must be "boot" or "converge" (set by \`npm run rebuild\` while it builds a new server beside the old one), got ${JSON.stringify(standby)}: remove it with ${rm}`);
+    else if (!cloud || cloud.adopt || servers.count > 1) bad("standby", `is only for a created Alibaba Cloud server (target alicloud, no cloud.adoptAddress, one server): \`npm run rebuild\` sets it there while it builds a new server beside the old one. Remove it with ${rm}`);
+    else cloud.standby = standby as StandbyPhase;
+  }
 
   const os = parseOs(top.child("os", OS_KEYS));
 

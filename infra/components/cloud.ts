@@ -93,6 +93,11 @@ export interface AlicloudServerArgs {
   dns?: { zone: string; domain: string };
   /** Protect the EIP from deletion (prod: the address is in DNS and the WeChat console). */
   protectAddress: boolean;
+  /**
+   * A standby beside the server (a rebuild, stacks/rebuild-standby.ts): a second instance of the
+   * same spec, name and host key, reachable at a temporary address of its own until the switch.
+   */
+  standby?: boolean;
 }
 
 /** How a server is made: every input of its ECS instance but its names and vSwitch (a fleet's servers are alike). */
@@ -114,6 +119,15 @@ export interface ServerPlacement {
   privateIp: pulumi.Output<string>;
   /** A fleet: every server's private address (the first server's first). */
   privateIps?: pulumi.Output<string[]>;
+  /** The standby beside the server during a rebuild: what sits next to the server gets a twin for it. */
+  standby?: StandbyServer;
+}
+
+/** The standby server of a rebuild: its instance, private address and temporary public address. */
+export interface StandbyServer {
+  instanceId: pulumi.Output<string>;
+  privateIp: pulumi.Output<string>;
+  publicIp: pulumi.Output<string>;
 }
 
 export class AlicloudServer extends pulumi.ComponentResource implements CloudServer, ServerPlacement {
@@ -124,6 +138,7 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
   public readonly vswitchId: pulumi.Output<string>;
   public readonly privateIp: pulumi.Output<string>;
   public readonly vpcId: pulumi.Output<string>;
+  public readonly standby?: StandbyServer;
   /** The first server's spec, for the other servers of a fleet (infra/components/fleet-cloud.ts). */
   public readonly serverSpec: ServerSpec;
 
@@ -193,7 +208,27 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
       internetChargeType: "PayByTraffic",
       paymentType: "PayAsYouGo",
     }, { ...o, protect: args.protectAddress });
-    const assoc = new alicloud.ecs.EipAssociation(`${name}-eip-assoc`, { allocationId: eip.id, instanceId: instance.id, instanceType: "EcsInstance" }, o);
+    // An EIP is associated with one instance at a time: a new instance gets it after the old one let it go.
+    const assoc = new alicloud.ecs.EipAssociation(`${name}-eip-assoc`, { allocationId: eip.id, instanceId: instance.id, instanceType: "EcsInstance" }, { ...o, deleteBeforeReplace: true });
+
+    // The standby of a rebuild: the same instance inputs (after the switch, under the server's own
+    // resource name, it has nothing to change), and a temporary address the next normal `up` releases.
+    if (args.standby) {
+      const standby = new alicloud.ecs.Instance(`${name}-standby-server`, {
+        instanceName: `${name}-server`,
+        hostName: name,
+        vswitchId,
+        ...this.serverSpec,
+      }, { ...o, additionalSecretOutputs: SERVER_SECRET_OUTPUTS });
+      const address = new alicloud.ecs.EipAddress(`${name}-standby-address`, {
+        addressName: `${name}-standby-address`,
+        bandwidth: String(i.bandwidthMbps),
+        internetChargeType: "PayByTraffic",
+        paymentType: "PayAsYouGo",
+      }, o);
+      const bound = new alicloud.ecs.EipAssociation(`${name}-standby-address-assoc`, { allocationId: address.id, instanceId: standby.id, instanceType: "EcsInstance" }, o);
+      this.standby = { instanceId: standby.id, privateIp: standby.privateIp, publicIp: pulumi.all([address.ipAddress, bound.id]).apply(([ip]) => ip) };
+    }
 
     if (args.dns) {
       const { zone, domain } = args.dns;
@@ -203,7 +238,7 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
 
     this.publicIp = pulumi.all([eip.ipAddress, assoc.id]).apply(([ip]) => ip);
     this.securityGroupId = sg.id;
-    this.registerOutputs({ publicIp: this.publicIp, securityGroupId: this.securityGroupId, instanceId: instance.id, zoneId: this.zoneId, privateIp: this.privateIp, vpcId: this.vpcId });
+    this.registerOutputs({ publicIp: this.publicIp, securityGroupId: this.securityGroupId, instanceId: instance.id, zoneId: this.zoneId, privateIp: this.privateIp, vpcId: this.vpcId, standbyIp: this.standby?.publicIp });
   }
 }
 

@@ -110,7 +110,7 @@ export class DataStore extends pulumi.ComponentResource implements DataOutputs {
     const keep = dataOptions(args.protect);
     const tags = args.tags;
 
-    if (args.server && args.disk) this.dataDiskId = dataDisk(name, args.server, args.disk, tags, keep, o);
+    if (args.server && args.disk) this.dataDiskId = dataDisks(name, args.server, args.disk, tags, keep, o);
     if (args.bucket) this.backupBucket = ossBucket(`${name}-backup`, args.bucket, tags, keep, o);
     if (args.uploadsBucket) this.uploadsBucket = ossBucket(`${name}-uploads`, args.uploadsBucket, tags, keep, o);
     // RDS needs the server's private IP for its whitelist: a created server only (adopt mode has none to read).
@@ -122,11 +122,36 @@ export class DataStore extends pulumi.ComponentResource implements DataOutputs {
 
 type Options = ReturnType<typeof dataOptions>;
 
-function dataDisk(name: string, server: ServerPlacement, d: DataDiskArgs, tags: Record<string, string>, keep: Options, o: pulumi.CustomResourceOptions): pulumi.Output<string> {
+/**
+ * The server's data disk and its daily snapshots; during a rebuild also the standby's own disk
+ * (`<name>-standby-data…`, the twin names stacks/standby-swap.ts promotes), blank: the data reaches
+ * it through the hand-over, while the old disk stays with the old server.
+ */
+function dataDisks(name: string, server: ServerPlacement, d: DataDiskArgs, tags: Record<string, string>, keep: Options, o: pulumi.CustomResourceOptions): pulumi.Output<string> {
+  const policy = new alicloud.ecs.AutoSnapshotPolicy(`${name}-data-snapshots`, {
+    autoSnapshotPolicyName: `${name}-data-daily`,
+    timePoints: [String(d.snapshotHour)],
+    repeatWeekdays: ALL_WEEKDAYS,
+    retentionDays: d.snapshotRetentionDays,
+    tags,
+  }, o);
+  // both are named <name>-data in the console: after the switch the standby's is the server's disk
+  const disk = dataDisk(name, `${name}-data`, server.zoneId, server.instanceId, d, policy, tags, keep, o);
+  // The standby's disk holds copies until the switch: a rebuild that gives up deletes it. The next
+  // `up` after the switch, declaring it as the server's disk, protects and retains it like the old one.
+  const loose = { ...keep, disk: { protect: false, retainOnDelete: false } };
+  if (server.standby) dataDisk(`${name}-standby`, `${name}-data`, server.zoneId, server.standby.instanceId, d, policy, tags, loose, o);
+  return disk;
+}
+
+function dataDisk(
+  name: string, diskName: string, zoneId: pulumi.Input<string>, instanceId: pulumi.Input<string>, d: DataDiskArgs, policy: alicloud.ecs.AutoSnapshotPolicy,
+  tags: Record<string, string>, keep: Options, o: pulumi.CustomResourceOptions,
+): pulumi.Output<string> {
   const disk = new alicloud.ecs.EcsDisk(`${name}-data`, {
-    diskName: `${name}-data`,
+    diskName,
     description: "aistudio data: the app's data directory (database, uploads)",
-    zoneId: server.zoneId,
+    zoneId,
     category: d.category,
     size: d.sizeGb,
     encrypted: true,
@@ -136,15 +161,7 @@ function dataDisk(name: string, server: ServerPlacement, d: DataDiskArgs, tags: 
     paymentType: "PayAsYouGo",
     tags,
   }, { ...o, ...keep.disk });
-  new alicloud.ecs.EcsDiskAttachment(`${name}-data-attach`, { diskId: disk.id, instanceId: server.instanceId, deleteWithInstance: false }, { ...o, ...keep.attachment });
-
-  const policy = new alicloud.ecs.AutoSnapshotPolicy(`${name}-data-snapshots`, {
-    autoSnapshotPolicyName: `${name}-data-daily`,
-    timePoints: [String(d.snapshotHour)],
-    repeatWeekdays: ALL_WEEKDAYS,
-    retentionDays: d.snapshotRetentionDays,
-    tags,
-  }, o);
+  new alicloud.ecs.EcsDiskAttachment(`${name}-data-attach`, { diskId: disk.id, instanceId, deleteWithInstance: false }, { ...o, ...keep.attachment });
   new alicloud.ecs.EcsAutoSnapshotPolicyAttachment(`${name}-data-snapshots-attach`, { autoSnapshotPolicyId: policy.id, diskId: disk.id }, o);
   return disk.id;
 }
@@ -190,7 +207,10 @@ function rdsDatabase(
     vswitchId: server.vswitchId,
     privateIpAddress: r.privateIp,
     // Only the server: never a network, never the world (policy rds-whitelist-private).
-    securityIps: server.privateIps ? server.privateIps.apply((ips) => ips.flatMap(rdsWhitelist)) : server.privateIp.apply(rdsWhitelist),
+    // (during a rebuild also the standby's, which runs its steps and smoke test against the database)
+    securityIps: server.privateIps ? server.privateIps.apply((ips) => ips.flatMap(rdsWhitelist))
+      : server.standby ? pulumi.all([server.privateIp, server.standby.privateIp]).apply((ips) => ips.flatMap(rdsWhitelist))
+      : server.privateIp.apply(rdsWhitelist),
     deletionProtection: protect,
     tags,
   }, { ...o, ...keep.database });

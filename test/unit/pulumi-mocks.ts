@@ -26,6 +26,9 @@ export const IMAGE_ID = "ubuntu_22_04_x64_20G_alibase_20240710.vhd";
 /** The first server's EIP and private address; server K of a fleet gets 198.51.100.(10+K) and 172.16.9.(20+K). */
 export const EIP_ADDRESS = "198.51.100.7";
 export const PRIVATE_IP = "172.16.1.23";
+/** A rebuild's standby (names with "-standby-"): its temporary EIP and its private address. */
+export const STANDBY_EIP = "198.51.100.99";
+export const STANDBY_PRIVATE_IP = "172.16.1.99";
 export const RDS_HOST = "pgm-bp1abcdef.pg.rds.aliyuncs.com";
 export const ALB_DNS_NAME = "alb-aistudio0123.cn-hangzhou.alb.aliyuncs.com";
 
@@ -58,6 +61,10 @@ const serverNumber = (name: string): number | undefined => {
 /** The outputs a resource of this type gets beyond its inputs. */
 function outputsOf(type: string, name: string): Record<string, any> {
   const k = serverNumber(name);
+  if (name.includes("-standby-")) {
+    if (type === "alicloud:ecs/eipAddress:EipAddress") return { ipAddress: STANDBY_EIP };
+    if (type === "alicloud:ecs/instance:Instance") return { privateIp: STANDBY_PRIVATE_IP };
+  }
   switch (type) {
     case "alicloud:ecs/eipAddress:EipAddress": return { ipAddress: k ? `198.51.100.${10 + k}` : EIP_ADDRESS };
     case "alicloud:ecs/instance:Instance": return { privateIp: k ? `172.16.9.${20 + k}` : PRIVATE_IP };
