@@ -16,6 +16,7 @@
 //      address answers from the new one within a second, the old server's volume is kept as
 //      VOL-old), the stack's own `up` takes the new server into its state, and the site is smoke-
 //      tested again
+// The hand-over itself (4, 5) is stacks/handover.ts, shared with the cloud standby (rebuild-standby.ts).
 // The cost of the hand-over: while the old app is paused, requests wait; the ones still waiting when
 // it is retired fail (502), at most one per client that was waiting. The integration test measures
 // them (test/integration/data.test.ts).
@@ -24,10 +25,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { redact } from "../core/ssh";
 import { smokeOrThrow } from "../checks/smoke";
-import { pauseAppCommand, resumeAppCommand, retireAppCommand } from "../provision/app";
 import { serverConnection, smokeSpec, secretValues } from "../infra/steps";
 import { readTesthost, testhostStateDir } from "../infra/testhost";
-import { backupNow, backupTargetOf, restoreSnapshot, runOnServer } from "./backup";
+import { backupNow, backupTargetOf } from "./backup";
+import { handOver, HandoverError, retireOld } from "./handover";
 import type { StackDriver } from "./driver";
 import { readStack, StackView } from "./read-stack";
 import { ScratchStack } from "./scratch";
@@ -35,7 +36,10 @@ import { runTesthost, testhostScript } from "./testhost-script";
 
 export interface BesideOutcome {
   ok: boolean;
-  /** The new server's name while it was built (its machine keeps it; the stack's test host name is kept). */
+  /**
+   * The new server while it was built: a test host's name (its machine keeps it; the stack's test host
+   * name is kept), or a cloud standby's temporary address.
+   */
   built?: string;
   backup?: string;
   /** The snapshot taken with the old app paused, restored on the new server. */
@@ -175,24 +179,10 @@ export async function rebuildBeside(
     let handover: string | undefined;
     let pausedAt: number | undefined;
     if (oldTarget && backup) {
-      const newTarget = backupTargetOf(newView, copy.name);
       try {
-        say(`restoring backup ${backup.slice(0, 8)} on ${next.host} while ${name} serves`);
-        await restoreSnapshot(newTarget, backup, say, { keepReplaced: false });
+        ({ snapshot: handover, pausedAt } = await handOver(oldTarget, backupTargetOf(newView, copy.name), backup, { old: name, next: next.host }, say));
       } catch (e) {
-        return abandon(`restoring backup ${backup.slice(0, 8)} on the new server failed: ${(e as Error).message}`);
-      }
-      say(`pausing the app on ${name}: requests wait instead of failing while its last changes are handed over`);
-      pausedAt = Date.now();
-      try {
-        await runOnServer(oldTarget, pauseAppCommand(), undefined, "pausing the app");
-        handover = (await backupNow(oldTarget, say, "handover")).snapshot;
-        say(`hand-over backup ${handover.slice(0, 8)} taken; putting its changes since ${backup.slice(0, 8)} on ${next.host}`);
-        await restoreSnapshot(newTarget, handover, say, { keepReplaced: false, over: backup });
-      } catch (e) {
-        say(`the hand-over failed: resuming the app on ${name}`);
-        await runOnServer(oldTarget, resumeAppCommand(), undefined, "resuming the app").catch((r) => say(`COULD NOT RESUME the app on ${name}: ${(r as Error).message}; run there: ${resumeAppCommand()}`));
-        return abandon(`handing the data over to the new server failed: ${(e as Error).message}`, { handover });
+        return abandon((e as Error).message, { handover: e instanceof HandoverError ? e.handover : undefined });
       }
     } else {
       say("no backups configured (aistudio:backup): no data to hand over");
@@ -206,10 +196,7 @@ export async function rebuildBeside(
     // 5. the address moves: from here the new server is the stack's server. A paused old app is
     // retired first, so the requests it holds get nginx's 502 at once rather than hang until the
     // clients give up (the link cut below would leave them without an answer)
-    if (oldTarget && pausedAt) {
-      say(`retiring the paused app on ${name}: the requests it holds are answered 502`);
-      await runOnServer(oldTarget, retireAppCommand(), undefined, "retiring the app").catch((e) => say(`could not retire the app on ${name} (${(e as Error).message}); its held requests end when its link is cut`));
-    }
+    if (oldTarget && pausedAt) await retireOld(oldTarget, name, say);
     say(`moving ${name}'s address ${old.host} to ${next.host}`);
     let movedAt: number;
     try {

@@ -1,0 +1,64 @@
+// The hand-over of the data from an old server to a new one built beside it, shared by the rebuilds
+// beside the old server (stacks/rebuild-beside.ts: a local test host; stacks/rebuild-standby.ts: an
+// Alibaba Cloud standby):
+//   1. the backup taken before the rebuild is restored on the new server while the old one serves
+//      (the bulk of the files)
+//   2. the old app is paused (SIGSTOP: its socket, held by systemd, keeps accepting; requests wait),
+//      a last backup is taken, and only what changed since the first one is put on the new server,
+//      with the database; the new server is then smoke-tested with that data
+//   3. a failure in 2 resumes the old app: the waiting requests are answered, nothing was lost
+// After a hand-over the old app is retired (retireOld) before the address moves, never resumed: it
+// would answer from data the new server no longer shares.
+import { pauseAppCommand, resumeAppCommand, retireAppCommand } from "../provision/app";
+import { BackupTarget, backupNow, restoreSnapshot, runOnServer } from "./backup";
+
+/** A failed hand-over; `handover`: the snapshot taken with the old app paused, if it got that far. */
+export class HandoverError extends Error {
+  constructor(message: string, readonly handover?: string) {
+    super(message);
+    this.name = "HandoverError";
+  }
+}
+
+export interface Handover {
+  /** The snapshot taken with the old app paused, restored on the new server. */
+  snapshot: string;
+  /** When the old app was paused (Date.now()). */
+  pausedAt: number;
+}
+
+/** `backup`: the snapshot taken before the rebuild; `names` say which server is which in the messages. */
+export async function handOver(
+  old: BackupTarget, next: BackupTarget, backup: string, names: { old: string; next: string }, say: (s: string) => void,
+): Promise<Handover> {
+  try {
+    say(`restoring backup ${backup.slice(0, 8)} on ${names.next} while ${names.old} serves`);
+    await restoreSnapshot(next, backup, say, { keepReplaced: false });
+  } catch (e) {
+    throw new HandoverError(`restoring backup ${backup.slice(0, 8)} on the new server failed: ${(e as Error).message}`);
+  }
+  say(`pausing the app on ${names.old}: requests wait instead of failing while its last changes are handed over`);
+  const pausedAt = Date.now();
+  let snapshot: string | undefined;
+  try {
+    await runOnServer(old, pauseAppCommand(), undefined, "pausing the app");
+    snapshot = (await backupNow(old, say, "handover")).snapshot;
+    say(`hand-over backup ${snapshot.slice(0, 8)} taken; putting its changes since ${backup.slice(0, 8)} on ${names.next}`);
+    await restoreSnapshot(next, snapshot, say, { keepReplaced: false, over: backup });
+    return { snapshot, pausedAt };
+  } catch (e) {
+    say(`the hand-over failed: resuming the app on ${names.old}`);
+    await runOnServer(old, resumeAppCommand(), undefined, "resuming the app").catch((r) => say(`COULD NOT RESUME the app on ${names.old}: ${(r as Error).message}; run there: ${resumeAppCommand()}`));
+    throw new HandoverError(`handing the data over to the new server failed: ${(e as Error).message}`, snapshot);
+  }
+}
+
+/**
+ * The paused old app is retired before the address moves: the requests it holds get nginx's 502 at
+ * once rather than hang until the clients give up. A failure is reported, not thrown: the move ends
+ * them too.
+ */
+export async function retireOld(old: BackupTarget, name: string, say: (s: string) => void): Promise<void> {
+  say(`retiring the paused app on ${name}: the requests it holds are answered 502`);
+  await runOnServer(old, retireAppCommand(), undefined, "retiring the app").catch((e) => say(`could not retire the app on ${name} (${(e as Error).message}); its held requests end when its address moves`));
+}
