@@ -8,7 +8,7 @@ export const REBUILD: CommandSpec = {
   summary: "replace the server with a fresh one and converge it / 用新服务器替换并重新部署",
   options: {
     ...stackOptions("rebuild"),
-    "in-place": { type: "boolean", help: "replace the server where it stands (local: the old test host goes first) / 原地替换" },
+    "in-place": { type: "boolean", help: "replace the server where it stands (local: the old test host goes first; alicloud: up --replace) / 原地替换" },
   },
   footer: [
     "A fresh backup is taken first (stacks with aistudio:backup); if it fails nothing is replaced.",
@@ -18,8 +18,11 @@ export const REBUILD: CommandSpec = {
     "paused) and passed its smoke test; then the old app is retired and the address moves to the new server.",
     "A failure before that leaves the old server serving, unchanged. With a volume and no backups, and with --in-place:",
     "the test host is booted fresh at its address with the same volume.",
-    "alicloud: the ECS instance is replaced in place (EIP, DNS, host key and data disk kept). A new (empty) volume gets",
-    "the fresh backup restored.",
+    "alicloud: the same, with a standby ECS instance beside the old one (same spec and host key, a temporary EIP, a",
+    "blank data disk of its own); at the switch the EIP is associated with it, then the old instance and the temporary",
+    "EIP are released (prod keeps the old data disk in the account). With a volume and no backups, and with --in-place:",
+    "the ECS instance is replaced in place (EIP, DNS, host key and data disk kept); a new (empty) volume gets the fresh",
+    "backup restored.",
     "exit 0: rebuilt, 1: the rebuild failed",
   ],
 };

@@ -162,3 +162,18 @@ export function acmeStep(o: AcmeOptions): Step {
     ),
   };
 }
+
+/**
+ * A rebuild's standby cannot answer an HTTP-01 challenge (the domain still points at the old server),
+ * so it gets the old server's certbot directory (account, lineage, renewal config) before its acme
+ * step runs, which then finds the lineage and requests nothing. The archive goes base64 on stdout.
+ */
+export function exportCertbotCommand(): string {
+  return "set -euo pipefail; test -d /etc/letsencrypt/live; tar -C /etc -czf - letsencrypt | base64 -w0";
+}
+
+/** Unpacks what exportCertbotCommand printed into /etc/letsencrypt (root-only, as certbot keeps it). */
+export function importCertbotCommand(archiveBase64: string): string {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(archiveBase64)) throw new Error("importCertbotCommand: not base64");
+  return `set -euo pipefail; install -d -m 0755 /etc/letsencrypt; printf '%s' ${q(archiveBase64)} | base64 -d | tar -C /etc -xzf -`;
+}

@@ -40,7 +40,16 @@ export interface BackupTarget {
 export function backupTargetOf(view: StackView, stack: string): BackupTarget {
   const c = view.config;
   if (!c.backup) throw new Error(`stack ${stack} has no backups configured (aistudio:backup): nothing to back up to`);
-  return { config: c, connection: serverConnection(c, String(view.outputs.publicIp ?? c.server.host)), secrets: secretValues(c) };
+  return serverTarget(c, String(view.outputs.publicIp ?? c.server.host));
+}
+
+/**
+ * A server of the stack at `host` other than the one DNS names (a rebuild's standby at its temporary
+ * address): its smoke test connects there instead of resolving the domain.
+ */
+export function serverTarget(c: AistudioConfig, host: string, o: { connectTo?: boolean } = {}): BackupTarget {
+  const config = o.connectTo ? { ...c, smoke: { ...c.smoke, connectTo: host } } : c;
+  return { config, connection: serverConnection(c, host), secrets: secretValues(c) };
 }
 
 export async function backupTarget(spec: StackSpec): Promise<BackupTarget> {
@@ -52,8 +61,10 @@ export async function backupTarget(spec: StackSpec): Promise<BackupTarget> {
  * pinned connection; stderr lines go to onProgress as they arrive (scrubbed); `label` names it in the
  * error (default: its first two words).
  */
-export async function runOnServer(t: BackupTarget, command: string, onProgress?: (line: string) => void, label = command.split(" ").slice(0, 2).join(" ")): Promise<string> {
-  const ssh = await connect(t.connection, { dialBudgetMs: 30_000 });
+export async function runOnServer(
+  t: BackupTarget, command: string, onProgress?: (line: string) => void, label = command.split(" ").slice(0, 2).join(" "), o: { dialBudgetMs?: number } = {},
+): Promise<string> {
+  const ssh = await connect(t.connection, { dialBudgetMs: o.dialBudgetMs ?? 30_000 });
   try {
     let partial = "";
     let stderr = "";

@@ -259,6 +259,12 @@ export class StackDriver {
     await this.tidied(this.cli(["config", "set", ...(o.path ? ["--path"] : []), o.secret ? "--secret" : "--plaintext", key, "--", value]));
   }
 
+  /** Removes one config value (a rebuild's aistudio:standby when it is done). */
+  async removeConfig(key: string): Promise<void> {
+    if (!this.spec.configFile) return this.stack.removeConfig(key);
+    await this.tidied(this.cli(["config", "rm", key]));
+  }
+
   private opts(o: RunOptions) {
     return {
       configFile: this.spec.configFile,
@@ -294,6 +300,23 @@ export class StackDriver {
     } catch (e) {
       return { ...failure(e), seconds: secondsSince(t0), changes: {}, ops: log.ops, timeline: log.timeline, steps: log.steps, errors: log.errors };
     }
+  }
+
+  /** Deletes resources and takes them out of the state: only `target` (the rebuild's address associations). */
+  async destroy(o: { target: string[]; onOutput?: (text: string) => void }): Promise<RunResult> {
+    const t0 = Date.now();
+    const log = new EventLog();
+    try {
+      const r = await this.tidied(this.stack.destroy({ configFile: this.spec.configFile, target: o.target, onOutput: o.onOutput, color: "never", onEvent: log.onEvent }));
+      return { code: 0, stdout: r.stdout, stderr: r.stderr, seconds: secondsSince(t0), changes: { ...(r.summary.resourceChanges ?? {}) } as Record<string, number>, ops: log.ops, timeline: log.timeline };
+    } catch (e) {
+      return { ...failure(e), seconds: secondsSince(t0), changes: {}, ops: log.ops, timeline: log.timeline };
+    }
+  }
+
+  /** Replaces the state (the rebuild's switch, stacks/standby-swap.ts); secrets in it are encrypted again. */
+  importState(state: Deployment): Promise<void> {
+    return this.tidied(this.stack.importStack(state));
   }
 
   /** The stack's outputs as plain values (secrets decrypted, in memory only). */

@@ -9,8 +9,9 @@
 //      new (the disk was lost), the backup from step 1 is restored and the server smoke-tested again
 // Equal fingerprints mean the same server was rebuilt. A fleet (servers.count > 1) is rebuilt one
 // server at a time, each taken out of the load balancer first (stacks/fleet-rebuild.ts). The local
-// stack's one server is rebuilt beside the old one (stacks/rebuild-beside.ts: a failure leaves the
-// old server serving) unless its data can only move with its volume (a volume and no backups) or
+// stack's one server is rebuilt beside the old one (stacks/rebuild-beside.ts), an Alibaba Cloud
+// stack's beside it as a standby (stacks/rebuild-standby.ts): a failure leaves the old server serving.
+// Either stays in place when its data can only move with its volume (a volume and no backups) or
 // --in-place is asked for; the steps above are the in-place rebuild.
 import { parseProbe } from "../core/probe";
 import { readTesthost } from "../infra/testhost";
@@ -20,13 +21,14 @@ import { StackDriver, StackSpec } from "./driver";
 import { readStack } from "./read-stack";
 import { fleetTarget } from "./doctor-target";
 import { rebuildFleet } from "./fleet-rebuild";
-import { rebuildBeside } from "./rebuild-beside";
+import { BesideOutcome, rebuildBeside } from "./rebuild-beside";
+import { rebuildStandby } from "./rebuild-standby";
 
 export interface RebuildOutcome {
   ok: boolean;
   before?: string;
   after?: string;
-  /** What was replaced: the ECS instance's URN, or the test host's name. */
+  /** What was replaced: the ECS instance (its URN in place), or the test host's name. */
   replaced?: string;
   /** The snapshot taken before the rebuild. */
   backup?: string;
@@ -76,13 +78,16 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
   const testhostName = config.target === "local" ? (await driver.config())["aistudio:testhost"] : undefined;
   if (config.target === "local" && !testhostName) return { ok: false, error: "aistudio:testhost is not set: the local stack has no test host to rebuild", seconds: seconds() };
 
-  // the local stack's one server: beside the old one, unless the data can only move with the volume
-  if (testhostName && !o.inPlace) {
-    const name = testhostName;
-    if (config.backup || !readTesthost(name).volume) {
-      const r = await rebuildBeside(driver, view, name, { onOutput: o.onOutput, say });
+  // one server: beside the old one, unless the data can only move with the volume
+  const created = config.target === "alicloud" && !config.cloud?.adopt;
+  if ((testhostName || created) && !o.inPlace) {
+    const volume = testhostName ? !!readTesthost(testhostName).volume : !!config.volume;
+    if (config.backup || !volume) {
+      const r: BesideOutcome = testhostName
+        ? await rebuildBeside(driver, view, testhostName, { onOutput: o.onOutput, say })
+        : await rebuildStandby(driver, view, { onOutput: o.onOutput, say });
       const after = r.ok ? (await driver.outputs().catch(() => ({} as Record<string, unknown>))).fingerprint as string | undefined : undefined;
-      return { ok: r.ok, before, after, replaced: name, backup: r.backup, handover: r.handover, pausedSeconds: r.pausedSeconds, data: r.data, error: r.error, seconds: seconds() };
+      return { ok: r.ok, before, after, replaced: testhostName ?? `the ECS instance (the new one was built beside it at ${r.built ?? "its temporary address"})`, backup: r.backup, handover: r.handover, pausedSeconds: r.pausedSeconds, data: r.data, error: r.error, seconds: seconds() };
     }
     say("a data volume and no backups (aistudio:backup): the data can only move with the volume, so the old server is replaced where it stands");
   }
