@@ -41,13 +41,20 @@ function key(c: Connection): string {
   return `${c.user}@${c.host}:${c.port}#${c.hostKey}`;
 }
 
-export async function session(c: Connection): Promise<NodeSSH> {
+/**
+ * How long a dial keeps retrying: a step that applies may meet a server still booting (a new ECS
+ * server answers SSH only after boot and cloud-init: up to 3 minutes); a refresh reads a server that
+ * was serving at the last apply, so a server that does not answer within 30 s is down, and drift
+ * and the doctor say so then rather than after 3 minutes.
+ */
+export const DIAL_BUDGET_MS = { apply: 180_000, read: 30_000 };
+
+export async function session(c: Connection, purpose: keyof typeof DIAL_BUDGET_MS = "apply"): Promise<NodeSSH> {
   const k = key(c);
   let p = pool.get(k);
   if (!p) {
     p = connect(c, {
-      // a new ECS server answers SSH only after boot and cloud-init: wait up to 3 minutes
-      dialBudgetMs: 180_000,
+      dialBudgetMs: DIAL_BUDGET_MS[purpose],
       onRetry: (n, e) => console.error(`[aistudio] waiting for sshd on ${c.host}:${c.port} (attempt ${n}: ${e.message})`),
     });
     pool.set(k, p);
@@ -56,7 +63,7 @@ export async function session(c: Connection): Promise<NodeSSH> {
   const ssh = await p;
   if (!ssh.isConnected()) {
     pool.delete(k);
-    return session(c);
+    return session(c, purpose);
   }
   return ssh;
 }
@@ -162,7 +169,7 @@ export function onlyAddressChanged(olds: RemoteStepOutputs, news: RemoteStepInpu
 }
 
 export async function read(id: string, props: RemoteStepOutputs) {
-  const ssh = await session(props.connection);
+  const ssh = await session(props.connection, "read");
   const r = await withChannel(props.connection, () => runScript(ssh, props.connection.user, props.probeScript));
   const observed = r.code === 0 ? splitProbe(r.stdout).probe : `probe failed (exit ${r.code}): ${tail(redact(r.stderr, props.redact), 5)}`;
   return { id, props: { ...props, observed } };
