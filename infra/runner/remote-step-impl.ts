@@ -157,13 +157,15 @@ export async function update(_id: string, olds: RemoteStepOutputs, news: RemoteS
 }
 
 /**
- * True when the step, the server (serverId: the ECS instance) and its pinned host key are the same,
- * nothing drifted, and only the address differs: the server was reached at a temporary address
- * before (a rebuild's standby) and is now reached at the stack's own.
+ * True when the step, the server and its pinned host key are the same, nothing drifted, and only the
+ * address differs: the server was reached at a temporary address before (a rebuild's standby) and is
+ * now reached at the stack's own. Only where the serverId names the machine itself (an ECS instance
+ * id): a test host's or an adopted server's serverId is its host key, which a copy of the server at
+ * another address would share.
  */
 export function onlyAddressChanged(olds: RemoteStepOutputs, news: RemoteStepInputs): boolean {
   const oc = olds.connection, nc = news.connection;
-  return !!oc && !!olds.serverId && olds.serverId === news.serverId && olds.hash === news.hash &&
+  return !!oc && !!olds.serverId && olds.serverId !== oc.hostKey && olds.serverId === news.serverId && olds.hash === news.hash &&
     (olds.observed ?? "") === (olds.expected ?? "") &&
     oc.host !== nc.host && oc.port === nc.port && oc.user === nc.user && oc.hostKey === nc.hostKey;
 }

@@ -38,6 +38,8 @@ describe("a step record of the same server at a new address", () => {
     { what: "another host key", olds: old, news: inputs({ connection: { ...inputs().connection, hostKey: "ssh-ed25519 AAAAother" } }) },
     { what: "a changed step", olds: old, news: inputs({ hash: "h2" }) },
     { what: "no serverId to tell", olds: { ...old, serverId: undefined }, news: inputs({ serverId: undefined }) },
+    // a test host's or an adopted server's serverId is its host key: a copy at another address would share it
+    { what: "a serverId that is the host key", olds: { ...old, serverId: old.connection.hostKey }, news: inputs({ serverId: old.connection.hostKey }) },
   ])("is not the exception with $what: the step runs again", ({ olds, news }) => {
     expect(diff("id", olds, news).changes).toBe(true);
     expect(onlyAddressChanged(olds, news)).toBe(false);
