@@ -32,13 +32,13 @@ const server = fleet ? fleet.servers[0] : new ServerProvisioning("aistudio", {
 }, cloud ? { dependsOn: [cloud] } : undefined);
 // A rebuild's standby beside the server (aistudio:standby converge, stacks/rebuild-standby.ts): the
 // same steps and smoke test, at its temporary address; named aistudio-standby, the twin of aistudio.
-const standby = cloud?.standby && cfg.cloud?.standby === "converge" ? new ServerProvisioning("aistudio-standby", {
+if (cloud?.standby && cfg.cloud?.standby === "converge") new ServerProvisioning("aistudio-standby", {
   connection: serverConnection(cfg, cloud.standby.publicIp),
   serverId: cloud.standby.instanceId,
-  steps: buildSteps(cfg, appFiles),
+  steps: buildSteps(cfg, appFiles, undefined, { standby: true }),
   redact: secretValues(cfg),
   smoke: { ...smokeSpec(cfg, undefined), connectTo: cloud.standby.publicIp },
-}, { dependsOn: [cloud] }) : undefined;
+}, { dependsOn: [cloud] });
 // the site's smoke test: through the load balancer for a fleet
 const smoke = fleet ? fleet.site : server.smoke!;
 
@@ -66,8 +66,7 @@ export const backupBucket = cloud?.backupBucket ?? (cfg.backup ? cfg.backup.repo
 export const databaseHost = cloud?.databaseHost ?? (cfg.database.mode === "local" ? "(local PostgreSQL, unix socket)" : cfg.database.mode === "none" ? "(the app's own file database)" : "(external: aistudio:databaseUrl)");
 /** A fleet on Alibaba Cloud: the servers' instance ids and the ALB's server group and listener (the doctor reads the pool there). */
 export const fleetPool = fleet && cloud ? { region: cfg.cloud!.region, serverGroupId: cloud.serverGroupId, listenerId: cloud.listenerId, serverIds: cloud.instanceIds } : undefined;
-/** During a rebuild: the standby's temporary address, and whether its steps ran (aistudio:standby). */
+/** During a rebuild (aistudio:standby): the standby's temporary address. */
 export const standbyAddress = cloud?.standby?.publicIp;
-export const standbyFingerprint = standby?.fingerprint;
 export const stepHashes = server.stepHashes;
 export const fingerprint = server.fingerprint;

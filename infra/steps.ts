@@ -19,8 +19,11 @@ import { updatesStep } from "../provision/updates";
 import { baselineStep } from "../provision/baseline";
 import { uploadsEnv } from "./config-uploads";
 
-/** The ordered steps for a config: pure, unit-tested. */
-export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePath?: string): Step[] {
+/**
+ * The ordered steps for a config: pure, unit-tested. `o.standby`: for a rebuild's standby (its backup
+ * timers stay off until the switch).
+ */
+export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePath?: string, o: { standby?: boolean } = {}): Step[] {
   const firewall = { sshPort: cfg.server.port, adminCidrs: cfg.firewall.adminCidrs };
   // the app contract (aistudio:app.*): its packages, entry point, port and data directory
   const { wsgi, port, dataDir, packages } = cfg.app;
@@ -74,7 +77,7 @@ export function buildSteps(cfg: AistudioConfig, appFiles: AppFile[], caBundlePat
     steps.push(backupStep({
       repository: b.repository, accessKeyId: b.accessKeyId, secretAccessKey: b.secretAccessKey, password: b.password,
       dataDir, appPort: port, database: { mode: db.mode, name: db.name, user: db.user }, host: cfg.domain,
-      schedule: b.schedule, checkSchedule: b.checkSchedule, keep: b.keep,
+      schedule: b.schedule, checkSchedule: b.checkSchedule, keep: b.keep, timers: !o.standby,
     }));
   }
   // last: the build fingerprint over everything the steps manage (certificates excluded)

@@ -38,6 +38,12 @@ export interface BackupOptions {
   schedule: string;
   checkSchedule: string;
   keep: { daily: number; weekly: number; monthly: number };
+  /**
+   * false: the timers are installed but not started (a rebuild's standby until the switch: a
+   * scheduled backup of its half-restored data dir must not become the repository's newest snapshot,
+   * nor count in the retention). The switch's `up` runs the step again with them on.
+   */
+  timers?: boolean;
 }
 
 /** The tool: a generated header with this server's values, then provision/scripts/backup-tool.sh. */
@@ -127,7 +133,7 @@ export function backupStep(o: BackupOptions): Step {
       TOOL: BACKUP_TOOL,
       ENV_FILE: BACKUP_ENV,
       UNITS: units.map((u) => u.path),
-      TIMERS: [BACKUP_TIMER, CHECK_TIMER],
+      TIMERS: o.timers === false ? [] : [BACKUP_TIMER, CHECK_TIMER],
       STATE_DIR: BACKUP_STATE,
     }),
     ...probeOf(

@@ -10,7 +10,7 @@
 //   aistudio-data-attach, aistudio-data-snapshots-attach
 //   aistudio               the server's steps    <- aistudio-standby (and each step, and the smoke test)
 // The rewrite, pure (planSwap, applySwap):
-//   - each standby resource takes its twin's URN ("promote")
+//   - each standby resource takes its twin's URN ("promote"), and its protect and retainOnDelete
 //   - the twin, when it is a cloud resource, is renamed aistudio-retired-… ("retire"): not declared,
 //     the next `up` deletes it (the old instance is released; the old disk, protected on prod, loses
 //     `protect` here and, with retainOnDelete recorded in the state, stays in the account)
@@ -104,6 +104,11 @@ export function applySwap(deployment: Deployment, plan: SwapPlan): Deployment {
   const drop = new Set(plan.drop);
   const retired = new Set(plan.retire.map(([, to]) => to));
   const map = (urn: string) => rename.get(urn) ?? urn;
+  // a promoted resource is kept as its twin was: the standby's disk, unprotected while it could be
+  // given up, is the server's disk from here, protected and retained as the old one was (the next
+  // `up` would say so too, but a switch that stops before it must not leave the live disk open)
+  const before = new Map((d.resources ?? []).map((r) => [r.urn, r]));
+  const keptAs = new Map(plan.promote.map(([from, to]) => [from, before.get(to)]));
   const refs = (urns: string[] | undefined) => urns?.filter((u) => !drop.has(u)).map(map);
   const resources = (d.resources ?? []).filter((r) => !drop.has(r.urn)).map((r) => {
     const out: StateResource = { ...r, urn: map(r.urn) };
@@ -116,6 +121,11 @@ export function applySwap(deployment: Deployment, plan: SwapPlan): Deployment {
     }
     // the rebuild decided to let the old data disk go from the stack (retainOnDelete keeps it in the account)
     if (retired.has(out.urn)) out.protect = false;
+    const twin = keptAs.get(r.urn);
+    if (twin) {
+      if (twin.protect) out.protect = true; else delete out.protect;
+      if (twin.retainOnDelete) out.retainOnDelete = true; else delete out.retainOnDelete;
+    }
     return out;
   });
   return { ...deployment, deployment: { ...d, resources } };

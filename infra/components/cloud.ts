@@ -41,6 +41,14 @@ export function ingressRules(cfg: Pick<AistudioConfig, "firewall" | "server">, l
 /** The instance's userData holds the SSH host private key. */
 export const SERVER_SECRET_OUTPUTS = ["userData"];
 
+/**
+ * Every ECS instance's options. The image is the newest system image when the instance is created
+ * and stays that one: a newer image changes imageId, which the provider applies by replacing the
+ * running server's system disk in place (its steps would not even run again). A server moves to a
+ * newer image by being rebuilt (`npm run rebuild`: a new instance).
+ */
+export const INSTANCE_OPTIONS = { additionalSecretOutputs: SERVER_SECRET_OUTPUTS, ignoreChanges: ["imageId"] };
+
 export const IMAGE_REGEX: Record<CloudConfig["image"], string> = {
   debian12: "^debian_12_\\d+_x64",
   ubuntu2204: "^ubuntu_22_04_x64",
@@ -198,7 +206,7 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
       hostName: name,
       vswitchId,
       ...this.serverSpec,
-    }, { ...o, additionalSecretOutputs: SERVER_SECRET_OUTPUTS });
+    }, { ...o, ...INSTANCE_OPTIONS });
     this.instanceId = instance.id;
     this.privateIp = instance.privateIp;
 
@@ -219,7 +227,7 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
         hostName: name,
         vswitchId,
         ...this.serverSpec,
-      }, { ...o, additionalSecretOutputs: SERVER_SECRET_OUTPUTS });
+      }, { ...o, ...INSTANCE_OPTIONS });
       const address = new alicloud.ecs.EipAddress(`${name}-standby-address`, {
         addressName: `${name}-standby-address`,
         bandwidth: String(i.bandwidthMbps),
@@ -238,7 +246,7 @@ export class AlicloudServer extends pulumi.ComponentResource implements CloudSer
 
     this.publicIp = pulumi.all([eip.ipAddress, assoc.id]).apply(([ip]) => ip);
     this.securityGroupId = sg.id;
-    this.registerOutputs({ publicIp: this.publicIp, securityGroupId: this.securityGroupId, instanceId: instance.id, zoneId: this.zoneId, privateIp: this.privateIp, vpcId: this.vpcId, standbyIp: this.standby?.publicIp });
+    this.registerOutputs({ publicIp: this.publicIp, securityGroupId: this.securityGroupId, instanceId: instance.id, zoneId: this.zoneId, privateIp: this.privateIp, vpcId: this.vpcId });
   }
 }
 

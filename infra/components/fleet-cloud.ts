@@ -23,7 +23,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as alicloud from "@pulumi/alicloud";
-import { SERVER_SECRET_OUTPUTS, ServerSpec } from "./cloud";
+import { INSTANCE_OPTIONS, ServerSpec } from "./cloud";
 import { CIPHERS } from "../../provision/nginx";
 import type { FleetZone } from "../config-fleet";
 
@@ -107,7 +107,7 @@ export class ServerFleet extends pulumi.ComponentResource {
         hostName: `${name}-${k}`,
         vswitchId: vswitchIds[zoneIndexOf(k, args.zones.length)],
         ...args.server.spec,
-      }, { ...o, additionalSecretOutputs: SERVER_SECRET_OUTPUTS });
+      }, { ...o, ...INSTANCE_OPTIONS });
       const eip = new alicloud.ecs.EipAddress(`${name}-eip-${k}`, {
         addressName: `${name}-eip-${k}`,
         bandwidth: String(args.server.bandwidthMbps),

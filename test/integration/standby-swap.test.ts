@@ -64,7 +64,9 @@ function program(log: string, o: { stepsWaitForServer: boolean }) {
     const srv = new Component("aistudio:cloud:AlicloudServer", "aistudio");
     const eip = new Cloud("aistudio-eip", { log, kind: "eip" }, { parent: srv, protect: true });
     const server = new Cloud("aistudio-server", spec, { parent: srv });
-    new Cloud("aistudio-eip-assoc", { log, kind: "eip-assoc", allocationId: eip.id, instanceId: server.id }, { parent: srv });
+    const assoc = new Cloud("aistudio-eip-assoc", { log, kind: "eip-assoc", allocationId: eip.id, instanceId: server.id }, { parent: srv });
+    // as infra/components/cloud.ts: the DNS record waits for the association
+    new Cloud("aistudio-dns", { log, kind: "dns", value: eip.id }, { parent: srv, dependsOn: [assoc] });
     let standbyServer: Cloud | undefined;
     if (standby) {
       standbyServer = new Cloud("aistudio-standby-server", spec, { parent: srv });
@@ -186,7 +188,7 @@ describe("standby swap on the real engine (dynamic stand-ins, file backend)", ()
     const { stack } = h;
     // (0) the stack as it runs today
     const first = await h.run((onEvent) => stack.up({ onEvent }));
-    expect(first.calls.filter((c) => c.startsWith("create")).length).toBe(7); // eip, server, assoc, disk, attach, 2 steps
+    expect(first.calls.filter((c) => c.startsWith("create")).length).toBe(8); // eip, server, assoc, dns, disk, attach, 2 steps
     const normal = ids(await h.state());
 
     // the rebuild declares the standby beside the server
@@ -230,7 +232,8 @@ describe("standby swap on the real engine (dynamic stand-ins, file backend)", ()
     expect(ids(swapped)["aistudio-retired-server"]).toBe(normal["aistudio-server"]);
     expect(byName(swapped, "aistudio-retired-data")[0]).toMatchObject({ id: normal["aistudio-data"], retainOnDelete: true });
     expect(byName(swapped, "aistudio-retired-data")[0].protect).toBeFalsy();
-    expect(byName(swapped, "aistudio-data")[0].protect).toBeFalsy();
+    // the promoted disk is kept as the old one was (applySwap), before any `up`
+    expect(byName(swapped, "aistudio-data")[0]).toMatchObject({ protect: true, retainOnDelete: true });
 
     // (3) normal mode, only the main association: it comes back, to the new server
     await stack.removeConfig("aistudio:standby");
@@ -272,6 +275,7 @@ describe("standby swap on the real engine (dynamic stand-ins, file backend)", ()
     expect(final.filter((r) => /-standby|-retired/.test(r.urn)).map((r) => r.urn)).toEqual([]);
     expect(ids(final)).toEqual({
       "aistudio-eip": normal["aistudio-eip"],
+      "aistudio-dns": normal["aistudio-dns"],
       "aistudio-server": newServer,
       "aistudio-eip-assoc": byName(beforeFull, "aistudio-eip-assoc")[0].id,
       "aistudio-data": newDisk,

@@ -36,6 +36,7 @@ interface Registered extends Recorded {
   protect: boolean;
   retainOnDelete: boolean;
   deleteBeforeReplace: boolean;
+  ignoreChanges: string[];
 }
 
 /**
@@ -83,6 +84,7 @@ async function runProgram(raw: Raw): Promise<{ resources: Registered[]; outputs:
       protect: !!s.opts.protect,
       retainOnDelete: !!s.opts.retainOnDelete,
       deleteBeforeReplace: !!s.opts.deleteBeforeReplace,
+      ignoreChanges: s.opts.ignoreChanges ?? [],
     };
   });
   return { resources, outputs };
@@ -116,6 +118,15 @@ describe("aistudio:standby in the config", () => {
   });
 });
 
+describe("the system image of every ECS instance", () => {
+  it("a fleet's servers do not follow a newer image either", async () => {
+    const { resources } = await runProgram(alicloudFleetRaw());
+    const instances = resources.filter((x) => x.type === T.instance);
+    expect(instances.length).toBe(3);
+    for (const r of instances) expect(r.ignoreChanges, r.name).toEqual(["imageId"]);
+  }, 60_000);
+});
+
 describe("the standby beside a prod server (backups, data disk, RDS)", () => {
   let normal: Registered[];
   let boot: Registered[];
@@ -136,6 +147,10 @@ describe("the standby beside a prod server (backups, data disk, RDS)", () => {
     expect(standby.inputs).toEqual(server.inputs);
     expect(standby.inputs.instanceName).toBe("aistudio-server");
     expect(String(unwrapSecret(standby.inputs.userData))).toContain("ed25519_private");
+  });
+
+  it("neither instance follows a newer system image (the provider would replace a running server's system disk): a rebuild moves to it", () => {
+    for (const r of boot.filter((x) => x.type === T.instance)) expect(r.ignoreChanges, r.name).toEqual(["imageId"]);
   });
 
   it("it is reached at a temporary EIP of its own, not protected; the server's EIP is kept and moves delete-first", () => {
@@ -178,6 +193,10 @@ describe("the standby beside a prod server (backups, data disk, RDS)", () => {
     const mainSteps = converge.resources.filter((r) => r.parentUrn?.endsWith(`${T.provisioning}::aistudio`));
     expect(standbySteps.length).toBeGreaterThan(5);
     expect(standbySteps.map((r) => twinName(r.name, "aistudio")).sort()).toEqual(mainSteps.map((r) => r.name).sort());
+    // the same steps but for the backup timers, off until the switch (and the fingerprint over them)
+    const hashOf = (rs: Registered[], name: string) => rs.find((r) => r.name === name)?.inputs.hash;
+    const differ = mainSteps.filter((m) => m.inputs.hash !== undefined && hashOf(standbySteps, m.name.replace(/^aistudio-/, "aistudio-standby-")) !== m.inputs.hash).map((m) => m.name);
+    expect(differ.sort()).toEqual(["aistudio-backup", "aistudio-fingerprint"]);
     for (const s of standbySteps) {
       const connection = unwrapSecret(s.inputs.connection);
       if (s.name === "aistudio-standby-smoke") expect(s.inputs.connectTo).toBe(STANDBY_EIP);
@@ -214,6 +233,8 @@ describe("the standby beside a prod server (backups, data disk, RDS)", () => {
     expect([...plan.drop].sort()).toEqual(oldRecords.map((r) => r.urn).sort());
     // the retired disk can be deleted from the stack (retainOnDelete keeps it in the account)
     expect(after.find((r) => r.urn.endsWith("::aistudio-retired-data"))).toMatchObject({ protect: false, retainOnDelete: true });
+    // the promoted disk is kept as the old one was, before any `up` (a switch can stop before one)
+    expect(after.find((r) => r.urn.endsWith("::aistudio-data"))).toMatchObject({ protect: true, retainOnDelete: true });
     // every parent precedes its children
     const index = new Map(after.map((r, i) => [r.urn, i]));
     for (const r of after) if (r.parent) expect(index.get(r.parent), r.urn).toBeLessThan(index.get(r.urn)!);
