@@ -65,10 +65,21 @@ export const resumeAppCommand = (): string =>
  * socket is closed. Not `systemctl stop`: it sends SIGCONT, and the paused requests would be served.
  */
 export const retireAppCommand = (): string =>
-  `install -d /run/systemd/system/${APP_UNIT}.service.d && printf '[Service]\\nRestart=no\\nExecStartPre=\\nExecStartPre=/bin/false\\n' >/run/systemd/system/${APP_UNIT}.service.d/zz-retired.conf && systemctl daemon-reload; ` +
+  `install -d ${RETIRED_DROPIN.replace(/\/[^/]+$/, "")} && printf '[Service]\\nRestart=no\\nExecStartPre=\\nExecStartPre=/bin/false\\n' >${RETIRED_DROPIN} && systemctl daemon-reload; ` +
   `${APP_MAIN_PID}; if [ "\${main:-0}" -gt 0 ]; then for p in $(pgrep -P "$main"); do kill -KILL "$p"; done; kill -KILL "$main"; fi; ` +
   `systemctl stop ${APP_UNIT}.socket`;
-/** The shell lines the three share: the gunicorn master's pid in $main, and a refusal when there is none. */
+/**
+ * Undoes a pause or a retire that was never followed by a switch (a rebuild stopped in between): the
+ * retire's drop-in goes, paused processes get SIGCONT, and the socket and service start. Harmless on
+ * an app that runs.
+ */
+export const reviveAppCommand = (): string =>
+  `rm -f ${RETIRED_DROPIN} && systemctl daemon-reload; ` +
+  `${APP_MAIN_PID}; if [ "\${main:-0}" -gt 0 ]; then for p in $(pgrep -P "$main"); do kill -CONT "$p"; done; kill -CONT "$main"; fi; ` +
+  `systemctl start ${APP_UNIT}.socket ${APP_UNIT}.service`;
+/** The retire's runtime drop-in (gone at the next boot, like the retire itself). */
+const RETIRED_DROPIN = `/run/systemd/system/${APP_UNIT}.service.d/zz-retired.conf`;
+/** The shell lines they share: the gunicorn master's pid in $main, and a refusal when there is none. */
 const APP_MAIN_PID = `main=$(systemctl show -p MainPID --value ${APP_UNIT}.service)`;
 const APP_RUNNING = `[ "\${main:-0}" -gt 0 ] || { echo "${APP_UNIT}.service is not running" >&2; exit 3; }`;
 

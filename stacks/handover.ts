@@ -12,9 +12,12 @@
 import { pauseAppCommand, resumeAppCommand, retireAppCommand } from "../provision/app";
 import { BackupTarget, backupNow, restoreSnapshot, runOnServer } from "./backup";
 
-/** A failed hand-over; `handover`: the snapshot taken with the old app paused, if it got that far. */
+/**
+ * A failed hand-over; `handover`: the snapshot taken with the old app paused, if it got that far;
+ * `resumed` false: the old app was paused and could not be resumed (the site hangs until it is).
+ */
 export class HandoverError extends Error {
-  constructor(message: string, readonly handover?: string) {
+  constructor(message: string, readonly handover?: string, readonly resumed = true) {
     super(message);
     this.name = "HandoverError";
   }
@@ -48,8 +51,11 @@ export async function handOver(
     return { snapshot, pausedAt };
   } catch (e) {
     say(`the hand-over failed: resuming the app on ${names.old}`);
-    await runOnServer(old, resumeAppCommand(), undefined, "resuming the app").catch((r) => say(`COULD NOT RESUME the app on ${names.old}: ${(r as Error).message}; run there: ${resumeAppCommand()}`));
-    throw new HandoverError(`handing the data over to the new server failed: ${(e as Error).message}`, snapshot);
+    const resumed = await runOnServer(old, resumeAppCommand(), undefined, "resuming the app").then(() => true, (r) => {
+      say(`COULD NOT RESUME the app on ${names.old}: ${(r as Error).message}; run there: ${resumeAppCommand()}`);
+      return false;
+    });
+    throw new HandoverError(`handing the data over to the new server failed: ${(e as Error).message}`, snapshot, resumed);
   }
 }
 

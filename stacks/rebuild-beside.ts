@@ -25,6 +25,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { redact } from "../core/ssh";
 import { smokeOrThrow } from "../checks/smoke";
+import { resumeAppCommand } from "../provision/app";
 import { serverConnection, smokeSpec, secretValues } from "../infra/steps";
 import { readTesthost, testhostStateDir } from "../infra/testhost";
 import { backupNow, backupTargetOf } from "./backup";
@@ -141,7 +142,8 @@ export async function rebuildBeside(
   const next = besideNames(name, old.volume, hostTaken);
   if (next.volume && fs.existsSync(path.join(testhostStateDir(), "volumes", `${next.volume}.img`))) runTesthost(["volume", "rm", next.volume]);
   say(`building the new server ${next.host} beside ${name} (${old.host}), which keeps serving`);
-  const abandon = (why: string, extra: Partial<BesideOutcome> = {}): BesideOutcome => {
+  // `resumed` false: the hand-over paused the old app and could not resume it
+  const abandon = (why: string, extra: Partial<BesideOutcome> = {}, resumed = true): BesideOutcome => {
     say(`removing the new server ${next.host}`);
     try {
       runTesthost(["down", next.host]);
@@ -149,7 +151,10 @@ export async function rebuildBeside(
     } catch (e) {
       say(`could not remove ${next.host}: ${(e as Error).message}`);
     }
-    return { ok: false, built: next.host, backup, data: "none", ...extra, error: `${why}\nThe old server ${name} (${old.host}) was not changed and keeps serving.` };
+    const oldState = resumed
+      ? `The old server ${name} (${old.host}) was not changed and keeps serving.`
+      : `The old app on ${name} (${old.host}) is PAUSED and could not be resumed: run \`${resumeAppCommand()}\` on it now.`;
+    return { ok: false, built: next.host, backup, data: "none", ...extra, error: `${why}\n${oldState}` };
   };
   try {
     runTesthost(["up", next.host, ...(next.volume ? ["--volume", next.volume] : [])]);
@@ -182,7 +187,8 @@ export async function rebuildBeside(
       try {
         ({ snapshot: handover, pausedAt } = await handOver(oldTarget, backupTargetOf(newView, copy.name), backup, { old: name, next: next.host }, say));
       } catch (e) {
-        return abandon((e as Error).message, { handover: e instanceof HandoverError ? e.handover : undefined });
+        const h = e instanceof HandoverError ? e : undefined;
+        return abandon((e as Error).message, { handover: h?.handover }, h?.resumed ?? true);
       }
     } else {
       say("no backups configured (aistudio:backup): no data to hand over");
