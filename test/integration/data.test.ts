@@ -15,7 +15,7 @@ import { requireHosts, REPO } from "../support/capability";
 import { bootHost, bootObjectstore, hostCmd, hostCmdResult, localConfig, TestStack, unchanged } from "../support/hosts";
 import { TestPki } from "../support/certs";
 import { LoadGenerator } from "../../bench/load";
-import { pauseAppCommand, resumeAppCommand } from "../../provision/app";
+import { pauseAppCommand, resumeAppCommand, retireAppCommand, reviveAppCommand } from "../../provision/app";
 import { readTesthost, testhostStateDir, type ObjectstoreRecord } from "../../infra/testhost";
 
 const canRun = requireHosts();
@@ -283,6 +283,25 @@ describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3
     const a = await pending;
     expect(a.status, a.body.toString()).toBe(200);
     expect(JSON.parse(a.body.toString()).success).toBe(true);
+  });
+
+  it("a paused app that was retired (a rebuild stopped before its switch) is revived by the next rebuild's command", async () => {
+    hostCmd(HOST, pauseAppCommand());
+    const held = request("POST", "/api/user/visit", JSON.stringify({ sessionId: "retired-1", type: "launch" }));
+    await new Promise((r) => setTimeout(r, 1000));
+    hostCmd(HOST, retireAppCommand());
+    // the held request gets nginx's JSON 502 at once, and nothing starts the app again
+    expect((await held).status).toBe(502);
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const state of hostCmd(HOST, "systemctl is-active aistudio.service aistudio.socket || true").trim().split("\n")) expect(state).toMatch(/^(inactive|failed)$/);
+    expect((await request("POST", "/api/user/visit", JSON.stringify({ sessionId: "retired-2", type: "launch" }))).status).toBe(502);
+    hostCmd(HOST, reviveAppCommand());
+    const a = await request("POST", "/api/user/visit", JSON.stringify({ sessionId: "revived-1", type: "launch" }));
+    expect(a.status, a.body.toString()).toBe(200);
+    expect(JSON.parse(a.body.toString()).success).toBe(true);
+    // and the revival is harmless on an app that runs
+    hostCmd(HOST, reviveAppCommand());
+    expect((await request("POST", "/api/user/visit", JSON.stringify({ sessionId: "revived-2", type: "launch" }))).status).toBe(200);
   });
 
   it("a rebuild whose new server fails (a broken preStart in the settings) leaves the old server serving, unchanged, under load", async () => {
