@@ -23,6 +23,21 @@ export class HandoverError extends Error {
   }
 }
 
+/**
+ * The backup a rebuild beside the old server starts with (the bulk the hand-over restores); its
+ * failure, thrown, says that nothing was built.
+ */
+export async function backupFirst(old: BackupTarget, say: (s: string) => void): Promise<string> {
+  say("backing up the current server first");
+  try {
+    const snapshot = (await backupNow(old, say)).snapshot;
+    say(`backup ${snapshot.slice(0, 8)} taken`);
+    return snapshot;
+  } catch (e) {
+    throw new Error(`the backup before the rebuild failed, so nothing was built (the old server keeps serving): ${(e as Error).message}`);
+  }
+}
+
 export interface Handover {
   /** The snapshot taken with the old app paused, restored on the new server. */
   snapshot: string;

@@ -28,8 +28,8 @@ import { smokeOrThrow } from "../checks/smoke";
 import { resumeAppCommand } from "../provision/app";
 import { serverConnection, smokeSpec, secretValues } from "../infra/steps";
 import { readTesthost, testhostStateDir } from "../infra/testhost";
-import { backupNow, backupTargetOf } from "./backup";
-import { handOver, HandoverError, retireOld } from "./handover";
+import { backupTargetOf } from "./backup";
+import { backupFirst, handOver, HandoverError, retireOld } from "./handover";
 import type { StackDriver } from "./driver";
 import { readStack, StackView } from "./read-stack";
 import { ScratchStack } from "./scratch";
@@ -129,12 +129,10 @@ export async function rebuildBeside(
   let backup: string | undefined;
   const oldTarget = config.backup ? backupTargetOf(view, driver.spec.name) : undefined;
   if (oldTarget) {
-    say("backing up the current server first");
     try {
-      backup = (await backupNow(oldTarget, say)).snapshot;
-      say(`backup ${backup.slice(0, 8)} taken`);
+      backup = await backupFirst(oldTarget, say);
     } catch (e) {
-      return { ok: false, data: "none", error: `the backup before the rebuild failed, so nothing was built (the old server keeps serving): ${(e as Error).message}` };
+      return { ok: false, data: "none", error: (e as Error).message };
     }
   }
 

@@ -23,9 +23,9 @@ import { smokeOrThrow } from "../checks/smoke";
 import { resumeAppCommand, reviveAppCommand } from "../provision/app";
 import { exportCertbotCommand, importCertbotCommand } from "../provision/tls";
 import { secretValues, smokeSpec, serverConnection } from "../infra/steps";
-import { BackupTarget, backupNow, runOnServer, serverTarget } from "./backup";
+import { BackupTarget, runOnServer, serverTarget } from "./backup";
 import type { StackDriver } from "./driver";
-import { handOver, HandoverError, retireOld } from "./handover";
+import { backupFirst, handOver, HandoverError, retireOld } from "./handover";
 import type { StackView } from "./read-stack";
 import { planSwap, StateResource } from "./standby-swap";
 import { finishSwitch, STANDBY_KEY, switchStage } from "./standby-switch";
@@ -82,12 +82,10 @@ export async function rebuildStandby(driver: StackDriver, view: StackView, o: St
   let backup: string | undefined;
   const oldTarget = config.backup ? oldServer : undefined;
   if (oldTarget) {
-    say("backing up the current server first");
     try {
-      backup = (await backupNow(oldTarget, say)).snapshot;
-      say(`backup ${backup.slice(0, 8)} taken`);
+      backup = await backupFirst(oldTarget, say);
     } catch (e) {
-      return fail(`the backup before the rebuild failed, so nothing was built (the old server keeps serving): ${(e as Error).message}`);
+      return fail((e as Error).message);
     }
   }
 
