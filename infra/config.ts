@@ -30,7 +30,7 @@ export interface AppSource {
 }
 
 /** The phases of a standby server beside the old one during a cloud rebuild. */
-export const STANDBY_PHASES = ["boot", "converge"] as const;
+export const STANDBY_PHASES = ["boot", "converge", "switch"] as const;
 export type StandbyPhase = (typeof STANDBY_PHASES)[number];
 
 export interface CloudConfig {
@@ -53,7 +53,8 @@ export interface CloudConfig {
   /**
    * Set only by `npm run rebuild` while it builds a new server beside the old one (aistudio:standby):
    * "boot" declares the standby's instance, temporary address and data disk; "converge" also runs
-   * every step and the smoke test on it (stacks/rebuild-standby.ts).
+   * every step and the smoke test on it; "switch" declares the same as converge and marks that the
+   * switch to it has begun (stacks/standby-switch.ts: a rebuild run again finishes it).
    */
   standby?: StandbyPhase;
   dnsZone?: string;
@@ -292,7 +293,7 @@ export function collectConfig(raw: Raw, stack: string): { config: AistudioConfig
   const standby = top.str("standby");
   if (standby !== undefined) {
     const rm = `\`pulumi config rm aistudio:standby --stack ${stack}\``;
-    if (!(STANDBY_PHASES as readonly string[]).includes(standby)) bad("standby", `must be "boot" or "converge" (set by \`npm run rebuild\` while it builds a new server beside the old one), got ${JSON.stringify(standby)}: remove it with ${rm}`);
+    if (!(STANDBY_PHASES as readonly string[]).includes(standby)) bad("standby", `must be "boot", "converge" or "switch" (set by \`npm run rebuild\` while it builds a new server beside the old one), got ${JSON.stringify(standby)}: remove it with ${rm}`);
     else if (!cloud || cloud.adopt || servers.count > 1) bad("standby", `is only for a created Alibaba Cloud server (target alicloud, no cloud.adoptAddress, one server): \`npm run rebuild\` sets it there while it builds a new server beside the old one. Remove it with ${rm}`);
     else cloud.standby = standby as StandbyPhase;
   }

@@ -30,9 +30,9 @@ const server = fleet ? fleet.servers[0] : new ServerProvisioning("aistudio", {
   redact: secretValues(cfg),
   smoke: smokeSpec(cfg, cfg.server.host),
 }, cloud ? { dependsOn: [cloud] } : undefined);
-// A rebuild's standby beside the server (aistudio:standby converge, stacks/rebuild-standby.ts): the
+// A rebuild's standby beside the server (aistudio:standby converge or switch, stacks/rebuild-standby.ts): the
 // same steps and smoke test, at its temporary address; named aistudio-standby, the twin of aistudio.
-if (cloud?.standby && cfg.cloud?.standby === "converge") new ServerProvisioning("aistudio-standby", {
+if (cloud?.standby && cfg.cloud?.standby !== "boot") new ServerProvisioning("aistudio-standby", {
   connection: serverConnection(cfg, cloud.standby.publicIp),
   serverId: cloud.standby.instanceId,
   steps: buildSteps(cfg, appFiles, undefined, { standby: true }),

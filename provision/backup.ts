@@ -143,6 +143,16 @@ export function backupStep(o: BackupOptions): Step {
   };
 }
 
+/**
+ * The backup timers started or stopped now (not enabled or disabled: that is the step's). A retired
+ * old server's stop, so no later scheduled backup of its stale data becomes the newest snapshot; a
+ * revived one's, or a new server's once it serves, start (nothing when there are no backups).
+ */
+export function backupTimersCommand(action: "start" | "stop"): string {
+  const timers = `${BACKUP_TIMER} ${CHECK_TIMER}`;
+  return `if systemctl cat ${BACKUP_TIMER} >/dev/null 2>&1; then systemctl ${action} ${timers}; fi`;
+}
+
 // the tool's commands, for `npm run backup|restore|backups` (run as root over SSH); the doctor asks
 // for `status` in its server script (checks/doctor/server-facts.ts)
 export const backupNowCommand = (tag = "manual"): string => {

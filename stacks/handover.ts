@@ -9,7 +9,8 @@
 //   3. a failure in 2 resumes the old app: the waiting requests are answered, nothing was lost
 // After a hand-over the old app is retired (retireOld) before the address moves, never resumed: it
 // would answer from data the new server no longer shares.
-import { pauseAppCommand, resumeAppCommand, retireAppCommand } from "../provision/app";
+import { pauseAppCommand, resumeAppCommand, retireAppCommand, reviveAppCommand } from "../provision/app";
+import { backupTimersCommand } from "../provision/backup";
 import { BackupTarget, backupNow, restoreSnapshot, runOnServer } from "./backup";
 
 /**
@@ -75,11 +76,21 @@ export async function handOver(
 }
 
 /**
+ * The old server's app retired (provision/app.ts) and its backup timers stopped: a later scheduled
+ * backup of its data, stale once the new server serves, must not become the repository's newest
+ * snapshot (what `restore` takes by default).
+ */
+export const retireOldCommand = (): string => `${retireAppCommand()}; rc=$?; ${backupTimersCommand("stop")}; exit $rc`;
+
+/** The old app back with its backup timers: a rebuild that gave up, or stopped, before its switch. */
+export const reviveOldCommand = (): string => `${reviveAppCommand()}; rc=$?; ${backupTimersCommand("start")}; exit $rc`;
+
+/**
  * The paused old app is retired before the address moves: the requests it holds get nginx's 502 at
  * once rather than hang until the clients give up. A failure is reported, not thrown: the move ends
  * them too.
  */
 export async function retireOld(old: BackupTarget, name: string, say: (s: string) => void): Promise<void> {
   say(`retiring the paused app on ${name}: the requests it holds are answered 502`);
-  await runOnServer(old, retireAppCommand(), undefined, "retiring the app").catch((e) => say(`could not retire the app on ${name} (${(e as Error).message}); its held requests end when its address moves`));
+  await runOnServer(old, retireOldCommand(), undefined, "retiring the app").catch((e) => say(`could not retire the app on ${name} (${(e as Error).message}); its held requests end when its address moves`));
 }

@@ -20,12 +20,13 @@
 // Any failure before 6 removes the standby (aistudio:standby removed, `up`): the old server serves on.
 import { redact } from "../core/ssh";
 import { smokeOrThrow } from "../checks/smoke";
-import { resumeAppCommand, reviveAppCommand } from "../provision/app";
+import { resumeAppCommand } from "../provision/app";
+import { backupTimersCommand } from "../provision/backup";
 import { exportCertbotCommand, importCertbotCommand } from "../provision/tls";
 import { secretValues, smokeSpec, serverConnection } from "../infra/steps";
 import { BackupTarget, runOnServer, serverTarget } from "./backup";
 import type { StackDriver } from "./driver";
-import { backupFirst, handOver, HandoverError, retireOld } from "./handover";
+import { backupFirst, handOver, HandoverError, retireOld, reviveOldCommand } from "./handover";
 import type { StackView } from "./read-stack";
 import { planSwap, StateResource } from "./standby-swap";
 import { finishSwitch, STANDBY_KEY, switchStage } from "./standby-switch";
@@ -36,7 +37,12 @@ export interface StandbyOptions {
   say: (s: string) => void;
   /** The site's smoke test after the switch (default: the deploy's, at the domain through the EIP). */
   smoke?: () => Promise<void>;
+  /** Runs a command on the stack's server at `host` (default: over its pinned SSH connection). */
+  run?: (host: string, command: string, label: string, dialBudgetMs?: number) => Promise<string>;
 }
+
+/** The new server's backup timers, once it has the EIP. */
+const START_TIMERS = backupTimersCommand("start");
 
 export async function rebuildStandby(driver: StackDriver, view: StackView, o: StandbyOptions): Promise<BesideOutcome> {
   const say = o.say;
@@ -44,28 +50,26 @@ export async function rebuildStandby(driver: StackDriver, view: StackView, o: St
   const secrets = secretValues(view.config);
   const scrub = (s: string) => redact(s, secrets);
   const fail = (error: string, extra: Partial<BesideOutcome> = {}): BesideOutcome => ({ ok: false, data: "none", ...extra, error });
+  // the server at the EIP: the old one until the switch binds the EIP to the new one (same host key)
   const eip = String(view.outputs.publicIp ?? "");
   const oldServer = serverTarget(view.config, eip);
+  const run = o.run ?? ((host, command, label, dialBudgetMs) => runOnServer(serverTarget(view.config, host), command, undefined, label, { dialBudgetMs }));
   const smoke = o.smoke ?? (() => smokeOrThrow({ ...smokeSpec(view.config, eip), connection: serverConnection(view.config, eip), redact: secrets }).then(() => undefined));
+  const switchOptions = { smoke, startTimers: () => run(eip, START_TIMERS, "starting the backup timers").then(() => undefined), say, onOutput: o.onOutput, redact: scrub };
 
   // 0. what an earlier rebuild left
-  const standbySet = view.config.cloud?.standby !== undefined;
-  const stage = switchStage(standbySet, ((await driver.exportState()).deployment as { resources?: StateResource[] }).resources ?? []);
+  const phase = view.config.cloud?.standby;
+  const stage = switchStage(phase, ((await driver.exportState()).deployment as { resources?: StateResource[] }).resources ?? []);
   if (stage === "switching") {
     say("an earlier rebuild stopped during its switch: finishing it (the standby has the data)");
-    const r = await finishSwitch(driver, { standbySet, smoke, say, onOutput: o.onOutput, redact: scrub });
+    const r = await finishSwitch(driver, { ...switchOptions, phase });
+    if (r.oldStillBound) return giveUp(driver, run, eip, r.error!, { say, onOutput: o.onOutput, redact: scrub });
     return { ok: r.ok, data: "none", error: r.error };
   }
   if (stage === "standby") {
     say("an earlier rebuild left a standby that never took over: reviving the old app (if it was paused or retired) and releasing the standby");
-    try {
-      await runOnServer(oldServer, reviveAppCommand(), undefined, "reviving the app");
-      await driver.removeConfig(STANDBY_KEY);
-    } catch (e) {
-      return fail(`releasing the earlier rebuild's standby failed: ${(e as Error).message}`);
-    }
-    const up = await driver.up({ onOutput: o.onOutput });
-    if (up.code !== 0) return fail(`releasing the earlier rebuild's standby failed (pulumi up, exit ${up.code}):\n${scrub(up.stderr).slice(-3000)}`);
+    const released = await release(driver, run, eip, phase, { say, onOutput: o.onOutput, redact: scrub });
+    if (released) return fail(`releasing the earlier rebuild's standby failed: ${released}`);
   }
   const config = { ...view.config, cloud: view.config.cloud && { ...view.config.cloud, standby: undefined } };
 
@@ -121,8 +125,8 @@ export async function rebuildStandby(driver: StackDriver, view: StackView, o: St
     say(`the standby is at ${address}`);
     if (config.tls.mode === "acme") {
       say("copying the old server's certificate (certbot's directory) to the standby");
-      const archive = (await runOnServer(oldServer, exportCertbotCommand(), undefined, "reading the certificate")).trim();
-      await runOnServer(standby, importCertbotCommand(archive), undefined, "installing the certificate", { dialBudgetMs: 180_000 });
+      const archive = (await run(eip, exportCertbotCommand(), "reading the certificate")).trim();
+      await run(address, importCertbotCommand(archive), "installing the certificate", 180_000);
     }
     say(`converging the standby at ${address} (aistudio:standby converge, pulumi up) while the old server serves`);
     await driver.setConfig(STANDBY_KEY, "converge");
@@ -151,8 +155,41 @@ export async function rebuildStandby(driver: StackDriver, view: StackView, o: St
   // 6. from here the standby is the stack's server
   const done = { built: address, backup, handover, data: handover ? "handover" as const : "none" as const };
   if (oldTarget && pausedAt) await retireOld(oldTarget, "the old server", say);
-  const r = await finishSwitch(driver, { standbySet: true, smoke, say, onOutput: o.onOutput, redact: scrub });
+  const r = await finishSwitch(driver, { ...switchOptions, phase: "converge" });
+  if (r.oldStillBound) return { ...done, ...(await giveUp(driver, run, eip, r.error!, { say, onOutput: o.onOutput, redact: scrub })) };
   const pausedSeconds = pausedAt && r.boundAt ? Math.round((r.boundAt - pausedAt) / 100) / 10 : undefined;
   if (pausedSeconds !== undefined) say(`the EIP was associated with the new server ${pausedSeconds}s after the old app was paused`);
   return { ok: r.ok, ...done, pausedSeconds, error: r.error };
+}
+
+interface Io { say: (s: string) => void; onOutput?: (s: string) => void; redact: (s: string) => string }
+type Run = NonNullable<StandbyOptions["run"]>;
+
+/**
+ * The standby goes and the old server is as before it: its app revived (a pause or a retire undone;
+ * its data is what was handed over) and its backup timers on, aistudio:standby removed, `up`.
+ * Returns what failed, or undefined.
+ */
+async function release(driver: StackDriver, run: Run, eip: string, phase: string | undefined, io: Io): Promise<string | undefined> {
+  try {
+    await run(eip, reviveOldCommand(), "reviving the app");
+    if (phase !== undefined) await driver.removeConfig(STANDBY_KEY);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const up = await driver.up({ onOutput: io.onOutput });
+  return up.code === 0 ? undefined : `pulumi up, exit ${up.code}:\n${io.redact(up.stderr).slice(-3000)}`;
+}
+
+/** A switch that stopped while the old server still had the EIP: given up, the old server serving again. */
+async function giveUp(driver: StackDriver, run: Run, eip: string, why: string, io: Io): Promise<BesideOutcome> {
+  io.say("the old server still has the EIP: giving the switch up, reviving the old app and releasing the standby");
+  const failed = await release(driver, run, eip, "switch", io);
+  return {
+    ok: false,
+    data: "none",
+    error: `${why}\n${failed
+      ? `Giving the switch up failed too (${failed}); \`npm run rebuild\` again revives the old app and releases the standby.`
+      : "The switch was given up: the old app was revived with its data (what was handed over) and serves again; the standby was released."}`,
+  };
 }

@@ -78,6 +78,10 @@ export async function rebuild(spec: StackSpec, o: { onOutput?: (s: string) => vo
   const testhostName = config.target === "local" ? (await driver.config())["aistudio:testhost"] : undefined;
   if (config.target === "local" && !testhostName) return { ok: false, error: "aistudio:testhost is not set: the local stack has no test host to rebuild", seconds: seconds() };
 
+  // an earlier cloud rebuild's standby is finished or released by a rebuild beside, never stepped over
+  if (o.inPlace && config.cloud?.standby) {
+    return { ok: false, error: `aistudio:standby is set (${config.cloud.standby}): an earlier rebuild left a standby beside the server. Run the rebuild without --in-place first: it finishes that rebuild's switch or releases its standby`, seconds: seconds() };
+  }
   // one server: beside the old one, unless the data can only move with the volume
   const created = config.target === "alicloud" && !config.cloud?.adopt;
   if ((testhostName || created) && !o.inPlace) {

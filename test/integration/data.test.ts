@@ -15,7 +15,8 @@ import { requireHosts, REPO } from "../support/capability";
 import { bootHost, bootObjectstore, hostCmd, hostCmdResult, localConfig, TestStack, unchanged } from "../support/hosts";
 import { TestPki } from "../support/certs";
 import { LoadGenerator } from "../../bench/load";
-import { pauseAppCommand, resumeAppCommand, retireAppCommand, reviveAppCommand } from "../../provision/app";
+import { pauseAppCommand, resumeAppCommand } from "../../provision/app";
+import { retireOldCommand, reviveOldCommand } from "../../stacks/handover";
 import { readTesthost, testhostStateDir, type ObjectstoreRecord } from "../../infra/testhost";
 
 const canRun = requireHosts();
@@ -285,22 +286,26 @@ describe.skipIf(!canRun)("no data lost: volume, PostgreSQL, restic backups to S3
     expect(JSON.parse(a.body.toString()).success).toBe(true);
   });
 
-  it("a paused app that was retired (a rebuild stopped before its switch) is revived by the next rebuild's command", async () => {
+  it("a paused app that was retired (a rebuild stopped before its switch) is revived by the next rebuild's command, backup timers too", async () => {
+    const timers = () => hostCmd(HOST, "systemctl is-active aistudio-backup.timer aistudio-backup-check.timer || true").trim().split("\n");
     hostCmd(HOST, pauseAppCommand());
     const held = request("POST", "/api/user/visit", JSON.stringify({ sessionId: "retired-1", type: "launch" }));
     await new Promise((r) => setTimeout(r, 1000));
-    hostCmd(HOST, retireAppCommand());
+    hostCmd(HOST, retireOldCommand());
     // the held request gets nginx's JSON 502 at once, and nothing starts the app again
     expect((await held).status).toBe(502);
     await new Promise((r) => setTimeout(r, 1000));
     for (const state of hostCmd(HOST, "systemctl is-active aistudio.service aistudio.socket || true").trim().split("\n")) expect(state).toMatch(/^(inactive|failed)$/);
     expect((await request("POST", "/api/user/visit", JSON.stringify({ sessionId: "retired-2", type: "launch" }))).status).toBe(502);
-    hostCmd(HOST, reviveAppCommand());
+    // no scheduled backup of the retired server's data (it would become the newest snapshot)
+    expect(timers()).toEqual(["inactive", "inactive"]);
+    hostCmd(HOST, reviveOldCommand());
+    expect(timers()).toEqual(["active", "active"]);
     const a = await request("POST", "/api/user/visit", JSON.stringify({ sessionId: "revived-1", type: "launch" }));
     expect(a.status, a.body.toString()).toBe(200);
     expect(JSON.parse(a.body.toString()).success).toBe(true);
     // and the revival is harmless on an app that runs
-    hostCmd(HOST, reviveAppCommand());
+    hostCmd(HOST, reviveOldCommand());
     expect((await request("POST", "/api/user/visit", JSON.stringify({ sessionId: "revived-2", type: "launch" }))).status).toBe(200);
   });
 

@@ -111,7 +111,7 @@ describe("aistudio:standby in the config", () => {
     };
     expect(problems(alicloudCreateRaw({ standby: "boot" }))).toEqual([]);
     expect(problems(alicloudCreateRaw({ standby: "converge" }))).toEqual([]);
-    expect(problems(alicloudCreateRaw({ standby: "yes" }))[0].message).toMatch(/must be "boot" or "converge".*pulumi config rm aistudio:standby --stack prod/);
+    expect(problems(alicloudCreateRaw({ standby: "yes" }))[0].message).toMatch(/must be "boot", "converge" or "switch".*pulumi config rm aistudio:standby --stack prod/);
     expect(problems(localRaw({ standby: "boot" }), "local")[0].message).toMatch(/only for a created Alibaba Cloud server/);
     expect(problems(alicloudAdoptRaw({ standby: "boot" }))[0].message).toMatch(/only for a created Alibaba Cloud server/);
     expect(problems(alicloudFleetRaw({ standby: "boot" }))[0].message).toMatch(/one server/);

@@ -66,6 +66,7 @@ function engineDriver(o: { state?: StateResource[]; standby?: string; failUp?: n
           state.push(res(T.assoc, "aistudio-eip-assoc", { outputs: { instanceId: server.id } }));
         }
       } else if (standby) {
+        // boot, converge or switch: the whole standby is declared
         if (!state.some((r) => r.urn.endsWith("::aistudio-standby-server"))) state.push(...standbyResources());
       } else {
         // what the normal program does not declare goes
@@ -96,6 +97,13 @@ function engineDriver(o: { state?: StateResource[]; standby?: string; failUp?: n
   return { driver: driver as unknown as StackDriver, calls, imports, state: () => state, standby: () => standby };
 }
 
+/** A stand-in for the commands run on the server at an address: logged as "HOST: label". */
+function servers() {
+  const runs: string[] = [];
+  const commands: string[] = [];
+  return { runs, commands, run: async (host: string, command: string, label: string) => { runs.push(`${host}: ${label}`); commands.push(command); return ""; } };
+}
+
 const cert = fleetCertificate();
 const config = parseConfig(alicloudCreateRaw({
   tls: { mode: "provided", certificate: cert.cert }, tlsPrivateKey: cert.key,
@@ -113,14 +121,16 @@ describe("a cloud rebuild beside the old server", () => {
   it("builds the standby, converges it, then switches: associations freed, state rewritten, the EIP bound, the rest released", async () => {
     const d = engineDriver();
     const s = smokes();
-    const r = await rebuildStandby(d.driver, view, { say, smoke: s.smoke });
+    const srv = servers();
+    const r = await rebuildStandby(d.driver, view, { say, smoke: s.smoke, run: srv.run });
     expect(r.error).toBeUndefined();
     expect(r).toMatchObject({ ok: true, built: "127.0.0.2", data: "none" });
     expect(d.calls).toEqual([
       "preview",
       "config set aistudio:standby boot", "up",
       "config set aistudio:standby converge", "up",
-      // nothing recorded as depending on the associations, then both go
+      // the switch has begun (a rerun goes forward); nothing recorded as depending on the associations, then both go
+      "config set aistudio:standby switch",
       "import", "destroy --target aistudio-eip-assoc,aistudio-standby-address-assoc",
       // the swap, on the state after the destroy
       "import", "config rm aistudio:standby",
@@ -128,6 +138,9 @@ describe("a cloud rebuild beside the old server", () => {
       "up",
     ]);
     expect(s.seen).toHaveLength(1);
+    // the new server's backups start as soon as it has the EIP (before the full up, which may fail)
+    expect(srv.runs).toEqual(["127.0.0.1: starting the backup timers"]);
+    expect(srv.commands[0]).toMatch(/systemctl start aistudio-backup.timer aistudio-backup-check.timer/);
     const [stripped, swapped] = d.imports;
     expect(stripped.find((x) => x.urn.endsWith("::aistudio-dns"))!.dependencies).toEqual([]);
     expect(names(swapped)).toEqual(["aistudio", "aistudio-retired-server", "aistudio-eip", "aistudio-dns", "aistudio-server", "aistudio-standby-address"]);
@@ -142,7 +155,7 @@ describe("a cloud rebuild beside the old server", () => {
     { name: "its convergence", failUp: 2, error: /converging the standby failed/ },
   ])("a failure of $name removes the standby and touches nothing else", async ({ failUp, error }) => {
     const d = engineDriver({ failUp });
-    const r = await rebuildStandby(d.driver, view, { say, smoke: smokes().smoke });
+    const r = await rebuildStandby(d.driver, view, { say, smoke: smokes().smoke, run: servers().run });
     expect(r.ok).toBe(false);
     expect(r.error).toMatch(error);
     expect(r.error).toMatch(/The old server was not changed and keeps serving/);
@@ -153,69 +166,98 @@ describe("a cloud rebuild beside the old server", () => {
 
   it("refuses a stack with pending changes before touching anything", async () => {
     const d = engineDriver({ pending: { same: 28, update: 2 } });
-    const r = await rebuildStandby(d.driver, view, { say, smoke: smokes().smoke });
+    const r = await rebuildStandby(d.driver, view, { say, smoke: smokes().smoke, run: servers().run });
     expect(r.error).toMatch(/pending changes \(update 2\).*pulumi up/);
     expect(d.calls).toEqual(["preview"]);
   });
 
-  it("a failed destroy of the associations says that the rebuild run again takes it from there", async () => {
+  it("a refused delete of the EIP's association gives the switch up: the old server still has the EIP, so its app is revived and the standby released", async () => {
     const d = engineDriver({ failDestroy: true });
-    const r = await rebuildStandby(d.driver, view, { say, smoke: smokes().smoke });
+    const srv = servers();
+    const r = await rebuildStandby(d.driver, view, { say, smoke: smokes().smoke, run: srv.run });
     expect(r.ok).toBe(false);
-    expect(r.error).toMatch(/deleting the EIP associations failed \(exit 255\); `npm run rebuild -- --stack prod` again takes it from here/);
-    expect(r.error).toMatch(/IncorrectEipStatus/);
-    // nothing was deleted: the old server still has the EIP, so the next rebuild revives it (a standby that never took over)
-    expect(switchStage(d.standby() !== undefined, d.state())).toBe("standby");
+    expect(r.error).toMatch(/deleting the EIP's association failed \(exit 255\), so the old server still has the EIP:\n.*IncorrectEipStatus/);
+    expect(r.error).toMatch(/The switch was given up: the old app was revived/);
+    expect(srv.runs).toEqual(["127.0.0.1: reviving the app"]);
+    expect(srv.commands[0]).toMatch(/zz-retired.conf.*kill -CONT.*systemctl start aistudio.socket aistudio.service.*systemctl start aistudio-backup.timer/s);
+    expect(d.calls.slice(-3)).toEqual(["destroy --target aistudio-eip-assoc,aistudio-standby-address-assoc", "config rm aistudio:standby", "up"]);
+    expect(names(d.state())).toEqual(names(serving()));
+    expect(d.standby()).toBeUndefined();
   });
 });
 
-describe("a rebuild that stopped during its switch is finished by the next one", () => {
+describe("a rebuild that stopped half way is taken up by the next one", () => {
   const withStandby = () => [...serving(), ...standbyResources()];
+  const swappedState = () => [
+    { urn: COMPONENT, type: SERVER }, res(T.instance, "aistudio-retired-server", { id: "i-old" }), res(T.eip, "aistudio-eip"), res(T.dns, "aistudio-dns"),
+    res(T.instance, "aistudio-server", { id: "i-new" }), res(T.eip, "aistudio-standby-address"),
+  ];
   it.each([
     {
-      name: "after the associations were destroyed",
+      name: "marked switching, before the associations were deleted",
+      state: withStandby,
+      standby: "switch",
+      calls: ["import", "destroy --target aistudio-eip-assoc,aistudio-standby-address-assoc", "import", "config rm aistudio:standby", "up --target aistudio-eip-assoc", "up"],
+    },
+    {
+      name: "after the associations were deleted",
       state: () => withStandby().filter((r) => !r.urn.endsWith("-assoc")).map((r) => ({ ...r, dependencies: [] })),
-      standby: "converge",
+      standby: "switch",
       calls: ["import", "config rm aistudio:standby", "up --target aistudio-eip-assoc", "up"],
     },
-    {
-      name: "after the state was swapped",
-      state: () => [
-        { urn: COMPONENT, type: SERVER }, res(T.instance, "aistudio-retired-server", { id: "i-old" }), res(T.eip, "aistudio-eip"), res(T.dns, "aistudio-dns"),
-        res(T.instance, "aistudio-server", { id: "i-new" }), res(T.eip, "aistudio-standby-address"),
-      ],
-      standby: "converge",
-      calls: ["config rm aistudio:standby", "up --target aistudio-eip-assoc", "up"],
-    },
-    {
-      name: "after the EIP was bound, before the old server was released",
-      state: () => [
-        { urn: COMPONENT, type: SERVER }, res(T.instance, "aistudio-retired-server", { id: "i-old" }), res(T.eip, "aistudio-eip"), res(T.dns, "aistudio-dns"),
-        res(T.instance, "aistudio-server", { id: "i-new" }), res(T.eip, "aistudio-standby-address"), res(T.assoc, "aistudio-eip-assoc", { outputs: { instanceId: "i-new" } }),
-      ],
-      standby: undefined,
-      calls: ["up"],
-    },
-  ])("$name", async ({ state, standby, calls }) => {
+    { name: "after the state was swapped", state: swappedState, standby: "switch", calls: ["config rm aistudio:standby", "up --target aistudio-eip-assoc", "up"] },
+    { name: "after aistudio:standby was removed", state: swappedState, standby: undefined, calls: ["up --target aistudio-eip-assoc", "up"] },
+  ])("switching, $name: the switch is finished, the EIP bound to the new instance", async ({ state, standby, calls }) => {
     const d = engineDriver({ state: state(), standby });
     const s = smokes();
-    const r = await rebuildStandby(d.driver, { ...view, config: { ...config, cloud: { ...config.cloud!, standby: standby as "converge" | undefined } } }, { say, smoke: s.smoke });
+    const srv = servers();
+    const r = await rebuildStandby(d.driver, { ...view, config: { ...config, cloud: { ...config.cloud!, standby: standby as "switch" | undefined } } }, { say, smoke: s.smoke, run: srv.run });
     expect(r.error).toBeUndefined();
     expect(r.ok).toBe(true);
-    // no preview, no new standby: only what was left of the switch
+    // no preview, no new standby, the old app never revived: only what was left of the switch
     expect(d.calls).toEqual(calls);
+    expect(srv.runs).toEqual(["127.0.0.1: starting the backup timers"]);
     expect(s.seen).toHaveLength(1);
-    expect(names(d.state())).toEqual(expect.arrayContaining(["aistudio-server", "aistudio-eip-assoc"]));
     expect(d.state().find((x) => x.urn === MAIN_ASSOC)!.outputs).toEqual({ instanceId: "i-new" });
     expect(names(d.state()).filter((n) => /standby|retired/.test(n))).toEqual([]);
   });
 
-  it("tells a standby that never took over (the old server kept its EIP) from a switch begun", () => {
-    expect(switchStage(true, [...serving(), ...standbyResources()])).toBe("standby");
-    expect(switchStage(true, serving())).toBe("standby");
-    expect(switchStage(false, serving())).toBe("clean");
-    expect(switchStage(false, [...serving().filter((r) => !r.urn.endsWith("-assoc")), ...standbyResources()])).toBe("switching");
-    expect(switchStage(false, [res(T.instance, "aistudio-retired-server"), res(T.instance, "aistudio-server")])).toBe("switching");
+  it("switching, after the EIP was bound: only the full up is left", async () => {
+    const bound = [...swappedState(), res(T.assoc, "aistudio-eip-assoc", { outputs: { instanceId: "i-new" } })];
+    const d = engineDriver({ state: bound });
+    const r = await rebuildStandby(d.driver, view, { say, smoke: smokes().smoke, run: servers().run });
+    expect(r.ok).toBe(true);
+    expect(d.calls).toEqual(["up"]);
+    expect(names(d.state()).filter((n) => /standby|retired/.test(n))).toEqual([]);
+  });
+
+  it.each([
+    { name: "after the standby's boot (its temporary association never made)", state: () => [...serving(), ...standbyResources().filter((r) => !r.urn.endsWith("-assoc"))], standby: "boot" },
+    { name: "after its convergence (or a pause or retire of the old app)", state: () => [...serving(), ...standbyResources()], standby: "converge" },
+    { name: "half released (aistudio:standby removed, the instance not yet deleted)", state: () => [...serving(), res(T.instance, "aistudio-standby-server")], standby: undefined },
+  ])("a standby that never took over, $name: the old app is revived, the standby released, then the rebuild runs afresh", async ({ state, standby }) => {
+    const d = engineDriver({ state: state(), standby });
+    const srv = servers();
+    const r = await rebuildStandby(d.driver, { ...view, config: { ...config, cloud: { ...config.cloud!, standby: standby as "boot" | undefined } } }, { say, smoke: smokes().smoke, run: srv.run });
+    expect(r.error).toBeUndefined();
+    expect(r.ok).toBe(true);
+    expect(srv.runs[0]).toBe("127.0.0.1: reviving the app");
+    const release = standby ? ["config rm aistudio:standby", "up"] : ["up"];
+    expect(d.calls.slice(0, release.length + 1)).toEqual([...release, "preview"]);
+    // and the new rebuild went all the way
+    expect(d.calls.slice(-2)).toEqual(["up --target aistudio-eip-assoc", "up"]);
+    expect(d.state().find((x) => x.urn === MAIN_ASSOC)!.outputs).toEqual({ instanceId: "i-new" });
+  });
+
+  it("tells the stages apart by the marker and the swap, never by a missing association", () => {
+    expect(switchStage(undefined, serving())).toBe("clean");
+    expect(switchStage("boot", serving())).toBe("standby");
+    expect(switchStage("converge", [...serving(), ...standbyResources()])).toBe("standby");
+    // a standby half built or half released lacks an association too: still a standby, not a switch
+    expect(switchStage("boot", [...serving(), res(T.instance, "aistudio-standby-server")])).toBe("standby");
+    expect(switchStage(undefined, [...serving(), res(T.instance, "aistudio-standby-server")])).toBe("standby");
+    expect(switchStage("switch", [...serving(), ...standbyResources()])).toBe("switching");
+    expect(switchStage(undefined, [res(T.instance, "aistudio-retired-server"), res(T.instance, "aistudio-server")])).toBe("switching");
   });
 });
 
