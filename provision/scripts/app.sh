@@ -117,7 +117,17 @@ elif [ "$env_changed$unit_changed$venv_changed" != "000" ]; then
   systemctl restart "$APP_UNIT" || true
 elif [ "$code_changed" = 1 ]; then
   echo "reloading aistudio gracefully (new release $RELEASE_ID)"
+  # the check below must reach the new release: until gunicorn has handled the HUP, an old worker
+  # may still accept it (and answer from the old code), so wait for the old workers to be gone
+  main=$(systemctl show -p MainPID --value "$APP_UNIT")
+  old_workers=$(pgrep -P "${main:-0}" || true)
   systemctl reload "$APP_UNIT" || true
+  for _ in $(seq 1 60); do
+    alive=0
+    for p in $old_workers; do if kill -0 "$p" 2>/dev/null; then alive=1; fi; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
 fi
 
 # the new release must answer; otherwise go back to the previous one
