@@ -28,7 +28,7 @@ import { BackupTarget, runOnServer, serverTarget } from "./backup";
 import type { StackDriver } from "./driver";
 import { backupFirst, handOver, HandoverError, retireOld, reviveOldCommand } from "./handover";
 import type { StackView } from "./read-stack";
-import { planSwap, StateResource } from "./standby-swap";
+import { planSwap, resourcesOf } from "./standby-swap";
 import { finishSwitch, STANDBY_KEY, switchStage } from "./standby-switch";
 import type { BesideOutcome } from "./rebuild-beside";
 
@@ -59,7 +59,7 @@ export async function rebuildStandby(driver: StackDriver, view: StackView, o: St
 
   // 0. what an earlier rebuild left
   const phase = view.config.cloud?.standby;
-  const stage = switchStage(phase, ((await driver.exportState()).deployment as { resources?: StateResource[] }).resources ?? []);
+  const stage = switchStage(phase, resourcesOf(await driver.exportState()));
   if (stage === "switching") {
     say("an earlier rebuild stopped during its switch: finishing it (the standby has the data)");
     const r = await finishSwitch(driver, { ...switchOptions, phase });
@@ -133,7 +133,7 @@ export async function rebuildStandby(driver: StackDriver, view: StackView, o: St
     const converge = await driver.up({ onOutput: o.onOutput });
     if (converge.code !== 0) return await abandon(`converging the standby failed (exit ${converge.code}):\n${scrub(converge.stderr).slice(-3000)}`);
     // the switch's rewrite checked now, while the old server serves
-    planSwap(((await driver.exportState()).deployment as { resources?: StateResource[] }).resources ?? []);
+    planSwap(resourcesOf(await driver.exportState()));
   } catch (e) {
     return await abandon(`building the standby failed: ${scrub((e as Error).message)}`);
   }

@@ -46,6 +46,9 @@ export interface SwapPlan {
 const PROVISIONING_TYPE = "aistudio:server:Provisioning";
 const INSTANCE_TYPE = "alicloud:ecs/instance:Instance";
 
+/** The resources of an exported state. */
+export const resourcesOf = (deployment: Deployment): StateResource[] => (deployment.deployment as { resources?: StateResource[] }).resources ?? [];
+
 /** A URN's type chain (everything before the name) and its name. */
 export function splitUrn(urn: string): { prefix: string; name: string } {
   const i = urn.lastIndexOf("::");

@@ -17,7 +17,7 @@
 //      server's address alone, the backup step records the timers on
 // Between 1 and 3 the site does not answer: two engine runs and four state/config calls.
 import type { StackDriver } from "./driver";
-import { applySwap, planSwap, retiredName, StateResource, withoutDependencyOn } from "./standby-swap";
+import { applySwap, planSwap, resourcesOf, retiredName, StateResource, withoutDependencyOn } from "./standby-swap";
 
 export const STANDBY_KEY = "aistudio:standby";
 const ASSOC_TYPE = "alicloud:ecs/eipAssociation:EipAssociation";
@@ -66,7 +66,7 @@ export interface SwitchResult {
 
 const stateOf = async (driver: StackDriver) => {
   const state = await driver.exportState();
-  return { state, resources: (state.deployment as { resources?: StateResource[] }).resources ?? [] };
+  return { state, resources: resourcesOf(state) };
 };
 
 /**
@@ -111,13 +111,15 @@ export async function finishSwitch(
         ({ state, resources } = await stateOf(driver));
       }
       o.say("the standby takes the server's names in the state (aistudio-standby-* -> aistudio-*, the old server aistudio-retired-*)");
-      await driver.importState(applySwap(state, planSwap(resources)));
+      const swapped = applySwap(state, planSwap(resources));
+      await driver.importState(swapped);
+      resources = resourcesOf(swapped);
     }
     // 2.
     if (phase !== undefined) await driver.removeConfig(STANDBY_KEY);
     // 3. the EIP to the new server, and its backups on at once (the full up below may fail)
     let boundAt: number | undefined;
-    if (!associations((await stateOf(driver)).resources).main) {
+    if (!associations(resources).main) {
       o.say("associating the EIP with the new server (pulumi up --target)");
       const r = await driver.up({ target: [eipAssoc], onOutput: o.onOutput });
       if (r.code !== 0) return failed(`associating the EIP with the new server failed (exit ${r.code})`, r.stderr);
